@@ -1,0 +1,1 @@
+"""The inventory service: settings, app factory, domain, services, db, outbox, auth, /v1."""

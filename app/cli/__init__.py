@@ -1,0 +1,1 @@
+"""The `inventory` command: one subcommand per process role or operator task."""

@@ -1,0 +1,38 @@
+"""`inventory serve`: the ASGI app (GraphQL, /v1, health, metrics)."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from app.logs import configure_logging
+from app.settings import load_settings
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve GraphQL, /v1 REST, /healthz, /readyz and /metrics",
+        description="Serve the HTTP and websocket API. With no DATABASE_URL an embedded "
+        "PostgreSQL is started in DATA_DIR; migrations run first when MIGRATE_ON_START is true.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    from app.asgi import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+        ws="websockets-sansio",
+    )
+    return 0

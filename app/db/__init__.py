@@ -1,0 +1,1 @@
+"""Engine, tables, locking helpers and read queries."""

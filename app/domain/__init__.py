@@ -1,0 +1,1 @@
+"""Pure stock rules and their error codes; imports nothing else of ours."""

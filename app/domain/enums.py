@@ -1,0 +1,60 @@
+"""The vocabularies of the contract, shared by the tables, services and API."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ItemType(StrEnum):
+    PRODUCT = "PRODUCT"
+    MATERIAL = "MATERIAL"
+
+
+class MovementType(StrEnum):
+    SALE = "SALE"
+    SALE_RESERVATION = "SALE_RESERVATION"
+    KITCHEN_CONSUMPTION = "KITCHEN_CONSUMPTION"
+    KITCHEN_RELEASE = "KITCHEN_RELEASE"
+    PURCHASE_RECEIPT = "PURCHASE_RECEIPT"
+    TRANSFER_OUT = "TRANSFER_OUT"
+    TRANSFER_IN = "TRANSFER_IN"
+    ADJUSTMENT = "ADJUSTMENT"
+    COUNT = "COUNT"
+    WASTE = "WASTE"
+
+
+class ReferenceType(StrEnum):
+    SALE_ORDER = "SALE_ORDER"
+    KITCHEN_TICKET_ITEM = "KITCHEN_TICKET_ITEM"
+    POREC = "POREC"
+    TRANSFER = "TRANSFER"
+    MANUAL = "MANUAL"
+
+
+class PurchaseOrderStatus(StrEnum):
+    DRAFT = "DRAFT"
+    ORDERED = "ORDERED"
+    RECEIVED = "RECEIVED"
+    CANCELLED = "CANCELLED"
+
+
+class RecipeOwner(StrEnum):
+    """What a recipe belongs to: a product variant, or a modifier option (an extra shot)."""
+
+    PRODUCT_VARIANT = "PRODUCT_VARIANT"
+    MODIFIER_OPTION = "MODIFIER_OPTION"
+
+
+class KitchenStatus(StrEnum):
+    PENDING = "PENDING"
+    PREPARING = "PREPARING"
+    READY = "READY"
+    SERVED = "SERVED"
+    CANCELLED = "CANCELLED"
+
+
+class KitchenEffect(StrEnum):
+    """The one terminal effect a kitchen ticket item may have on its materials."""
+
+    CONSUMED = "CONSUMED"
+    RELEASED = "RELEASED"

@@ -1,0 +1,66 @@
+"""The process's shared resources, created once by the lifespan (the composition root)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.db.engine import create_engine, create_session_factory
+from app.db.migrate import upgrade_to_head
+from app.embedded import EmbeddedPostgres
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Database:
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    embedded: EmbeddedPostgres | None = None
+
+
+@dataclass
+class Runtime:
+    """What every entry point shares; subsystems hang their handles in `extras`."""
+
+    settings: Settings
+    database: Database
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+async def resolve_database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:
+    """DATABASE_URL, or an embedded PostgreSQL in DATA_DIR when it is not set."""
+    if settings.database_url:
+        return settings.database_url, None
+    embedded = EmbeddedPostgres(settings.data_dir / "postgres")
+    url = await anyio.to_thread.run_sync(embedded.start)
+    log.info("embedded PostgreSQL started", extra={"data_dir": str(embedded.data_dir)})
+    return url, embedded
+
+
+@contextlib.asynccontextmanager
+async def open_database(
+    settings: Settings, *, migrate: bool | None = None, application_name: str = "inventory"
+) -> AsyncIterator[Database]:
+    url, embedded = await resolve_database_url(settings)
+    try:
+        if settings.migrate_on_start if migrate is None else migrate:
+            await anyio.to_thread.run_sync(upgrade_to_head, url)
+        engine = create_engine(
+            url, pool_size=settings.database_pool_size, application_name=application_name
+        )
+        try:
+            yield Database(url, engine, create_session_factory(engine), embedded)
+        finally:
+            await engine.dispose()
+    finally:
+        if embedded is not None:
+            await anyio.to_thread.run_sync(embedded.stop)

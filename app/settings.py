@@ -1,0 +1,110 @@
+"""Typed settings read from environment variables (one source for every process)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+class SettingsError(Exception):
+    """Invalid configuration, with a message naming the environment variable."""
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("inventory-service", appauthor=False))
+
+
+def to_asyncpg_url(url: str) -> str:
+    """Give a plain PostgreSQL URL the asyncpg driver SQLAlchemy needs."""
+    for prefix in ("postgresql+asyncpg://", "postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("must be a postgresql:// URL")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: str | None = None
+    kafka_bootstrap_servers: str | None = None
+    kafka_enable_idempotence: bool = True
+    kafka_create_topics: bool = True
+    kafka_consumer_group: str = "inventory"
+    broadcast_url: str = "memory://"
+    redis_url: str | None = None
+    identity_url: str | None = None
+    identity_issuer: str = "inventory-dev-identity"
+    identity_audience: str = "inventory"
+    identity_leeway_seconds: Annotated[int, Field(ge=0, le=300)] = 30
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Field(default_factory=default_data_dir)
+    migrate_on_start: bool = True
+    run_relay_in_serve: bool = True
+    run_consumers_in_serve: bool = False
+    database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    log_level: str = "INFO"
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_driver(cls, value: str | None) -> str | None:
+        return to_asyncpg_url(value) if value else None
+
+    @field_validator("broadcast_url")
+    @classmethod
+    def _known_broadcast_backend(cls, value: str) -> str:
+        if not value.startswith(
+            ("memory://", "redis://", "rediss://", "postgres://", "postgresql://")
+        ):
+            raise ValueError("must start with memory://, redis:// or postgres://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            # Production must never fall back to embedded services or the dev identity.
+            for name in ("database_url", "kafka_bootstrap_servers", "identity_url"):
+                if not getattr(self, name):
+                    raise ValueError(f"{name.upper()} is required when ENVIRONMENT=production")
+            if self.broadcast_url.startswith("memory://"):
+                raise ValueError(
+                    "BROADCAST_URL=memory:// only works in one process; set redis:// or "
+                    "postgres:// when ENVIRONMENT=production"
+                )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+
+def load_settings() -> Settings:
+    """Read settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = "_".join(str(part) for part in err["loc"]).upper()
+            name = loc or "configuration"
+            lines.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(lines)) from None
