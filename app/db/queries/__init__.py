@@ -1,0 +1,1 @@
+"""Read queries that skip the domain: listings, lookups, checks."""

@@ -1,0 +1,17 @@
+"""Pure rules about stock quantities."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+def is_low(available: Decimal, threshold: Decimal | None) -> bool:
+    """Low when a threshold is set and what can still be used is at or below it."""
+    return threshold is not None and available <= threshold
+
+
+def whole_units(available: Decimal, per_unit: Decimal) -> Decimal:
+    """How many whole units a material allows; nothing below zero."""
+    if available <= 0:
+        return Decimal(0)
+    return (available // per_unit).max(Decimal(0))

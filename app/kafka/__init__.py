@@ -1,0 +1,1 @@
+"""Kafka topics and client configuration shared by the relay and the consumers."""

@@ -1,0 +1,51 @@
+"""Adding rows to the outbox inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import OutboxEvent
+from app.db.models.base import uuid7
+from app.request_context import current_request_id
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    topic: str
+    key: str
+    event_type: str
+    payload: Mapping[str, Any]
+
+
+async def enqueue(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    events: Sequence[PendingEvent],
+    *,
+    request_id: str | None = None,
+) -> None:
+    """Stage events for the relay; they leave the process only if this transaction commits."""
+    if not events:
+        return
+    request_id = request_id or current_request_id()
+    await session.execute(
+        insert(OutboxEvent),
+        [
+            {
+                "id": uuid7(),
+                "merchant_id": merchant_id,
+                "topic": e.topic,
+                "key": e.key,
+                "event_type": e.event_type,
+                "payload": dict(e.payload),
+                "request_id": request_id,
+            }
+            for e in events
+        ],
+    )
