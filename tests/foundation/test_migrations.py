@@ -60,7 +60,9 @@ async def test_every_tenant_table_carries_merchant_id() -> None:
     tenantless = {"merchant"}
 
     missing = [
-        t.name for t in metadata.sorted_tables if t.name not in tenantless and "merchant_id" not in t.c
+        t.name
+        for t in metadata.sorted_tables
+        if t.name not in tenantless and "merchant_id" not in t.c
     ]
 
     assert missing == []
