@@ -91,7 +91,7 @@ async def test_embedded_database_survives_a_stop_and_a_restart(
     assert [r["name"] for r in names] == ["kept"]
 
 
-async def test_healthz_and_readyz_answer(
+def test_healthz_and_readyz_answer(
     serve: tuple[Path, list[subprocess.Popen[bytes]]],
 ) -> None:
     data_dir, started = serve
