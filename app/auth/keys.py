@@ -71,8 +71,8 @@ class RemoteKeys:
     A token with an unknown kid triggers a refetch, but at most one per
     `refetch_interval` (rotation is picked up; random kids cannot make us hammer
     identity), and a kid a fetch did not contain is remembered for `unknown_kid_ttl`.
-    Keys older than `max_age` are refreshed in the background; when that fails the
-    cached keys keep working.
+    Keys older than `max_age` are refreshed in the background (at most once per
+    interval); when that fails the cached keys keep working.
     """
 
     def __init__(
@@ -93,8 +93,9 @@ class RemoteKeys:
         self._clock = clock
         self._keys: dict[str, PyJWK] = {}
         self._fetched_at: float | None = None
-        self._last_attempt: float | None = None
-        self._last_attempt_failed = False
+        self._last_load_failed = False
+        self._last_refetch: float | None = None
+        self._last_refresh: float | None = None
         self._unknown: dict[str, float] = {}
         self._lock = asyncio.Lock()
         self._refresh: asyncio.Task[None] | None = None
@@ -131,31 +132,32 @@ class RemoteKeys:
         async with self._lock:
             if kid in self._keys:
                 return
-            if self._fetched_at is not None and self._attempted_recently():
-                if self._last_attempt_failed:
+            # Before the first successful load every request may try (the breaker limits
+            # that); after it, unknown kids refetch at most once per interval.
+            if self._fetched_at is not None and self._recent(self._last_refetch):
+                if self._last_load_failed:
                     raise IdentityUnavailable("unknown signing key and identity unreachable")
                 return
+            self._last_refetch = self._clock()
             await self._load()
             if kid not in self._keys:
                 self._remember_unknown(kid)
 
     async def _load(self) -> None:
-        self._last_attempt = self._clock()
-        self._last_attempt_failed = True
+        self._last_load_failed = True
         jwks = await self._fetch()
         keys = usable_keys(jwks)
         if not keys:
             raise IdentityUnavailable("the JWKS holds no RS256 or ES256 signing key")
         self._keys = keys
         self._fetched_at = self._clock()
-        self._last_attempt_failed = False
+        self._last_load_failed = False
         for kid in keys:
             self._unknown.pop(kid, None)
         log.info("signing keys loaded", extra={"kids": sorted(keys)})
 
-    def _attempted_recently(self) -> bool:
-        last = self._last_attempt
-        return last is not None and self._clock() - last < self.refetch_interval
+    def _recent(self, moment: float | None) -> bool:
+        return moment is not None and self._clock() - moment < self.refetch_interval
 
     def _remember_unknown(self, kid: str) -> None:
         now = self._clock()
@@ -169,9 +171,10 @@ class RemoteKeys:
         fetched_at = self._fetched_at
         if fetched_at is None or self._clock() - fetched_at < self.max_age:
             return
-        if self._lock.locked() or self._attempted_recently():
+        if self._lock.locked() or self._recent(self._last_refresh):
             return
         if self._refresh is None or self._refresh.done():
+            self._last_refresh = self._clock()
             self._refresh = asyncio.create_task(self._background_refresh())
 
     async def _background_refresh(self) -> None:

@@ -140,7 +140,8 @@ def build_app(state: FakeIdentityState) -> Starlette:
 
 class FakeIdentityServer:
     def __init__(self) -> None:
-        self.state = FakeIdentityState()
+        self._base_key = SigningKey.generate("RS256")
+        self.state = FakeIdentityState(keys=[self._base_key])
         self.port = free_port()
         config = uvicorn.Config(
             build_app(self.state),
@@ -170,8 +171,7 @@ class FakeIdentityServer:
         self._thread.join(5)
 
     def reset(self) -> FakeIdentityState:
-        """Fresh switches and counters, the same keys (RSA generation is slow)."""
-        keys = self.state.keys or [SigningKey.generate("RS256")]
-        fresh = FakeIdentityState(keys=list(keys))
+        """Fresh switches and counters; the one RS256 key (RSA generation is slow)."""
+        fresh = FakeIdentityState(keys=[self._base_key])
         self.state.__dict__.update(fresh.__dict__)
         return self.state
