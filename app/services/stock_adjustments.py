@@ -1,0 +1,291 @@
+"""Manual stock writes: adjustments, physical counts, waste and low-stock thresholds.
+
+Each is one transaction: check the input, resolve the stock, claim the idempotency
+key, lock the stock row, decide against the locked quantities, append one MANUAL
+ledger row through `stock_ledger`. Deciding under the lock is what makes the
+compare-and-set (`changeFromQuantity`) and the below-zero refusal exact under
+concurrency.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.db.models.base import utcnow, uuid7
+from app.domain.enums import MovementType, ReferenceType
+from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
+from app.domain.quantities import (
+    check_decimal,
+    decimal_str,
+    require_not_negative,
+    require_positive,
+)
+from app.services.context import Actor
+from app.services.idempotency import claim, remember
+from app.services.stock_ledger import LockedStock, Move, StockKey, apply_moves, lock_stocks
+from app.services.stock_refs import StockRef, collect_stock_ref
+from app.services.text_input import collect, optional_text, required_text
+
+REASON_MAX_LENGTH = 500
+STOCK_FIELD = ("input", "stock")
+
+
+@dataclass(frozen=True)
+class StockChangeResult:
+    stock_id: uuid.UUID
+    movement_id: uuid.UUID | None
+
+    def as_response(self) -> dict[str, Any]:
+        return {"stockId": self.stock_id, "movementId": self.movement_id}
+
+    @classmethod
+    def from_response(cls, stored: Mapping[str, Any]) -> StockChangeResult:
+        movement_id = stored.get("movementId")
+        return cls(uuid.UUID(stored["stockId"]), uuid.UUID(movement_id) if movement_id else None)
+
+
+# Decides the movement's delta from the locked stock, or raises (stale, insufficient).
+DeltaRule = Callable[[LockedStock], Decimal]
+
+
+async def adjust_stock(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    ref: StockRef,
+    delta: Decimal,
+    reason: str,
+    change_from_quantity: Decimal | None = None,
+    allow_negative: bool = False,
+    idempotency_key: str | None = None,
+) -> StockChangeResult:
+    """Add `delta` (non-zero) to on hand as an ADJUSTMENT with a reason.
+
+    With `change_from_quantity`, on hand must still equal it when the row is locked
+    (else CHANGE_FROM_QUANTITY_STALE). A negative delta that would take on hand below
+    zero is INSUFFICIENT_STOCK unless `allow_negative`.
+    """
+    problems = ProblemCollector()
+    clean_reason = required_text(
+        reason, ("input", "reason"), problems, max_length=REASON_MAX_LENGTH
+    )
+    collect(problems, check_decimal, delta, ("input", "delta"))
+    if delta.is_finite() and delta == 0:
+        problems.add(UserErrorCode.INVALID, "must not be 0", ("input", "delta"))
+    if change_from_quantity is not None:
+        collect(
+            problems,
+            check_decimal,
+            change_from_quantity,
+            ("input", "changeFromQuantity"),
+        )
+
+    def rule(stock: LockedStock) -> Decimal:
+        if change_from_quantity is not None and stock.on_hand != change_from_quantity:
+            raise DomainError.one(
+                UserErrorCode.CHANGE_FROM_QUANTITY_STALE,
+                f"on hand is {decimal_str(stock.on_hand)}, not {decimal_str(change_from_quantity)}",
+                ("input", "changeFromQuantity"),
+            )
+        if not allow_negative:
+            _refuse_below_zero(stock, delta, ("input", "delta"))
+        return delta
+
+    request = {
+        "stock": ref.as_input(),
+        "delta": delta,
+        "reason": clean_reason,
+        "changeFromQuantity": change_from_quantity,
+        "allowNegative": allow_negative,
+    }
+    return await _write_movement(
+        sessions,
+        actor,
+        "stockAdjust",
+        request,
+        idempotency_key,
+        ref,
+        problems,
+        MovementType.ADJUSTMENT,
+        clean_reason,
+        rule,
+    )
+
+
+async def count_stock(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    ref: StockRef,
+    counted_quantity: Decimal,
+    reason: str | None = None,
+    idempotency_key: str | None = None,
+) -> StockChangeResult:
+    """Set on hand to a physical count (≥ 0); the COUNT movement records the difference.
+
+    A count that matches still records a movement with delta 0, so the history shows
+    the stock was counted.
+    """
+    problems = ProblemCollector()
+    clean_reason = optional_text(
+        reason, ("input", "reason"), problems, max_length=REASON_MAX_LENGTH
+    )
+    collect(problems, require_not_negative, counted_quantity, ("input", "countedQuantity"))
+    request = {"stock": ref.as_input(), "countedQuantity": counted_quantity, "reason": clean_reason}
+    return await _write_movement(
+        sessions,
+        actor,
+        "stockCount",
+        request,
+        idempotency_key,
+        ref,
+        problems,
+        MovementType.COUNT,
+        clean_reason,
+        lambda stock: counted_quantity - stock.on_hand,
+    )
+
+
+async def record_waste(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    ref: StockRef,
+    quantity: Decimal,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> StockChangeResult:
+    """Take `quantity` (> 0) off on hand as WASTE; refuses to go below zero (INSUFFICIENT_STOCK)."""
+    problems = ProblemCollector()
+    clean_reason = required_text(
+        reason, ("input", "reason"), problems, max_length=REASON_MAX_LENGTH
+    )
+    collect(problems, require_positive, quantity, ("input", "quantity"))
+
+    def rule(stock: LockedStock) -> Decimal:
+        _refuse_below_zero(stock, -quantity, ("input", "quantity"))
+        return -quantity
+
+    request = {"stock": ref.as_input(), "quantity": quantity, "reason": clean_reason}
+    return await _write_movement(
+        sessions,
+        actor,
+        "stockWaste",
+        request,
+        idempotency_key,
+        ref,
+        problems,
+        MovementType.WASTE,
+        clean_reason,
+        rule,
+    )
+
+
+async def set_low_stock_threshold(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    ref: StockRef,
+    threshold: Decimal | None,
+) -> StockChangeResult:
+    """Set (≥ 0) or clear (None) a stock's low-stock threshold; creates the row if missing.
+
+    No movement and no version change: quantities did not change.
+    """
+    problems = ProblemCollector()
+    if threshold is not None:
+        collect(problems, require_not_negative, threshold, ("input", "lowStockThreshold"))
+    async with sessions.begin() as session:
+        key = await collect_stock_ref(session, actor.merchant_id, ref, STOCK_FIELD, problems)
+        problems.raise_if_any()
+        assert key is not None
+        stock = (await lock_stocks(session, actor.merchant_id, [key]))[key]
+        await session.execute(
+            update(t.stock)
+            .where(t.stock.c.id == stock.id)
+            .values(low_stock_threshold=threshold, updated_at=utcnow())
+        )
+    return StockChangeResult(stock.id, None)
+
+
+def _refuse_below_zero(stock: LockedStock, delta: Decimal, field: tuple[str, ...]) -> None:
+    # Only a decrease is refused: raising a stock that is already negative is fine.
+    if delta < 0 and stock.on_hand + delta < 0:
+        raise DomainError.one(
+            UserErrorCode.INSUFFICIENT_STOCK,
+            f"only {decimal_str(stock.on_hand)} on hand",
+            field,
+        )
+
+
+async def _write_movement(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    operation: str,
+    request: Mapping[str, Any],
+    idempotency_key: str | None,
+    ref: StockRef,
+    problems: ProblemCollector,
+    movement_type: MovementType,
+    reason: str | None,
+    rule: DeltaRule,
+) -> StockChangeResult:
+    async with sessions.begin() as session:
+        # Invalid input was never stored under a key: report it with the ref's problems.
+        # Valid input replays before the ref is resolved again, so a replay returns the
+        # first result even if the location was archived since.
+        if idempotency_key is not None and not problems.problems:
+            stored = await claim(session, actor.merchant_id, idempotency_key, operation, request)
+            if stored is not None:
+                return StockChangeResult.from_response(stored)
+        key = await collect_stock_ref(session, actor.merchant_id, ref, STOCK_FIELD, problems)
+        problems.raise_if_any()
+        assert key is not None
+        stocks = await lock_stocks(session, actor.merchant_id, [key])
+        move = Move(
+            key,
+            movement_type,
+            ReferenceType.MANUAL,
+            f"idem:{idempotency_key}" if idempotency_key is not None else str(uuid7()),
+            delta_on_hand=rule(stocks[key]),
+            reason=reason,
+        )
+        moved = await apply_moves(session, actor, stocks, [move])
+        if moved.applied:
+            movement_id = moved.applied[0].movement.id
+        else:
+            movement_id = await _recorded_movement_id(session, actor.merchant_id, stocks, move)
+        result = StockChangeResult(stocks[key].id, movement_id)
+        if idempotency_key is not None:
+            await remember(session, actor.merchant_id, idempotency_key, result.as_response())
+    return result
+
+
+async def _recorded_movement_id(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    stocks: Mapping[StockKey, LockedStock],
+    move: Move,
+) -> uuid.UUID:
+    """The ledger row already holding this move's key (its idempotency key was purged)."""
+    ledger = t.stock_movement
+    movement_id: uuid.UUID = (
+        await session.execute(
+            select(ledger.c.id).where(
+                ledger.c.merchant_id == merchant_id,
+                ledger.c.reference_type == move.reference_type,
+                ledger.c.reference_id == move.reference_id,
+                ledger.c.stock_id == stocks[move.key].id,
+                ledger.c.type == move.type,
+            )
+        )
+    ).scalar_one()
+    return movement_id
