@@ -89,7 +89,7 @@ async def test_a_request_without_id_gets_a_new_one() -> None:
 @pytest.mark.parametrize("unsafe", ["a b", "x" * 200, "id\u00e9", "{json}"])
 async def test_an_unsafe_request_id_is_replaced(unsafe: str) -> None:
     async with _client(_app()) as client:
-        response = await client.get("/echo", headers={"X-Request-ID": unsafe.encode()})
+        response = await client.get("/echo", headers={b"X-Request-ID": unsafe.encode()})
 
     assert response.headers["X-Request-ID"] != unsafe
     assert len(response.headers["X-Request-ID"]) == 32
