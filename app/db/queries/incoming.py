@@ -1,0 +1,106 @@
+"""Incoming quantity per stock: ordered on open purchase orders, not yet received.
+
+Derived, never stored: the lines of this merchant's DRAFT and ORDERED purchase
+orders whose quantity has not been received, summed by (location, item). Each
+function costs one query however many stocks it is asked about (a dataloader's
+batch), and answers 0 for every stock nothing is incoming for.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Hashable, Iterable
+from decimal import Decimal
+from typing import Protocol, TypeVar
+
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import tables as t
+from app.domain.enums import ItemType, PurchaseOrderStatus
+
+OPEN = (PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.ORDERED)
+ZERO = Decimal(0)
+
+
+class StockAddress(Hashable, Protocol):
+    """What a stock holds where (`app.services.stock_ledger.StockKey` is one)."""
+
+    @property
+    def location_id(self) -> uuid.UUID: ...
+
+    @property
+    def item_type(self) -> ItemType: ...
+
+    @property
+    def item_id(self) -> uuid.UUID: ...
+
+
+K = TypeVar("K", bound=StockAddress)
+
+
+def _open_lines(merchant_id: uuid.UUID) -> Select[tuple[uuid.UUID, str, uuid.UUID, Decimal]]:
+    """Incoming by (location, item type, item id) of the merchant's open orders."""
+    po, line = t.purchase_order, t.purchase_order_line
+    item_id = func.coalesce(line.c.inventory_item_id, line.c.material_id)
+    return (
+        select(
+            po.c.location_id,
+            line.c.item_type,
+            item_id.label("item_id"),
+            func.sum(line.c.quantity_ordered).label("incoming"),
+        )
+        .join(line, (line.c.purchase_order_id == po.c.id) & (line.c.merchant_id == merchant_id))
+        .where(
+            po.c.merchant_id == merchant_id,
+            po.c.status.in_(OPEN),
+            line.c.quantity_received.is_(None),
+        )
+        .group_by(po.c.location_id, line.c.item_type, item_id)
+    )
+
+
+async def incoming_by_key(
+    session: AsyncSession, merchant_id: uuid.UUID, keys: Iterable[K]
+) -> dict[K, Decimal]:
+    """Incoming quantity of each (location, item), keyed by the addresses given."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return {}
+    statement = _open_lines(merchant_id).where(
+        tuple_(
+            t.purchase_order.c.location_id,
+            t.purchase_order_line.c.item_type,
+            func.coalesce(
+                t.purchase_order_line.c.inventory_item_id, t.purchase_order_line.c.material_id
+            ),
+        ).in_([(k.location_id, k.item_type, k.item_id) for k in wanted])
+    )
+    found = {
+        (row.location_id, ItemType(row.item_type), row.item_id): row.incoming
+        for row in await session.execute(statement)
+    }
+    return {k: found.get((k.location_id, k.item_type, k.item_id), ZERO) for k in wanted}
+
+
+async def incoming_by_stock_id(
+    session: AsyncSession, merchant_id: uuid.UUID, stock_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Decimal]:
+    """Incoming quantity of each stock id; unknown ids and other merchants' stocks get 0."""
+    wanted = list(dict.fromkeys(stock_ids))
+    if not wanted:
+        return {}
+    stock = t.stock
+    incoming = _open_lines(merchant_id).subquery()
+    statement = (
+        select(stock.c.id, incoming.c.incoming)
+        .join(
+            incoming,
+            (incoming.c.location_id == stock.c.location_id)
+            & (incoming.c.item_type == stock.c.item_type)
+            & (incoming.c.item_id == func.coalesce(stock.c.inventory_item_id, stock.c.material_id)),
+        )
+        .where(stock.c.merchant_id == merchant_id, stock.c.id.in_(wanted))
+    )
+    found = {row.id: row.incoming for row in await session.execute(statement)}
+    return {stock_id: found.get(stock_id, ZERO) for stock_id in wanted}
