@@ -1,0 +1,232 @@
+"""PAYMENT_SUCCESS → deduct tracked product stock, reserve recipe materials.
+
+One transaction per payment. A paid sale is never refused: stock may go negative,
+and the ledger flags it. Idempotent per (SALE_ORDER, saleOrderId, stockId).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.domain.enums import MovementType, ReferenceType
+from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
+from app.domain.quantities import require_positive
+from app.services.context import Actor
+from app.services.inventory_items import ProductVariantUpsert, upsert_item
+from app.services.kitchen import effect_moves, lock_sale_order, mark_applied, pending_effects
+from app.services.merchants import ensure_merchant_row, require_location
+from app.services.recipe_snapshot import (
+    SaleSnapshot,
+    build_snapshot,
+    load_recorded_sale,
+    read_recipes,
+)
+from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
+
+
+@dataclass(frozen=True)
+class SaleModifier:
+    modifier_option_id: uuid.UUID
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class SaleItem:
+    sale_order_item_id: uuid.UUID
+    product_variant_id: uuid.UUID
+    quantity: Decimal
+    modifiers: tuple[SaleModifier, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaymentSucceeded:
+    event_id: uuid.UUID
+    merchant_id: uuid.UUID
+    location_id: uuid.UUID
+    sale_order_id: uuid.UUID
+    items: tuple[SaleItem, ...]
+    occurred_at: datetime
+    payment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    movements_applied: int
+    # Movements this sale order already had: a re-delivery applies nothing new.
+    duplicates: int
+    # Inventory item ids created on the fly for variants the CDC had not brought yet.
+    created_items: tuple[uuid.UUID, ...]
+    # Stock ids this payment took below zero (on hand or available).
+    went_negative: tuple[uuid.UUID, ...]
+    # Kitchen effects that had arrived before the payment and were applied now.
+    kitchen_effects_applied: int = 0
+
+
+@dataclass(frozen=True)
+class _Item:
+    id: uuid.UUID
+    track_inventory: bool
+
+
+async def apply_payment(
+    sessions: async_sessionmaker[AsyncSession],
+    payment: PaymentSucceeded,
+    *,
+    actor_label: str = "consumer:payment.success",
+) -> PaymentOutcome:
+    """Deduct tracked product stock (SALE), then reserve materials (SALE_RESERVATION).
+
+    Materials are item quantity * item recipe plus, per modifier, item quantity *
+    modifier quantity * modifier recipe, summed per material over the whole payment;
+    the per-unit snapshot is stored on the reservation movements. Unknown variants
+    become (untracked) inventory items on the fly. Kitchen effects that arrived first
+    are applied right after the reservation from the snapshot just taken, so every
+    arrival order ends in the same stock. A sale order whose payment is already in the
+    ledger changes nothing, even if recipes or tracking changed since. The location
+    must be the merchant's, else NOT_FOUND (nothing written). All stocks are locked in
+    one `lock_stocks` call.
+    """
+    _check(payment)
+    merchant_id = payment.merchant_id
+    actor = Actor(merchant_id, actor_label)
+    async with sessions.begin() as session:
+        await lock_sale_order(session, merchant_id, payment.sale_order_id)
+        await ensure_merchant_row(session, merchant_id)
+        await require_location(session, merchant_id, payment.location_id, ("locationId",))
+        items, created = await _items(session, merchant_id, payment.items)
+        recorded = await load_recorded_sale(session, merchant_id, payment.sale_order_id)
+        moves: list[Move] = []
+        if recorded.paid:
+            snapshot = recorded.snapshot
+        else:
+            snapshot = await _snapshot(session, payment)
+            moves += _sale_moves(payment, items) + _reservation_moves(payment, snapshot)
+        sold = {i.sale_order_item_id for i in payment.items}
+        settled = [
+            e
+            for e in await pending_effects(session, merchant_id, payment.sale_order_id)
+            if e.sale_order_item_id in sold or e.sale_order_item_id in snapshot.items
+        ]
+        for effect in settled:
+            item = snapshot.items.get(effect.sale_order_item_id)
+            if item is not None:
+                moves += effect_moves(item, effect)
+        stocks = await lock_stocks(session, merchant_id, [m.key for m in moves])
+        result = await apply_moves(session, actor, stocks, moves)
+        await mark_applied(
+            session, merchant_id, payment.sale_order_id, [e.kitchen_ticket_item_id for e in settled]
+        )
+    negative = {a.stock.id for a in result.applied if a.movement.went_negative}
+    return PaymentOutcome(
+        movements_applied=len(result.applied),
+        duplicates=recorded.movements + len(result.duplicates),
+        created_items=tuple(created),
+        went_negative=tuple(sorted(negative)),
+        kitchen_effects_applied=len(settled),
+    )
+
+
+def _check(payment: PaymentSucceeded) -> None:
+    problems = ProblemCollector()
+    seen: set[uuid.UUID] = set()
+    for i, item in enumerate(payment.items):
+        _positive(problems, item.quantity, ("items", i, "quantity"))
+        for j, modifier in enumerate(item.modifiers):
+            _positive(problems, modifier.quantity, ("items", i, "modifiers", j, "quantity"))
+        if item.sale_order_item_id in seen:
+            problems.add(
+                UserErrorCode.DUPLICATE,
+                "sale order item listed twice",
+                ("items", i, "saleOrderItemId"),
+            )
+        seen.add(item.sale_order_item_id)
+    problems.raise_if_any()
+
+
+def _positive(problems: ProblemCollector, quantity: Decimal, field: tuple[str | int, ...]) -> None:
+    try:
+        require_positive(quantity, field)
+    except DomainError as error:
+        problems.problems.extend(error.problems)
+
+
+async def _items(
+    session: AsyncSession, merchant_id: uuid.UUID, sold: Sequence[SaleItem]
+) -> tuple[dict[uuid.UUID, _Item], list[uuid.UUID]]:
+    """The inventory item of every sold variant, creating unknown ones (CDC may lag)."""
+    item = t.inventory_item
+    variant_ids = sorted({s.product_variant_id for s in sold})
+    rows = await session.execute(
+        select(item.c.product_variant_id, item.c.id, item.c.track_inventory).where(
+            item.c.merchant_id == merchant_id, item.c.product_variant_id.in_(variant_ids)
+        )
+    )
+    items = {r.product_variant_id: _Item(r.id, r.track_inventory) for r in rows}
+    created: list[uuid.UUID] = []
+    # Sorted, so two payments creating the same new variants wait instead of deadlocking.
+    for variant_id in variant_ids:
+        if variant_id in items:
+            continue
+        result = await upsert_item(session, ProductVariantUpsert(merchant_id, variant_id))
+        if result.created:
+            created.append(result.item_id)
+            items[variant_id] = _Item(result.item_id, False)
+        else:
+            tracked = (
+                await session.execute(
+                    select(item.c.track_inventory).where(item.c.id == result.item_id)
+                )
+            ).scalar_one()
+            items[variant_id] = _Item(result.item_id, tracked)
+    return items, created
+
+
+async def _snapshot(session: AsyncSession, payment: PaymentSucceeded) -> SaleSnapshot:
+    recipes = await read_recipes(
+        session,
+        payment.merchant_id,
+        [i.product_variant_id for i in payment.items],
+        [m.modifier_option_id for i in payment.items for m in i.modifiers],
+    )
+    return build_snapshot(payment.location_id, payment.items, recipes)
+
+
+def _sale_moves(payment: PaymentSucceeded, items: dict[uuid.UUID, _Item]) -> list[Move]:
+    totals: dict[StockKey, Decimal] = {}
+    for sold in payment.items:
+        item = items[sold.product_variant_id]
+        if item.track_inventory:
+            key = StockKey.product(payment.location_id, item.id)
+            totals[key] = totals.get(key, Decimal(0)) + sold.quantity
+    return [
+        Move(
+            key,
+            MovementType.SALE,
+            ReferenceType.SALE_ORDER,
+            str(payment.sale_order_id),
+            delta_on_hand=-quantity,
+        )
+        for key, quantity in sorted(totals.items())
+    ]
+
+
+def _reservation_moves(payment: PaymentSucceeded, snapshot: SaleSnapshot) -> list[Move]:
+    return [
+        Move(
+            key,
+            MovementType.SALE_RESERVATION,
+            ReferenceType.SALE_ORDER,
+            str(payment.sale_order_id),
+            delta_reserved=quantity,
+            recipe_snapshot=snapshot.movement_json(key),
+        )
+        for key, quantity in sorted(snapshot.reservations().items())
+    ]
