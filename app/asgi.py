@@ -6,8 +6,12 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from app import health
+from app.auth.identity import build_identity
+from app.auth.request_id import RequestIdMiddleware
+from app.auth.routes import dev_identity_routes
 from app.runtime import Runtime, open_database
 from app.settings import Settings, load_settings
 
@@ -18,7 +22,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_database(settings, application_name="inventory-serve") as database:
-            app.state.runtime = Runtime(settings=settings, database=database)
-            yield
+            identity = await build_identity(settings)
+            try:
+                app.state.runtime = Runtime(settings=settings, database=database, identity=identity)
+                yield
+            finally:
+                await identity.aclose()
 
-    return Starlette(routes=[*health.routes], lifespan=lifespan)
+    identity_routes = [] if settings.identity_url else dev_identity_routes
+    return Starlette(
+        routes=[*health.routes, *identity_routes],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )

@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.auth.identity import Identity
 from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
 from app.embedded import EmbeddedPostgres
@@ -33,6 +34,7 @@ class Runtime:
 
     settings: Settings
     database: Database
+    identity: Identity
     extras: dict[str, Any] = field(default_factory=dict)
 
 

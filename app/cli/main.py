@@ -6,13 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from app.cli import migrate, serve
+from app.cli import migrate, serve, token
 from app.settings import SettingsError
 
 # Each command module exposes `register(subparsers)`, which sets `handler` on its parser.
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     serve.register,
     migrate.register,
+    token.register,
 ]
 
 
