@@ -37,9 +37,16 @@ def _canonical(value: Any) -> Any:
         return value.value
     if isinstance(value, Mapping):
         return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, set | frozenset):
+        # Set order follows string hashing, which differs between processes.
+        return sorted((_canonical(v) for v in value), key=_sort_key)
+    if isinstance(value, list | tuple):
         return [_canonical(v) for v in value]
     return value
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
 
 
 def request_hash(operation: str, request: Mapping[str, Any]) -> str:
