@@ -64,7 +64,8 @@ class IdentityClient:
         if not isinstance(body, dict):
             raise IdentityUnavailable("policy answer is not an object")
         allowed, ttl = body.get("allowed"), body.get("ttlSeconds")
-        if not isinstance(allowed, bool) or body.get("action") != action.value:
+        asked = {"role": role, "action": action.value}
+        if not isinstance(allowed, bool) or any(body.get(k, v) != v for k, v in asked.items()):
             raise IdentityUnavailable("policy answer does not answer the question")
         if isinstance(ttl, bool) or not isinstance(ttl, int | float) or ttl < 0:
             raise IdentityUnavailable("policy answer has no valid ttlSeconds")

@@ -176,3 +176,23 @@ async def test_a_user_without_role_is_forbidden_without_asking(
         await identity.authorize(nobody, Action.READ)
 
     assert fake_identity.policy_requests == 0
+
+
+async def test_an_identity_outage_keeps_serving_known_callers(
+    fake_identity: FakeIdentityState,
+    make_identity: BuildIdentity,
+    redis: Redis,
+    clock: FakeClock,
+) -> None:
+    fake_identity.allow("cashier", STOCK_ADJUST)
+    identity = await make_identity(redis=redis)
+    token = fake_identity.token(role="cashier")
+    await identity.authorize(await identity.authenticate(token), Action.STOCK_ADJUST)
+    fake_identity.failing = True
+    clock.advance(3600)
+
+    for _ in range(10):
+        cashier = await identity.authenticate(token)
+        await identity.authorize(cashier, Action.STOCK_ADJUST)
+
+    assert cashier.role == "cashier"
