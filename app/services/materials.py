@@ -1,0 +1,204 @@
+"""Materials (ingredients, supplies): create, update, archive.
+
+A unit is a label the merchant chooses (`g`, `kg`, `ml`, `l`, `pcs`, or e.g.
+`bottle`): required, at most 16 characters after trimming, kept as given. There is
+no conversion between units anywhere; stock, ledger, recipe, purchase and transfer
+quantities are all in the material's unit, which is why the unit cannot change once
+any of those exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.db.models.base import utcnow, uuid7
+from app.domain.errors import ProblemCollector, UserErrorCode
+from app.domain.quantities import require_not_negative
+from app.services.context import Actor
+from app.services.idempotency import claim, remember
+from app.services.text_input import collect, optional_text, required_text
+
+NAME_MAX_LENGTH = 200
+SKU_MAX_LENGTH = 64
+UNIT_MAX_LENGTH = 16
+ID_FIELD = ("id",)
+UNIT_FIELD = ("input", "unit")
+
+
+@dataclass(frozen=True)
+class MaterialResult:
+    material_id: uuid.UUID
+
+    def as_response(self) -> dict[str, Any]:
+        return {"materialId": self.material_id}
+
+    @classmethod
+    def from_response(cls, stored: Mapping[str, Any]) -> MaterialResult:
+        return cls(uuid.UUID(stored["materialId"]))
+
+
+async def create_material(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    name: str,
+    unit: str,
+    sku: str | None = None,
+    low_stock_threshold: Decimal | None = None,
+    idempotency_key: str | None = None,
+) -> MaterialResult:
+    """A new material. `low_stock_threshold` (≥ 0) is given to each of its stocks when created."""
+    problems = ProblemCollector()
+    clean_name = required_text(name, ("input", "name"), problems, max_length=NAME_MAX_LENGTH)
+    clean_unit = required_text(unit, UNIT_FIELD, problems, max_length=UNIT_MAX_LENGTH)
+    clean_sku = optional_text(sku, ("input", "sku"), problems, max_length=SKU_MAX_LENGTH)
+    if low_stock_threshold is not None:
+        collect(
+            problems,
+            require_not_negative,
+            low_stock_threshold,
+            ("input", "lowStockThreshold"),
+        )
+    problems.raise_if_any()
+    request = {
+        "name": clean_name,
+        "unit": clean_unit,
+        "sku": clean_sku,
+        "lowStockThreshold": low_stock_threshold,
+    }
+    async with sessions.begin() as session:
+        if idempotency_key is not None:
+            stored = await claim(
+                session, actor.merchant_id, idempotency_key, "materialCreate", request
+            )
+            if stored is not None:
+                return MaterialResult.from_response(stored)
+        result = MaterialResult(uuid7())
+        await session.execute(
+            insert(t.material).values(
+                id=result.material_id,
+                merchant_id=actor.merchant_id,
+                name=clean_name,
+                unit=clean_unit,
+                sku=clean_sku,
+                archived=False,
+                default_low_stock_threshold=low_stock_threshold,
+            )
+        )
+        if idempotency_key is not None:
+            await remember(session, actor.merchant_id, idempotency_key, result.as_response())
+    return result
+
+
+async def update_material(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    material_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    sku: str | None = None,
+    unit: str | None = None,
+) -> MaterialResult:
+    """Change the fields given (None leaves a field as it is; "" clears the sku).
+
+    A new unit is UNIT_MISMATCH once the material has a stock, a recipe line, a
+    purchase order line or a transfer line: their quantities are in the old unit.
+    Unknown or another merchant's id is NOT_FOUND, an archived material ARCHIVED.
+    """
+    problems = ProblemCollector()
+    values: dict[str, Any] = {}
+    if name is not None:
+        values["name"] = required_text(
+            name, ("input", "name"), problems, max_length=NAME_MAX_LENGTH
+        )
+    if sku is not None:
+        values["sku"] = optional_text(sku, ("input", "sku"), problems, max_length=SKU_MAX_LENGTH)
+    if unit is not None:
+        values["unit"] = required_text(unit, UNIT_FIELD, problems, max_length=UNIT_MAX_LENGTH)
+    async with sessions.begin() as session:
+        current = await _lock_material(session, actor.merchant_id, material_id, problems)
+        if current is not None:
+            archived, current_unit = current
+            if archived:
+                problems.add(UserErrorCode.ARCHIVED, "the material is archived", ID_FIELD)
+            new_unit = values.get("unit")
+            changes_unit = new_unit is not None and new_unit != current_unit
+            if changes_unit and await _is_in_use(session, actor.merchant_id, material_id):
+                problems.add(
+                    UserErrorCode.UNIT_MISMATCH,
+                    f"quantities of this material are already kept in {current_unit}",
+                    UNIT_FIELD,
+                )
+        problems.raise_if_any()
+        await session.execute(
+            update(t.material)
+            .where(t.material.c.id == material_id)
+            .values(**values, updated_at=utcnow())
+        )
+    return MaterialResult(material_id)
+
+
+async def archive_material(
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, material_id: uuid.UUID
+) -> MaterialResult:
+    """Archive a material: no new stock writes or recipe lines. Archiving twice is fine.
+
+    Existing recipes keep their lines, so sales already using it still reserve it.
+    """
+    problems = ProblemCollector()
+    async with sessions.begin() as session:
+        await _lock_material(session, actor.merchant_id, material_id, problems)
+        problems.raise_if_any()
+        await session.execute(
+            update(t.material)
+            .where(t.material.c.id == material_id, t.material.c.archived.is_(False))
+            .values(archived=True, updated_at=utcnow())
+        )
+    return MaterialResult(material_id)
+
+
+async def _lock_material(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    material_id: uuid.UUID,
+    problems: ProblemCollector,
+) -> tuple[bool, str] | None:
+    """Lock the material row: (archived, unit), or None (NOT_FOUND added) if it isn't ours.
+
+    FOR UPDATE also waits for, and then blocks, rows being inserted that reference it
+    (their foreign key check takes FOR KEY SHARE), so the in-use check below is exact.
+    """
+    row = (
+        await session.execute(
+            select(t.material.c.archived, t.material.c.unit)
+            .where(t.material.c.merchant_id == merchant_id, t.material.c.id == material_id)
+            .with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        problems.add(UserErrorCode.NOT_FOUND, "no such material", ID_FIELD)
+        return None
+    return row.archived, row.unit
+
+
+async def _is_in_use(session: AsyncSession, merchant_id: uuid.UUID, material_id: uuid.UUID) -> bool:
+    users = [t.stock, t.recipe_line, t.purchase_order_line, t.transfer_line]
+    statement = select(
+        or_(
+            *(
+                exists().where(
+                    table.c.merchant_id == merchant_id, table.c.material_id == material_id
+                )
+                for table in users
+            )
+        )
+    )
+    return bool((await session.execute(statement)).scalar_one())
