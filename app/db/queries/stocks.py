@@ -1,0 +1,70 @@
+"""Stock reads: filtered listings, lookups by id, and the stocks of given items."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Row, Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import tables as t
+from app.db.queries._lookup import rows_by_id
+from app.domain.enums import ItemType
+
+
+def stocks_statement(
+    merchant_id: uuid.UUID,
+    *,
+    location_id: uuid.UUID | None = None,
+    item_type: ItemType | None = None,
+    low_stock_only: bool = False,
+) -> Select[Any]:
+    stock = t.stock
+    statement = select(stock).where(stock.c.merchant_id == merchant_id)
+    if location_id is not None:
+        statement = statement.where(stock.c.location_id == location_id)
+    if item_type is not None:
+        statement = statement.where(stock.c.item_type == item_type)
+    if low_stock_only:
+        # The rule of app.domain.stock_rules.is_low, as SQL.
+        statement = statement.where(
+            stock.c.low_stock_threshold.is_not(None),
+            stock.c.available <= stock.c.low_stock_threshold,
+        )
+    return statement
+
+
+async def stocks_by_id(
+    session: AsyncSession, merchant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    return await rows_by_id(session, t.stock, merchant_id, ids)
+
+
+async def stocks_of_items(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    item_type: ItemType,
+    item_ids: Iterable[uuid.UUID],
+    location_id: uuid.UUID | None = None,
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Each item's stocks (at one location when given), in id order; [] when none."""
+    wanted = list(dict.fromkeys(item_ids))
+    if not wanted:
+        return {}
+    stock = t.stock
+    column = stock.c.inventory_item_id if item_type is ItemType.PRODUCT else stock.c.material_id
+    statement = (
+        select(stock)
+        .where(stock.c.merchant_id == merchant_id, column.in_(wanted))
+        .order_by(stock.c.id)
+    )
+    if location_id is not None:
+        statement = statement.where(stock.c.location_id == location_id)
+    found: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
+    for row in await session.execute(statement):
+        item_id = row.inventory_item_id if item_type is ItemType.PRODUCT else row.material_id
+        found[item_id].append(row)
+    return {item_id: found.get(item_id, []) for item_id in wanted}

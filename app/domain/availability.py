@@ -1,0 +1,30 @@
+"""How many units of a product can be sold at a location now (what a POS greys out by)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from app.domain.stock_rules import whole_units
+
+ZERO = Decimal(0)
+
+
+def available_to_sell(
+    *,
+    tracked: bool,
+    stock_available: Decimal | None,
+    recipe: Iterable[tuple[Decimal | None, Decimal]],
+) -> Decimal | None:
+    """The contract's rule for InventoryItem.availableToSell.
+
+    `recipe` holds (material available at the location or None without a stock row,
+    quantity per unit) per recipe line. A tracked item is limited by its own stock's
+    available (no stock row: 0); an item with a recipe by the fewest whole units any
+    material allows; both: the smaller; neither: None (not limited). Never below 0.
+    """
+    limits: list[Decimal] = []
+    if tracked:
+        limits.append(max(stock_available or ZERO, ZERO))
+    limits.extend(whole_units(available or ZERO, per_unit) for available, per_unit in recipe)
+    return min(limits) if limits else None

@@ -1,0 +1,93 @@
+"""The /graphql route: authentication before any resolver, a typed context per request.
+
+Authentication failures answer HTTP 401 (503 when identity cannot be asked), with a
+GraphQL-shaped body `{"errors": [{"message", "extensions": {"code": "UNAUTHENTICATED"}}]}`,
+as /v1 does: no operation runs without a principal. Authorization is per root field
+(FORBIDDEN / UNAVAILABLE top-level errors, HTTP 200). GraphiQL is served only outside
+production, and the page itself needs no token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from app.auth.errors import IdentityError, Unauthenticated
+from app.runtime import Runtime
+from app.settings import Settings
+from graphql_schema.context import Context
+from graphql_schema.schema import Extension, build_schema
+
+PATH = "/graphql"
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            if request.method == "POST" or (
+                request.method == "GET" and not self._wants_ide(request)
+            ):
+                refusal = await self._authenticate(request)
+                if refusal is not None:
+                    await refusal(scope, receive, send)
+                    return
+        await super().__call__(scope, receive, send)
+
+    def _wants_ide(self, request: Request) -> bool:
+        return self.graphql_ide is not None and "text/html" in request.headers.get("accept", "")
+
+    async def _authenticate(self, request: Request) -> Response | None:
+        runtime: Runtime = request.app.state.runtime
+        try:
+            principal = await runtime.identity.authenticate(request.headers.get("authorization"))
+        except IdentityError as exc:
+            headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else {}
+            body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+            return JSONResponse(body, status_code=exc.http_status, headers=headers)
+        request.state.principal = principal
+        return None
+
+    async def get_context(self, request: Request | WebSocket, response: object) -> Context:
+        runtime: Runtime = request.app.state.runtime
+        return Context(
+            settings=runtime.settings,
+            sessions=runtime.database.sessions,
+            identity=runtime.identity,
+            principal=getattr(request.state, "principal", None),
+            request=request,
+        )
+
+
+def graphql_app(
+    settings: Settings,
+    *,
+    extensions: Sequence[Extension] = (),
+    subscription: type | None = None,
+) -> GraphQLApp:
+    schema = build_schema(settings, extensions=extensions, subscription=subscription)
+    return GraphQLApp(
+        schema,
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=False,
+    )
+
+
+def graphql_routes(
+    settings: Settings,
+    *,
+    extensions: Sequence[Extension] = (),
+    subscription: type | None = None,
+) -> list[BaseRoute]:
+    """POST /graphql (and GraphiQL on GET outside production); websockets once subscribed."""
+    app = graphql_app(settings, extensions=extensions, subscription=subscription)
+    routes: list[BaseRoute] = [Route(PATH, app, methods=["GET", "POST"])]
+    if subscription is not None:
+        routes.append(WebSocketRoute(PATH, app))
+    return routes

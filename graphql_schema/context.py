@@ -1,0 +1,81 @@
+"""The per-request context: who is calling, what they may do, and the request's loaders."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TypeVar
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from app.auth.actions import Action
+from app.auth.errors import Forbidden, IdentityUnavailable
+from app.auth.identity import Identity
+from app.auth.principal import Principal
+from app.request_context import current_request_id
+from app.services.context import Actor
+from app.settings import Settings
+from graphql_schema.errors import FORBIDDEN, UNAUTHENTICATED, UNAVAILABLE, ClientError
+from graphql_schema.loaders import Loaders
+
+R = TypeVar("R")
+
+
+@dataclass
+class Context:
+    """`principal` is None only before a websocket's connection_init; resolvers then refuse."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    identity: Identity
+    principal: Principal | None
+    request: Request | WebSocket | None = None
+    _allowed: set[Action] = field(default_factory=set)
+
+    @property
+    def caller(self) -> Principal:
+        if self.principal is None:
+            raise ClientError("authentication required", UNAUTHENTICATED)
+        if self.principal.merchant_id is None:
+            raise ClientError("a token scoped to a merchant is required", FORBIDDEN)
+        return self.principal
+
+    @cached_property
+    def actor(self) -> Actor:
+        principal = self.caller
+        assert principal.merchant_id is not None
+        return Actor(principal.merchant_id, principal.actor, current_request_id())
+
+    @property
+    def merchant_id(self) -> uuid.UUID:
+        return self.actor.merchant_id
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.sessions, self.merchant_id)
+
+    async def authorize(self, action: Action) -> None:
+        """Ask identity once per action and request; refusals are top-level errors."""
+        if action in self._allowed:
+            return
+        principal = self.caller
+        try:
+            await self.identity.authorize(principal, action)
+        except Forbidden as exc:
+            raise ClientError(exc.message, FORBIDDEN) from None
+        except IdentityUnavailable as exc:
+            raise ClientError(exc.message, UNAVAILABLE) from None
+        self._allowed.add(action)
+
+    async def read(self, query: Callable[[AsyncSession], Awaitable[R]]) -> R:
+        """Run one read query on a pooled connection, held only while it runs."""
+        async with self.sessions() as session:
+            return await query(session)
+
+
+Info = strawberry.Info[Context, None]

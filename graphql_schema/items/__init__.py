@@ -1,0 +1,1 @@
+"""GraphQL items: types, queries and mutations."""

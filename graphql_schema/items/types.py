@@ -1,0 +1,80 @@
+"""InventoryItem: one per sellable product variant; its recipe, stocks and availability."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from app.domain.enums import ItemType
+from graphql_schema.context import Info
+from graphql_schema.ids import global_id, parse_id
+from graphql_schema.relay import Node
+
+if TYPE_CHECKING:
+    from graphql_schema.recipes.types import RecipeLine
+    from graphql_schema.stocks.types import Stock
+
+TYPE_NAME = "InventoryItem"
+LOCATION = "Location"
+
+
+@strawberry.type
+class InventoryItem(Node):
+    pk: strawberry.Private[uuid.UUID]
+    product_variant_id: strawberry.ID
+    sku: str | None
+    name: str
+    track_inventory: bool
+    unit: str
+    archived: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field
+    async def recipe(
+        self, info: Info
+    ) -> list[Annotated[RecipeLine, strawberry.lazy("graphql_schema.recipes.types")]]:
+        from graphql_schema.recipes.types import recipe_lines
+
+        read = await info.context.loaders.variant_recipe.load(uuid.UUID(self.product_variant_id))
+        return recipe_lines(read)
+
+    @strawberry.field
+    async def stocks(
+        self, info: Info, location_id: strawberry.ID | None = None
+    ) -> list[Annotated[Stock, strawberry.lazy("graphql_schema.stocks.types")]]:
+        from graphql_schema.stocks.types import stocks_of_item
+
+        return await stocks_of_item(info, ItemType.PRODUCT, self.pk, location_id)
+
+    @strawberry.field
+    async def available_to_sell(self, info: Info, location_id: strawberry.ID) -> Decimal | None:
+        location_pk = parse_id(location_id, LOCATION)
+        if location_pk is None:
+            return None
+        return await info.context.loaders.available_to_sell.load((self.pk, location_pk))
+
+
+def item_from_row(row: Row[Any]) -> InventoryItem:
+    return InventoryItem(
+        id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        pk=row.id,
+        product_variant_id=strawberry.ID(str(row.product_variant_id)),
+        sku=row.sku,
+        name=row.name,
+        track_inventory=row.track_inventory,
+        unit=row.unit,
+        archived=row.archived,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def load_item(info: Info, pk: uuid.UUID) -> InventoryItem | None:
+    row = await info.context.loaders.item.load(pk)
+    return None if row is None else item_from_row(row)

@@ -1,0 +1,1 @@
+"""GraphQL ledger: types, queries and mutations."""

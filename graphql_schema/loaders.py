@@ -1,0 +1,159 @@
+"""Per-request dataloaders: one query per relation per resolver tick, all within the merchant.
+
+Every relation a page can fan out on goes through here, so a page of 100 stocks with
+their items, locations and incoming quantities costs the same few queries as a page of 10.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from functools import cached_property
+from typing import Any, TypeVar
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from app.db.queries import incoming, items, locations, materials, movements, stocks, vendors
+from app.db.queries import purchase_orders as orders
+from app.db.queries import recipes as recipe_reads
+from app.db.queries import transfers as transfer_reads
+from app.db.queries.availability import availability_inputs
+from app.domain.availability import available_to_sell
+from app.domain.enums import ItemType, RecipeOwner
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+RowsById = Callable[[AsyncSession, uuid.UUID, Iterable[uuid.UUID]], Awaitable[Mapping[Any, Any]]]
+AnyRow = Row[Any]
+
+
+class Loaders:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], merchant_id: uuid.UUID) -> None:
+        self._sessions = sessions
+        self._merchant_id = merchant_id
+
+    def _mapped(self, query: RowsById, default: Any = None) -> DataLoader[Any, Any]:
+        async def load(keys: list[Any]) -> list[Any]:
+            async with self._sessions() as session:
+                found = await query(session, self._merchant_id, keys)
+            return [found.get(key, default) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def location(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(locations.locations_by_id)
+
+    @cached_property
+    def item(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(items.items_by_id)
+
+    @cached_property
+    def item_by_variant(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(items.items_by_product_variant)
+
+    @cached_property
+    def material(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(materials.materials_by_id)
+
+    @cached_property
+    def stock(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(stocks.stocks_by_id)
+
+    @cached_property
+    def movement(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(movements.movements_by_id)
+
+    @cached_property
+    def vendor(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(vendors.vendors_by_id)
+
+    @cached_property
+    def purchase_order(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(orders.purchase_orders_by_id)
+
+    @cached_property
+    def purchase_order_lines(self) -> DataLoader[uuid.UUID, list[AnyRow]]:
+        return self._mapped(orders.lines_by_order, [])
+
+    @cached_property
+    def purchase_order_payments(self) -> DataLoader[uuid.UUID, list[AnyRow]]:
+        return self._mapped(orders.payments_by_order, [])
+
+    @cached_property
+    def transfer(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(transfer_reads.transfers_by_id)
+
+    @cached_property
+    def transfer_lines(self) -> DataLoader[uuid.UUID, list[AnyRow]]:
+        return self._mapped(transfer_reads.lines_by_transfer, [])
+
+    @cached_property
+    def incoming(self) -> DataLoader[uuid.UUID, Decimal]:
+        return self._mapped(incoming.incoming_by_stock_id, Decimal(0))
+
+    @cached_property
+    def variant_recipe(self) -> DataLoader[uuid.UUID, recipe_reads.RecipeRead | None]:
+        return self._recipes(RecipeOwner.PRODUCT_VARIANT)
+
+    @cached_property
+    def modifier_recipe(self) -> DataLoader[uuid.UUID, recipe_reads.RecipeRead | None]:
+        return self._recipes(RecipeOwner.MODIFIER_OPTION)
+
+    def _recipes(self, owner: RecipeOwner) -> DataLoader[uuid.UUID, Any]:
+        async def query(
+            session: AsyncSession, merchant_id: uuid.UUID, keys: Iterable[uuid.UUID]
+        ) -> Mapping[uuid.UUID, recipe_reads.RecipeRead]:
+            return await recipe_reads.recipes_by_owner(session, merchant_id, owner, keys)
+
+        return self._mapped(query)
+
+    @cached_property
+    def stocks_of_item(
+        self,
+    ) -> DataLoader[tuple[ItemType, uuid.UUID, uuid.UUID | None], list[AnyRow]]:
+        """Keyed by (item type, item id, location id or None for every location)."""
+
+        async def load(keys: Sequence[tuple[ItemType, uuid.UUID, uuid.UUID | None]]) -> list[Any]:
+            groups: dict[tuple[ItemType, uuid.UUID | None], list[uuid.UUID]] = defaultdict(list)
+            for item_type, item_id, location_id in keys:
+                groups[item_type, location_id].append(item_id)
+            found: dict[tuple[ItemType, uuid.UUID, uuid.UUID | None], list[AnyRow]] = {}
+            async with self._sessions() as session:
+                for (item_type, location_id), item_ids in groups.items():
+                    rows = await stocks.stocks_of_items(
+                        session, self._merchant_id, item_type, item_ids, location_id
+                    )
+                    for item_id, item_rows in rows.items():
+                        found[item_type, item_id, location_id] = item_rows
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def available_to_sell(self) -> DataLoader[tuple[uuid.UUID, uuid.UUID], Decimal | None]:
+        """Keyed by (inventory item id, location id); unknown pairs answer None."""
+
+        async def load(keys: list[tuple[uuid.UUID, uuid.UUID]]) -> list[Decimal | None]:
+            async with self._sessions() as session:
+                found = await availability_inputs(session, self._merchant_id, keys)
+            answers: list[Decimal | None] = []
+            for key in keys:
+                inputs = found.get(key)
+                answers.append(
+                    None
+                    if inputs is None
+                    else available_to_sell(
+                        tracked=inputs.tracked,
+                        stock_available=inputs.stock_available,
+                        recipe=inputs.recipe,
+                    )
+                )
+            return answers
+
+        return DataLoader(load_fn=load)

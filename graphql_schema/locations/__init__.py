@@ -1,0 +1,1 @@
+"""GraphQL locations: types, queries and mutations."""

@@ -1,0 +1,65 @@
+"""Location: a store, kitchen or warehouse of the merchant."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from graphql_schema.context import Info
+from graphql_schema.enums import ItemType
+from graphql_schema.ids import global_id
+from graphql_schema.relay import Connection, Node
+
+if TYPE_CHECKING:
+    from graphql_schema.stocks.types import Stock
+
+TYPE_NAME = "Location"
+
+
+@strawberry.type
+class Location(Node):
+    pk: strawberry.Private[uuid.UUID]
+    name: str
+    code: str | None
+    address: str | None
+    is_default: bool
+    archived: bool
+    created_at: datetime
+
+    @strawberry.field
+    async def stocks(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        item_type: ItemType | None = None,
+        low_stock_only: bool | None = False,
+    ) -> Connection[Annotated[Stock, strawberry.lazy("graphql_schema.stocks.types")]]:
+        from graphql_schema.stocks.queries import StockFilter, stock_connection
+
+        where = StockFilter(self.pk, item_type, bool(low_stock_only))
+        return await stock_connection(info, where, first, after, last, before)
+
+
+def location_from_row(row: Row[Any]) -> Location:
+    return Location(
+        id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        pk=row.id,
+        name=row.name,
+        code=row.code,
+        address=row.address,
+        is_default=row.is_default,
+        archived=row.archived,
+        created_at=row.created_at,
+    )
+
+
+async def load_location(info: Info, pk: uuid.UUID) -> Location | None:
+    row = await info.context.loaders.location.load(pk)
+    return None if row is None else location_from_row(row)

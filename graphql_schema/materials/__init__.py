@@ -1,0 +1,1 @@
+"""GraphQL materials: types, queries and mutations."""

@@ -1,0 +1,60 @@
+"""Material: an ingredient or supply, counted in its unit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from app.domain.enums import ItemType
+from graphql_schema.context import Info
+from graphql_schema.ids import global_id
+from graphql_schema.relay import Node
+
+if TYPE_CHECKING:
+    from graphql_schema.stocks.types import Stock
+
+TYPE_NAME = "Material"
+
+
+@strawberry.type
+class Material(Node):
+    pk: strawberry.Private[uuid.UUID]
+    name: str
+    sku: str | None
+    unit: str
+    archived: bool
+    average_unit_cost: Decimal | None
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field
+    async def stocks(
+        self, info: Info, location_id: strawberry.ID | None = None
+    ) -> list[Annotated[Stock, strawberry.lazy("graphql_schema.stocks.types")]]:
+        from graphql_schema.stocks.types import stocks_of_item
+
+        return await stocks_of_item(info, ItemType.MATERIAL, self.pk, location_id)
+
+
+def material_from_row(row: Row[Any]) -> Material:
+    return Material(
+        id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        pk=row.id,
+        name=row.name,
+        sku=row.sku,
+        unit=row.unit,
+        archived=row.archived,
+        average_unit_cost=row.average_unit_cost,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def load_material(info: Info, pk: uuid.UUID) -> Material | None:
+    row = await info.context.loaders.material.load(pk)
+    return None if row is None else material_from_row(row)

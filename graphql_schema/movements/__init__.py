@@ -1,0 +1,1 @@
+"""GraphQL movements: types, queries and mutations."""

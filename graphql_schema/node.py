@@ -1,0 +1,45 @@
+"""Query.node: any object by its global id, within the caller's merchant."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import strawberry
+
+from graphql_schema.context import Info
+from graphql_schema.ids import decode_global_id
+from graphql_schema.items.types import load_item
+from graphql_schema.locations.types import load_location
+from graphql_schema.materials.types import load_material
+from graphql_schema.movements.types import load_movement
+from graphql_schema.permissions import CanRead, secured
+from graphql_schema.purchase_orders.types import load_purchase_order
+from graphql_schema.relay import Node
+from graphql_schema.stocks.types import load_stock
+from graphql_schema.transfers.types import load_transfer
+from graphql_schema.vendors.types import load_vendor
+
+NodeLoader = Callable[[Info, uuid.UUID], Awaitable[Node | None]]
+
+NODE_LOADERS: dict[str, NodeLoader] = {
+    "Location": load_location,
+    "InventoryItem": load_item,
+    "Material": load_material,
+    "Stock": load_stock,
+    "StockMovement": load_movement,
+    "Vendor": load_vendor,
+    "PurchaseOrder": load_purchase_order,
+    "Transfer": load_transfer,
+}
+
+
+@strawberry.type
+class NodeQueries:
+    @secured(CanRead)
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        decoded = decode_global_id(id)
+        if decoded is None or decoded[0] not in NODE_LOADERS:
+            return None
+        type_name, pk = decoded
+        return await NODE_LOADERS[type_name](info, pk)

@@ -1,0 +1,1 @@
+"""GraphQL purchase orders: types, queries and mutations."""

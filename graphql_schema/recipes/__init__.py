@@ -1,0 +1,1 @@
+"""GraphQL recipes: types, queries and mutations."""

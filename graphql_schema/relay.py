@@ -1,0 +1,151 @@
+"""Relay connections: first/after and last/before over keyset pages, opaque cursors.
+
+A page size above MAX_PAGE_SIZE is an error, not a silent clamp; without first or
+last a page holds DEFAULT_PAGE_SIZE nodes. totalCount runs its COUNT only when asked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import ColumnElement, Row, Select
+
+from app.db.queries.keyset import KeysetPage, KeysetResult, count_rows, fetch_page
+from graphql_schema.context import Context
+from graphql_schema.errors import bad_input
+from graphql_schema.ids import decode_cursor, encode_cursor
+
+MAX_PAGE_SIZE = 250
+DEFAULT_PAGE_SIZE = 50
+
+T = TypeVar("T")
+
+
+@strawberry.interface
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    nodes: list[T]
+    page_info: PageInfo
+    cursors: strawberry.Private[list[str]]
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    def edges(self) -> list[Edge[T]]:
+        return [Edge(cursor=c, node=n) for c, n in zip(self.cursors, self.nodes, strict=True)]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.counter()
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Validated paging arguments of one connection field."""
+
+    type_name: str
+    keyset: KeysetPage
+
+    @property
+    def backward(self) -> bool:
+        return self.keyset.backward
+
+
+def page_request(
+    type_name: str,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> PageRequest:
+    """Check first/after/last/before; a bad cursor or size is a BAD_USER_INPUT error."""
+    if first is not None and last is not None:
+        raise bad_input("give either first or last, not both")
+    for name, size in (("first", first), ("last", last)):
+        if size is not None and not 0 <= size <= MAX_PAGE_SIZE:
+            raise bad_input(f"{name} must be between 0 and {MAX_PAGE_SIZE}, got {size}")
+    after_id = _cursor(after, type_name, "after")
+    before_id = _cursor(before, type_name, "before")
+    backward = last is not None
+    limit = (last if backward else first) or 0
+    if first is None and last is None:
+        limit = DEFAULT_PAGE_SIZE
+    return PageRequest(type_name, KeysetPage(limit, after_id, before_id, backward))
+
+
+def _cursor(value: str | None, type_name: str, name: str) -> uuid.UUID | None:
+    if value is None:
+        return None
+    pk = decode_cursor(value, type_name)
+    if pk is None:
+        raise bad_input(f"{name} is not a cursor of this connection")
+    return pk
+
+
+def build_connection(
+    request: PageRequest,
+    result: KeysetResult,
+    to_node: Callable[[Row[Any]], T],
+    counter: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    nodes = [to_node(row) for row in result.rows]
+    cursors = [encode_cursor(request.type_name, row.id) for row in result.rows]
+    return connection_of(request, nodes, cursors, result.has_more, counter)
+
+
+def connection_of(
+    request: PageRequest,
+    nodes: Sequence[T],
+    cursors: list[str],
+    has_more: bool,
+    counter: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    page = request.keyset
+    info = PageInfo(
+        # Beyond the page in the direction of travel we know exactly; behind it, a cursor
+        # given means the row it names (and so at least one) lies there.
+        has_next_page=has_more if not page.backward else page.before is not None,
+        has_previous_page=has_more if page.backward else page.after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+    return Connection(nodes=list(nodes), page_info=info, cursors=cursors, counter=counter)
+
+
+async def keyset_connection(
+    context: Context,
+    request: PageRequest,
+    statement: Select[Any],
+    id_column: ColumnElement[uuid.UUID],
+    to_node: Callable[[Row[Any]], T],
+) -> Connection[T]:
+    """A page of `statement` (already scoped to the merchant) as a connection."""
+    result = await context.read(
+        lambda session: fetch_page(session, statement, id_column, request.keyset)
+    )
+
+    async def counter() -> int:
+        return await context.read(lambda session: count_rows(session, statement))
+
+    return build_connection(request, result, to_node, counter)

@@ -1,0 +1,66 @@
+"""The schema builder: queries and mutations of every area, plus the hooks others plug into.
+
+`extensions` takes the security extensions (depth, aliases, tokens, cost, masking,
+introspection); `subscription` the root Subscription type once it exists. Both are
+parameters, so nothing here needs to know how they are made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import strawberry
+from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+
+from app.settings import Settings
+from graphql_schema.items.queries import ItemQueries
+from graphql_schema.ledger.queries import LedgerQueries
+from graphql_schema.locations.queries import LocationQueries
+from graphql_schema.materials.queries import MaterialQueries
+from graphql_schema.movements.queries import MovementQueries
+from graphql_schema.node import NodeQueries
+from graphql_schema.purchase_orders.queries import PurchaseOrderQueries
+from graphql_schema.recipes.queries import RecipeQueries
+from graphql_schema.scalars import SCALAR_OVERRIDES
+from graphql_schema.stocks.queries import StockQueries
+from graphql_schema.transfers.queries import TransferQueries
+from graphql_schema.vendors.queries import VendorQueries
+
+Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+
+# Distinct query texts parsed once per process (dashboards send a few dozen shapes).
+PARSED_QUERIES_KEPT = 512
+
+
+@strawberry.type
+class Query(
+    NodeQueries,
+    LocationQueries,
+    ItemQueries,
+    MaterialQueries,
+    StockQueries,
+    MovementQueries,
+    VendorQueries,
+    PurchaseOrderQueries,
+    TransferQueries,
+    RecipeQueries,
+    LedgerQueries,
+):
+    pass
+
+
+def build_schema(
+    settings: Settings,
+    *,
+    extensions: Sequence[Extension] = (),
+    subscription: type | None = None,
+) -> strawberry.Schema:
+    """The served schema; field suggestions ("did you mean") are off in production."""
+    return strawberry.Schema(
+        query=Query,
+        subscription=subscription,
+        extensions=[*extensions, lambda: ParserCache(maxsize=PARSED_QUERIES_KEPT)],
+        scalar_overrides=dict(SCALAR_OVERRIDES),
+        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+    )

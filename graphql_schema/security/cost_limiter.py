@@ -1,0 +1,122 @@
+"""Charges each query's estimated cost to its caller's budget before executing it.
+
+The cost is reported in `extensions.cost` as Shopify does; a query costing
+more than a full budget is QUERY_TOO_COMPLEX, one costing more than is left
+is THROTTLED, and either way nothing executes and `data` is null.
+Subscriptions are not charged here (their cost is per event, not per request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from graphql import ExecutionResult, GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from graphql_schema.security.budget import Buckets, Charge
+from graphql_schema.security.cost import CostRules, operation_cost
+from graphql_schema.security.errors import QUERY_TOO_COMPLEX, THROTTLED, refusal
+from graphql_schema.security.redis_budget import SharedBuckets
+
+CallerKey = Callable[[Any], str]
+
+
+class _CostLimiter(SchemaExtension):
+    def __init__(self, *, rules: CostRules, capacity: int, caller_key: CallerKey) -> None:
+        self._rules = rules
+        self._capacity = capacity
+        self._caller_key = caller_key
+        self._report: dict[str, Any] | None = None
+
+    def get_results(self) -> dict[str, Any]:
+        return {"cost": self._report} if self._report is not None else {}
+
+    def _price(self) -> tuple[str, int] | None:
+        """The caller and the query's cost, or None when this request is not charged."""
+        context = self.execution_context
+        if context.graphql_document is None or context.result is not None:
+            return None
+        if context.operation_type is OperationType.SUBSCRIPTION:
+            return None
+        try:
+            key = self._caller_key(context.context)
+            cost = operation_cost(
+                context.schema._schema,
+                context.graphql_document,
+                self._rules,
+                context.operation_name,
+                context.variables,
+            )
+        except GraphQLError as error:  # e.g. no principal: the schema's own coded error
+            self._refuse(error)
+            return None
+        except Exception as exc:
+            # Reported as the exception so MaskErrors hides its text and the schema logs it.
+            self._refuse(GraphQLError(str(exc), original_error=exc))
+            return None
+        return key, cost
+
+    def _settle(self, cost: int, charge: Charge) -> None:
+        status = charge.status
+        self._report = {
+            "requestedQueryCost": cost,
+            "actualQueryCost": cost if charge.granted else None,
+            "throttleStatus": status.as_extension(),
+        }
+        if cost > self._capacity:
+            self._refuse(
+                refusal(
+                    f"Query cost {cost} exceeds the budget of {self._capacity} points"
+                    " even when full; ask for fewer nodes or split the query.",
+                    QUERY_TOO_COMPLEX,
+                )
+            )
+        elif not charge.granted:
+            self._refuse(
+                refusal(
+                    f"Throttled: the query costs {cost} points and"
+                    f" {status.as_extension()['currentlyAvailable']} are available;"
+                    f" {status.restore_rate} points are restored per second.",
+                    THROTTLED,
+                )
+            )
+
+    def _refuse(self, error: GraphQLError) -> None:
+        # A result set before execution makes Strawberry skip executing the operation.
+        self.execution_context.result = ExecutionResult(data=None, errors=[error])
+
+
+class QueryCostLimiter(_CostLimiter):
+    """The cost check against buckets in this process."""
+
+    def __init__(
+        self, *, rules: CostRules, buckets: Buckets, capacity: int, caller_key: CallerKey
+    ) -> None:
+        super().__init__(rules=rules, capacity=capacity, caller_key=caller_key)
+        self._buckets = buckets
+
+    def on_execute(self) -> Iterator[None]:
+        priced = self._price()
+        if priced is not None:
+            key, cost = priced
+            self._settle(cost, self._buckets.charge(key, cost))
+        yield
+
+
+class SharedQueryCostLimiter(_CostLimiter):
+    """The cost check against buckets in Redis (async execution only)."""
+
+    def __init__(
+        self, *, rules: CostRules, buckets: SharedBuckets, capacity: int, caller_key: CallerKey
+    ) -> None:
+        super().__init__(rules=rules, capacity=capacity, caller_key=caller_key)
+        self._buckets = buckets
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        priced = self._price()
+        if priced is not None:
+            key, cost = priced
+            self._settle(cost, await self._buckets.charge(key, cost))
+        yield

@@ -1,0 +1,31 @@
+"""MaskErrors with an explicit predicate (errors.should_mask_error) and a code clients can test."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from graphql_schema.security.errors import INTERNAL_SERVER_ERROR, should_mask_error
+
+MASKED_MESSAGE = "Unexpected error."
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Replaces unexpected errors by "Unexpected error." (code INTERNAL_SERVER_ERROR).
+
+    Strawberry logs every error, original text and traceback included, before
+    this runs, so nothing is lost for the operators.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        return GraphQLError(
+            self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": INTERNAL_SERVER_ERROR},
+        )

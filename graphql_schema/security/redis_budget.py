@@ -1,0 +1,75 @@
+"""Cost budgets shared by every app instance: the same token buckets, kept in Redis.
+
+One Lua script refills and charges a bucket atomically, so two instances
+charging the same caller at once cannot both spend the last points. The time
+comes from the instances' clocks (wall time, NTP-close), which tests can
+replace. When Redis fails, charging falls back to this process's buckets:
+callers stay limited per instance instead of every query failing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from graphql_schema.security.budget import Charge, ThrottleStatus, TokenBuckets
+
+log = logging.getLogger(__name__)
+
+# KEYS[1] the bucket; ARGV capacity, refill per second, cost, now (seconds).
+# The level travels as a string: Redis would truncate a Lua number to an integer.
+CHARGE_SCRIPT = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+local bucket = redis.call('HMGET', KEYS[1], 'level', 'at')
+local level = tonumber(bucket[1]) or capacity
+local at = tonumber(bucket[2]) or now
+if now > at then
+  level = math.min(capacity, level + (now - at) * rate)
+  at = now
+end
+local granted = 0
+if cost <= level then
+  level = level - cost
+  granted = 1
+end
+redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(at))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - level) / rate * 1000) + 1000)
+return {granted, tostring(level)}
+"""
+
+
+class SharedBuckets:
+    """Token buckets in Redis under `prefix` + caller key; see TokenBuckets for the rules."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        capacity: int,
+        refill_per_second: int,
+        *,
+        clock: Callable[[], float] | None = None,
+        prefix: str = "inventory:graphql-cost:",
+    ) -> None:
+        self.capacity = capacity
+        self.refill_per_second = refill_per_second
+        self._script = redis.register_script(CHARGE_SCRIPT)
+        self._clock = clock or time.time
+        self._prefix = prefix
+        self._fallback = TokenBuckets(capacity, refill_per_second, clock=clock)
+
+    async def charge(self, key: str, cost: int) -> Charge:
+        args: list[int | str] = [self.capacity, self.refill_per_second, cost, repr(self._clock())]
+        try:
+            granted, level = await self._script(keys=[self._prefix + key], args=args)
+        except (RedisError, OSError) as exc:
+            log.warning("query cost budget: Redis failed, charging in-process (%s)", exc)
+            return self._fallback.charge(key, cost)
+        status = ThrottleStatus(self.capacity, float(level), self.refill_per_second)
+        return Charge(bool(granted), status)

@@ -1,0 +1,1 @@
+"""GraphQL stocks: types, queries and mutations."""

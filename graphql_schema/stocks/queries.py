@@ -1,0 +1,65 @@
+"""Stock queries: the stocks connection (also behind Location.stocks) and one stock."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import strawberry
+
+from app.db import tables as t
+from app.db.queries.stocks import stocks_statement
+from graphql_schema.context import Info
+from graphql_schema.enums import ItemType
+from graphql_schema.ids import filter_id, parse_id
+from graphql_schema.permissions import CanRead, secured
+from graphql_schema.relay import Connection, keyset_connection, page_request
+from graphql_schema.stocks.types import TYPE_NAME, Stock, load_stock, stock_from_row
+
+
+@dataclass(frozen=True)
+class StockFilter:
+    location_id: uuid.UUID | None = None
+    item_type: ItemType | None = None
+    low_stock_only: bool = False
+
+
+async def stock_connection(
+    info: Info,
+    where: StockFilter,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection[Stock]:
+    request = page_request(TYPE_NAME, first, after, last, before)
+    statement = stocks_statement(
+        info.context.merchant_id,
+        location_id=where.location_id,
+        item_type=where.item_type,
+        low_stock_only=where.low_stock_only,
+    )
+    return await keyset_connection(info.context, request, statement, t.stock.c.id, stock_from_row)
+
+
+@strawberry.type
+class StockQueries:
+    @secured(CanRead)
+    async def stocks(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        location_id: strawberry.ID | None = None,
+        item_type: ItemType | None = None,
+        low_stock_only: bool | None = False,
+    ) -> Connection[Stock]:
+        where = StockFilter(filter_id(location_id, "Location"), item_type, bool(low_stock_only))
+        return await stock_connection(info, where, first, after, last, before)
+
+    @secured(CanRead)
+    async def stock(self, info: Info, id: strawberry.ID) -> Stock | None:
+        pk = parse_id(id, TYPE_NAME)
+        return None if pk is None else await load_stock(info, pk)

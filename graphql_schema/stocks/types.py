@@ -1,0 +1,123 @@
+"""Stock: one (location, item) with its quantities, incoming orders and ledger."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Row
+
+from app.domain.enums import ItemType as DomainItemType
+from app.domain.stock_rules import is_low
+from graphql_schema.context import Info
+from graphql_schema.enums import ItemType
+from graphql_schema.ids import global_id, parse_id
+from graphql_schema.items.types import InventoryItem, item_from_row
+from graphql_schema.locations.types import Location, location_from_row
+from graphql_schema.materials.types import Material, material_from_row
+from graphql_schema.relay import Connection, Node
+
+if TYPE_CHECKING:
+    from graphql_schema.movements.types import StockMovement
+
+TYPE_NAME = "Stock"
+
+StockItem = Annotated[InventoryItem | Material, strawberry.union("StockItem")]
+
+
+@strawberry.type
+class Stock(Node):
+    pk: strawberry.Private[uuid.UUID]
+    location_id: strawberry.Private[uuid.UUID]
+    item_id: strawberry.Private[uuid.UUID]
+    item_type: ItemType
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal = strawberry.field(description="onHand - reserved")
+    low_stock_threshold: Decimal | None
+    version: int
+    updated_at: datetime
+
+    @strawberry.field
+    async def location(self, info: Info) -> Location:
+        row = await info.context.loaders.location.load(self.location_id)
+        assert row is not None, "a stock's location belongs to its merchant"
+        return location_from_row(row)
+
+    @strawberry.field
+    async def item(self, info: Info) -> StockItem:
+        return await load_stock_item(info, self.item_type, self.item_id)
+
+    @strawberry.field
+    async def incoming(self, info: Info) -> Decimal:
+        return await info.context.loaders.incoming.load(self.pk)
+
+    @strawberry.field
+    def low_stock(self) -> bool:
+        return is_low(self.available, self.low_stock_threshold)
+
+    @strawberry.field
+    async def movements(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[StockMovement, strawberry.lazy("graphql_schema.movements.types")]]:
+        from app.db.queries.movements import MovementFilter
+        from graphql_schema.movements.queries import movement_connection
+
+        return await movement_connection(
+            info, MovementFilter(stock_id=self.pk), first, after, last, before
+        )
+
+
+async def load_stock_item(
+    info: Info, item_type: DomainItemType, item_id: uuid.UUID
+) -> InventoryItem | Material:
+    loaders = info.context.loaders
+    if item_type is DomainItemType.PRODUCT:
+        row = await loaders.item.load(item_id)
+        assert row is not None, "a stock's item belongs to its merchant"
+        return item_from_row(row)
+    row = await loaders.material.load(item_id)
+    assert row is not None, "a stock's material belongs to its merchant"
+    return material_from_row(row)
+
+
+def stock_from_row(row: Row[Any]) -> Stock:
+    product = row.item_type is DomainItemType.PRODUCT
+    return Stock(
+        id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        pk=row.id,
+        location_id=row.location_id,
+        item_id=row.inventory_item_id if product else row.material_id,
+        item_type=row.item_type,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        available=row.available,
+        low_stock_threshold=row.low_stock_threshold,
+        version=row.version,
+        updated_at=row.updated_at,
+    )
+
+
+async def load_stock(info: Info, pk: uuid.UUID) -> Stock | None:
+    row = await info.context.loaders.stock.load(pk)
+    return None if row is None else stock_from_row(row)
+
+
+async def stocks_of_item(
+    info: Info, item_type: DomainItemType, item_id: uuid.UUID, location_id: str | None
+) -> list[Stock]:
+    location_pk = None
+    if location_id is not None:
+        location_pk = parse_id(location_id, "Location")
+        if location_pk is None:
+            return []
+    rows = await info.context.loaders.stocks_of_item.load((item_type, item_id, location_pk))
+    return [stock_from_row(row) for row in rows]

@@ -1,0 +1,1 @@
+"""GraphQL transfers: types, queries and mutations."""

@@ -1,0 +1,1 @@
+"""GraphQL vendors: types, queries and mutations."""
