@@ -1,0 +1,102 @@
+"""The moving-average unit cost of materials, folded forward by each purchase receipt."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import tables as t
+from app.db.models.base import utcnow
+
+COST_PLACES = Decimal("0.000001")
+
+
+def moving_average(
+    on_hand: Decimal, average: Decimal | None, quantity: Decimal, value: Decimal
+) -> Decimal | None:
+    """The unit cost after receiving `quantity` worth `value` (quantity * unit cost), 6 places.
+
+    (on_hand * average + value) / (on_hand + quantity), where on_hand is the
+    material's total over all locations before the receipt. When nothing was costed
+    before, or on hand is zero or negative, the old stock carries no value worth
+    averaging with (a negative quantity would drag the average the wrong way, or
+    divide by zero), so the average restarts at this receipt's unit cost. Receiving
+    nothing leaves it unchanged.
+    """
+    if quantity <= 0:
+        return average
+    if average is None or on_hand <= 0:
+        new = value / quantity
+    else:
+        new = (on_hand * average + value) / (on_hand + quantity)
+    return new.quantize(COST_PLACES, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True)
+class CostedReceipt:
+    """Part of a receipt of one material: a line's quantity and unit cost."""
+
+    material_id: uuid.UUID
+    quantity: Decimal
+    unit_cost: Decimal
+
+
+async def fold_receipt_into_average_costs(
+    session: AsyncSession, merchant_id: uuid.UUID, received: Iterable[CostedReceipt]
+) -> None:
+    """Lock the received materials (id order) and update their moving-average unit cost.
+
+    Call before the receipt's stock moves: on hand must be the total before it. The
+    material row lock serializes two receipts of one material at different
+    locations, so neither averages against a total the other has made stale.
+    """
+    totals: dict[uuid.UUID, tuple[Decimal, Decimal]] = {}
+    for part in received:
+        if part.quantity > 0:
+            quantity, value = totals.get(part.material_id, (Decimal(0), Decimal(0)))
+            totals[part.material_id] = (
+                quantity + part.quantity,
+                value + part.quantity * part.unit_cost,
+            )
+    if not totals:
+        return
+    material, stock = t.material, t.stock
+    ids = sorted(totals)
+    averages: dict[uuid.UUID, Decimal | None] = {
+        row.id: row.average_unit_cost
+        for row in await session.execute(
+            select(material.c.id, material.c.average_unit_cost)
+            .where(material.c.merchant_id == merchant_id, material.c.id.in_(ids))
+            .order_by(material.c.id)
+            .with_for_update()
+        )
+    }
+    on_hand: dict[uuid.UUID, Decimal] = {
+        row.material_id: row.on_hand
+        for row in await session.execute(
+            select(stock.c.material_id, func.sum(stock.c.on_hand).label("on_hand"))
+            .where(stock.c.merchant_id == merchant_id, stock.c.material_id.in_(ids))
+            .group_by(stock.c.material_id)
+        )
+    }
+    await session.execute(
+        update(material)
+        .where(material.c.id == bindparam("material_id"))
+        .values(average_unit_cost=bindparam("average"), updated_at=utcnow()),
+        [
+            {
+                "material_id": material_id,
+                "average": moving_average(
+                    on_hand.get(material_id, Decimal(0)),
+                    averages[material_id],
+                    *totals[material_id],
+                ),
+            }
+            for material_id in ids
+        ],
+    )
