@@ -1,0 +1,258 @@
+"""Moving materials between two locations of one merchant."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.db.models.base import utcnow, uuid7
+from app.domain.enums import MovementType, ReferenceType
+from app.domain.errors import DomainError, FieldPath, ProblemCollector, UserErrorCode
+from app.domain.quantities import decimal_str, require_positive
+from app.outbox.transfer_events import Transferred, TransferredLine, material_transferred_event
+from app.outbox.writer import enqueue
+from app.services import idempotency
+from app.services.context import Actor
+from app.services.stock_ledger import LockedStock, Move, StockKey, apply_moves, lock_stocks
+
+OPERATION = "materialTransfer"
+
+
+@dataclass(frozen=True)
+class TransferLineInput:
+    material_id: uuid.UUID
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    transfer_id: uuid.UUID
+
+
+def _check_input(
+    problems: ProblemCollector,
+    from_location_id: uuid.UUID,
+    to_location_id: uuid.UUID,
+    lines: Sequence[TransferLineInput],
+) -> None:
+    if from_location_id == to_location_id:
+        problems.add(
+            UserErrorCode.INVALID,
+            "must differ from the source location",
+            ("input", "toLocationId"),
+        )
+    if not lines:
+        problems.add(UserErrorCode.REQUIRED, "at least one line is required", ("input", "lines"))
+    for i, line in enumerate(lines):
+        try:
+            require_positive(line.quantity, ("input", "lines", i, "quantity"))
+        except DomainError as error:
+            problems.problems.extend(error.problems)
+
+
+async def _check_owned(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    problems: ProblemCollector,
+    from_location_id: uuid.UUID,
+    to_location_id: uuid.UUID,
+    lines: Sequence[TransferLineInput],
+) -> dict[uuid.UUID, str]:
+    """NOT_FOUND / ARCHIVED for locations and materials; returns each material's unit."""
+    location, material = t.location, t.material
+    archived_locations: dict[uuid.UUID, bool] = {
+        row.id: row.archived
+        for row in await session.execute(
+            select(location.c.id, location.c.archived).where(
+                location.c.merchant_id == merchant_id,
+                location.c.id.in_([from_location_id, to_location_id]),
+            )
+        )
+    }
+    ends = {"fromLocationId": from_location_id, "toLocationId": to_location_id}
+    for name, location_id in ends.items():
+        _report(problems, archived_locations.get(location_id), "location", ("input", name))
+    rows = (
+        await session.execute(
+            select(material.c.id, material.c.archived, material.c.unit).where(
+                material.c.merchant_id == merchant_id,
+                material.c.id.in_({line.material_id for line in lines}),
+            )
+        )
+    ).all()
+    known = {row.id: row for row in rows}
+    for i, line in enumerate(lines):
+        row = known.get(line.material_id)
+        field = ("input", "lines", i, "materialId")
+        _report(problems, None if row is None else row.archived, "material", field)
+    return {row.id: row.unit for row in rows}
+
+
+def _report(problems: ProblemCollector, archived: bool | None, what: str, field: FieldPath) -> None:
+    if archived is None:
+        problems.add(UserErrorCode.NOT_FOUND, f"no such {what}", field)
+    elif archived:
+        problems.add(UserErrorCode.ARCHIVED, f"the {what} is archived", field)
+
+
+def _check_shortages(
+    problems: ProblemCollector,
+    lines: Sequence[TransferLineInput],
+    totals: dict[uuid.UUID, Decimal],
+    sources: dict[uuid.UUID, LockedStock],
+) -> None:
+    """A material whose summed quantity exceeds what is available at the source is short.
+
+    Available (on hand minus reserved), not on hand: reserved material is promised to
+    sales at the source and must not leave with a transfer. Every line of a short
+    material is named, so the caller sees all of them at once.
+    """
+    for i, line in enumerate(lines):
+        available = sources[line.material_id].available
+        wanted = totals[line.material_id]
+        if wanted > available:
+            problems.add(
+                UserErrorCode.INSUFFICIENT_STOCK,
+                f"{decimal_str(wanted)} requested in total, "
+                f"{decimal_str(available)} available at the source",
+                ("input", "lines", i, "quantity"),
+            )
+
+
+async def transfer_materials(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    *,
+    from_location_id: uuid.UUID,
+    to_location_id: uuid.UUID,
+    lines: Sequence[TransferLineInput],
+    allow_negative: bool = False,
+    idempotency_key: str | None = None,
+) -> TransferResult:
+    """Move materials from one location to another of the same merchant, atomically.
+
+    Lines of the same material are summed before the stock check; each material then
+    gets one TRANSFER_OUT at the source and one TRANSFER_IN at the destination
+    (reference TRANSFER/<transfer id>). Refuses the same location twice (INVALID),
+    other merchants' or unknown ids (NOT_FOUND), archived ones (ARCHIVED), quantities
+    not above zero (INVALID) and, unless `allow_negative`, taking more than is
+    available at the source (INSUFFICIENT_STOCK, every short line at once).
+    """
+    request = {
+        "fromLocationId": from_location_id,
+        "toLocationId": to_location_id,
+        "lines": [[line.material_id, line.quantity] for line in lines],
+        "allowNegative": allow_negative,
+    }
+    problems = ProblemCollector()
+    _check_input(problems, from_location_id, to_location_id, lines)
+    async with sessions.begin() as session:
+        merchant_id = actor.merchant_id
+        if idempotency_key is not None:
+            stored = await idempotency.claim(
+                session, merchant_id, idempotency_key, OPERATION, request
+            )
+            if stored is not None:
+                return TransferResult(uuid.UUID(stored["transferId"]))
+        units = await _check_owned(
+            session, merchant_id, problems, from_location_id, to_location_id, lines
+        )
+        problems.raise_if_any()
+
+        totals: dict[uuid.UUID, Decimal] = {}
+        for line in lines:
+            totals[line.material_id] = totals.get(line.material_id, Decimal(0)) + line.quantity
+        sources = {m: StockKey.material(from_location_id, m) for m in totals}
+        targets = {m: StockKey.material(to_location_id, m) for m in totals}
+        stocks = await lock_stocks(session, merchant_id, [*sources.values(), *targets.values()])
+        if not allow_negative:
+            _check_shortages(problems, lines, totals, {m: stocks[k] for m, k in sources.items()})
+            problems.raise_if_any()
+
+        transfer_id = uuid7()
+        now = utcnow()
+        await _record(session, actor, transfer_id, from_location_id, to_location_id, lines, now)
+        reference = str(transfer_id)
+        moves = [
+            move
+            for material_id, quantity in totals.items()
+            for move in (
+                Move(
+                    sources[material_id],
+                    MovementType.TRANSFER_OUT,
+                    ReferenceType.TRANSFER,
+                    reference,
+                    delta_on_hand=-quantity,
+                ),
+                Move(
+                    targets[material_id],
+                    MovementType.TRANSFER_IN,
+                    ReferenceType.TRANSFER,
+                    reference,
+                    delta_on_hand=quantity,
+                ),
+            )
+        ]
+        await apply_moves(session, actor, stocks, moves)
+        event = material_transferred_event(
+            Transferred(
+                merchant_id=merchant_id,
+                transfer_id=transfer_id,
+                from_location_id=from_location_id,
+                to_location_id=to_location_id,
+                occurred_at=now,
+                transferred_by=actor.label,
+                lines=[
+                    TransferredLine(line.material_id, line.quantity, units[line.material_id])
+                    for line in lines
+                ],
+            )
+        )
+        await enqueue(session, merchant_id, [event], request_id=actor.request_id)
+        if idempotency_key is not None:
+            await idempotency.remember(
+                session, merchant_id, idempotency_key, {"transferId": transfer_id}
+            )
+    return TransferResult(transfer_id)
+
+
+async def _record(
+    session: AsyncSession,
+    actor: Actor,
+    transfer_id: uuid.UUID,
+    from_location_id: uuid.UUID,
+    to_location_id: uuid.UUID,
+    lines: Sequence[TransferLineInput],
+    now: datetime,
+) -> None:
+    await session.execute(
+        insert(t.transfer).values(
+            id=transfer_id,
+            merchant_id=actor.merchant_id,
+            from_location_id=from_location_id,
+            to_location_id=to_location_id,
+            created_by=actor.label,
+            created_at=now,
+        )
+    )
+    await session.execute(
+        insert(t.transfer_line),
+        [
+            {
+                "id": uuid7(),
+                "merchant_id": actor.merchant_id,
+                "transfer_id": transfer_id,
+                "position": i,
+                "material_id": line.material_id,
+                "quantity": line.quantity,
+            }
+            for i, line in enumerate(lines)
+        ],
+    )
