@@ -16,15 +16,22 @@ from strawberry.schema.config import StrawberryConfig
 from app.settings import Settings
 from graphql_schema.items.queries import ItemQueries
 from graphql_schema.ledger.queries import LedgerQueries
+from graphql_schema.locations.mutations import LocationMutations
 from graphql_schema.locations.queries import LocationQueries
+from graphql_schema.materials.mutations import MaterialMutations
 from graphql_schema.materials.queries import MaterialQueries
 from graphql_schema.movements.queries import MovementQueries
 from graphql_schema.node import NodeQueries
+from graphql_schema.purchase_orders.mutations import PurchaseOrderMutations
 from graphql_schema.purchase_orders.queries import PurchaseOrderQueries
+from graphql_schema.recipes.mutations import RecipeMutations
 from graphql_schema.recipes.queries import RecipeQueries
 from graphql_schema.scalars import SCALAR_OVERRIDES
+from graphql_schema.stocks.mutations import StockMutations
 from graphql_schema.stocks.queries import StockQueries
+from graphql_schema.transfers.mutations import TransferMutations
 from graphql_schema.transfers.queries import TransferQueries
+from graphql_schema.vendors.mutations import VendorMutations
 from graphql_schema.vendors.queries import VendorQueries
 
 Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
@@ -50,6 +57,19 @@ class Query(
     pass
 
 
+@strawberry.type
+class Mutation(
+    LocationMutations,
+    MaterialMutations,
+    RecipeMutations,
+    StockMutations,
+    VendorMutations,
+    PurchaseOrderMutations,
+    TransferMutations,
+):
+    pass
+
+
 def build_schema(
     settings: Settings,
     *,
@@ -59,6 +79,7 @@ def build_schema(
     """The served schema; field suggestions ("did you mean") are off in production."""
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         subscription=subscription,
         extensions=[*extensions, lambda: ParserCache(maxsize=PARSED_QUERIES_KEPT)],
         scalar_overrides=dict(SCALAR_OVERRIDES),

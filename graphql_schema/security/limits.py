@@ -17,7 +17,7 @@ class SecurityLimits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 10_000
-    max_query_length: int = 100_000
+    max_query_length: int = 200_000
     max_page_size: int = 250
     default_page_size: int = 50
     budget_points: int = 2000

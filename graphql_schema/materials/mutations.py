@@ -1,0 +1,93 @@
+"""Material mutations: create, update, archive (inventory:material.manage)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from app.services import materials as service
+from graphql_schema.context import Info
+from graphql_schema.errors import UserError
+from graphql_schema.materials.types import TYPE_NAME, Material, load_material
+from graphql_schema.mutations import input_id, perform
+from graphql_schema.permissions import CanManageMaterials, secured
+
+
+@strawberry.input
+class MaterialInput:
+    name: str
+    sku: str | None = None
+    unit: str
+    low_stock_threshold: Decimal | None = None
+
+
+@strawberry.input
+class MaterialUpdateInput:
+    name: str | None = None
+    sku: str | None = None
+    unit: str | None = None
+
+
+@strawberry.type
+class MaterialPayload:
+    material: Material | None
+    user_errors: list[UserError]
+
+
+async def _payload(
+    info: Info, result: service.MaterialResult | None, errors: list[UserError]
+) -> MaterialPayload:
+    material = None
+    if result is not None:
+        info.context.loaders.material.clear(result.material_id)
+        material = await load_material(info, result.material_id)
+    return MaterialPayload(material=material, user_errors=errors)
+
+
+@strawberry.type
+class MaterialMutations:
+    @secured(CanManageMaterials)
+    async def material_create(
+        self, info: Info, input: MaterialInput, idempotency_key: str | None = None
+    ) -> MaterialPayload:
+        context = info.context
+        result, errors = await perform(
+            lambda: service.create_material(
+                context.sessions,
+                context.actor,
+                name=input.name,
+                unit=input.unit,
+                sku=input.sku,
+                low_stock_threshold=input.low_stock_threshold,
+                idempotency_key=idempotency_key,
+            )
+        )
+        return await _payload(info, result, errors)
+
+    @secured(CanManageMaterials)
+    async def material_update(
+        self, info: Info, id: strawberry.ID, input: MaterialUpdateInput
+    ) -> MaterialPayload:
+        context = info.context
+        pk = input_id(id, TYPE_NAME)
+        result, errors = await perform(
+            lambda: service.update_material(
+                context.sessions,
+                context.actor,
+                pk,
+                name=input.name,
+                sku=input.sku,
+                unit=input.unit,
+            )
+        )
+        return await _payload(info, result, errors)
+
+    @secured(CanManageMaterials)
+    async def material_archive(self, info: Info, id: strawberry.ID) -> MaterialPayload:
+        context = info.context
+        pk = input_id(id, TYPE_NAME)
+        result, errors = await perform(
+            lambda: service.archive_material(context.sessions, context.actor, pk)
+        )
+        return await _payload(info, result, errors)

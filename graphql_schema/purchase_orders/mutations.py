@@ -1,0 +1,160 @@
+"""Purchase order mutations: create and cancel (purchase-order.manage), receive (.receive)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from app.domain.enums import ItemType as DomainItemType
+from app.services import purchase_orders as orders
+from app.services import purchase_receipts as receipts
+from app.services.receipt_lines import ReceiveLineInput as ServiceReceiveLine
+from graphql_schema.context import Info
+from graphql_schema.enums import ItemType
+from graphql_schema.errors import UserError
+from graphql_schema.mutations import input_id, perform
+from graphql_schema.permissions import CanManagePurchaseOrders, CanReceivePurchaseOrders, secured
+from graphql_schema.purchase_orders.types import (
+    LINE_TYPE_NAME,
+    TYPE_NAME,
+    PurchaseOrder,
+    load_purchase_order,
+)
+
+
+@strawberry.input
+class PurchaseOrderLineInput:
+    item_type: ItemType
+    item_id: strawberry.ID
+    quantity_ordered: Decimal
+    unit_cost: Decimal
+
+
+@strawberry.input
+class PurchaseOrderInput:
+    location_id: strawberry.ID
+    vendor_id: strawberry.ID
+    currency: str
+    number: str | None = None
+    lines: list[PurchaseOrderLineInput]
+
+
+@strawberry.input
+class ReceiveLineInput:
+    line_id: strawberry.ID
+    quantity_received: Decimal
+    unit_cost: Decimal | None = None
+
+
+@strawberry.input
+class PaymentInput:
+    method: str
+    amount: Decimal
+    paid_at: datetime | None = None
+    reference: str | None = None
+
+
+@strawberry.input
+class PurchaseOrderReceiveInput:
+    lines: list[ReceiveLineInput] | None = None
+    payments: list[PaymentInput] | None = None
+
+
+@strawberry.type
+class PurchaseOrderPayload:
+    purchase_order: PurchaseOrder | None
+    user_errors: list[UserError]
+
+
+async def _payload(
+    info: Info, result: orders.PurchaseOrderResult | None, errors: list[UserError]
+) -> PurchaseOrderPayload:
+    order = None
+    if result is not None:
+        loaders = info.context.loaders
+        for loader in (loaders.purchase_order, loaders.purchase_order_lines):
+            loader.clear(result.purchase_order_id)
+        loaders.purchase_order_payments.clear(result.purchase_order_id)
+        order = await load_purchase_order(info, result.purchase_order_id)
+    return PurchaseOrderPayload(purchase_order=order, user_errors=errors)
+
+
+def _order_line(line: PurchaseOrderLineInput) -> orders.PurchaseOrderLineInput:
+    kind = "Material" if line.item_type is DomainItemType.MATERIAL else "InventoryItem"
+    return orders.PurchaseOrderLineInput(
+        item_type=line.item_type,
+        item_id=input_id(line.item_id, kind),
+        quantity_ordered=line.quantity_ordered,
+        unit_cost=line.unit_cost,
+    )
+
+
+@strawberry.type
+class PurchaseOrderMutations:
+    @secured(CanManagePurchaseOrders)
+    async def purchase_order_create(
+        self, info: Info, input: PurchaseOrderInput, idempotency_key: str | None = None
+    ) -> PurchaseOrderPayload:
+        context = info.context
+        result, errors = await perform(
+            lambda: orders.create_purchase_order(
+                context.sessions,
+                context.actor,
+                location_id=input_id(input.location_id, "Location"),
+                vendor_id=input_id(input.vendor_id, "Vendor"),
+                currency=input.currency,
+                lines=[_order_line(line) for line in input.lines],
+                number=input.number,
+                idempotency_key=idempotency_key,
+            )
+        )
+        return await _payload(info, result, errors)
+
+    @secured(CanReceivePurchaseOrders)
+    async def purchase_order_receive(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: PurchaseOrderReceiveInput | None = None,
+        idempotency_key: str | None = None,
+    ) -> PurchaseOrderPayload:
+        context = info.context
+        given = input or PurchaseOrderReceiveInput()
+        lines = None
+        if given.lines is not None:
+            lines = [
+                ServiceReceiveLine(
+                    line_id=input_id(line.line_id, LINE_TYPE_NAME),
+                    quantity_received=line.quantity_received,
+                    unit_cost=line.unit_cost,
+                )
+                for line in given.lines
+            ]
+        payments = [
+            receipts.PaymentInput(
+                method=p.method, amount=p.amount, paid_at=p.paid_at, reference=p.reference
+            )
+            for p in given.payments or ()
+        ]
+        result, errors = await perform(
+            lambda: receipts.receive_purchase_order(
+                context.sessions,
+                context.actor,
+                input_id(id, TYPE_NAME),
+                lines=lines,
+                payments=payments,
+                idempotency_key=idempotency_key,
+            )
+        )
+        return await _payload(info, result, errors)
+
+    @secured(CanManagePurchaseOrders)
+    async def purchase_order_cancel(self, info: Info, id: strawberry.ID) -> PurchaseOrderPayload:
+        context = info.context
+        pk = input_id(id, TYPE_NAME)
+        result, errors = await perform(
+            lambda: orders.cancel_purchase_order(context.sessions, context.actor, pk)
+        )
+        return await _payload(info, result, errors)

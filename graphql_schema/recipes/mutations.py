@@ -1,0 +1,87 @@
+"""Recipe mutations: a product variant's recipe and a modifier option's (material.manage)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from app.domain.errors import UserErrorCode
+from app.services import recipes as service
+from graphql_schema.context import Info
+from graphql_schema.errors import UserError
+from graphql_schema.ids import NO_ROW, parse_external_id
+from graphql_schema.items.types import InventoryItem, load_item
+from graphql_schema.mutations import input_id, perform
+from graphql_schema.permissions import CanManageMaterials, secured
+from graphql_schema.recipes.types import ModifierRecipe, modifier_recipe_of
+
+
+@strawberry.input
+class RecipeLineInput:
+    material_id: strawberry.ID
+    quantity: Decimal
+
+
+@strawberry.type
+class RecipePayload:
+    inventory_item: InventoryItem | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ModifierRecipePayload:
+    modifier_recipe: ModifierRecipe | None
+    user_errors: list[UserError]
+
+
+def _lines(lines: list[RecipeLineInput]) -> list[service.RecipeLineInput]:
+    return [
+        service.RecipeLineInput(input_id(line.material_id, "Material"), line.quantity)
+        for line in lines
+    ]
+
+
+@strawberry.type
+class RecipeMutations:
+    @secured(CanManageMaterials)
+    async def recipe_set(
+        self, info: Info, product_variant_id: strawberry.ID, lines: list[RecipeLineInput]
+    ) -> RecipePayload:
+        context = info.context
+        variant = parse_external_id(product_variant_id) or NO_ROW
+        result, errors = await perform(
+            lambda: service.set_recipe(
+                context.sessions, context.actor, product_variant_id=variant, lines=_lines(lines)
+            )
+        )
+        item = None
+        if result is not None:
+            context.loaders.variant_recipe.clear(variant)
+            item = await load_item(info, result.inventory_item_id)
+        return RecipePayload(inventory_item=item, user_errors=errors)
+
+    @secured(CanManageMaterials)
+    async def modifier_recipe_set(
+        self, info: Info, modifier_option_id: strawberry.ID, lines: list[RecipeLineInput]
+    ) -> ModifierRecipePayload:
+        context = info.context
+        option = parse_external_id(modifier_option_id)
+        if option is None:
+            error = UserError(
+                field=["modifierOptionId"],
+                message="must be a UUID",
+                code=UserErrorCode.INVALID,
+            )
+            return ModifierRecipePayload(modifier_recipe=None, user_errors=[error])
+        result, errors = await perform(
+            lambda: service.set_modifier_recipe(
+                context.sessions, context.actor, modifier_option_id=option, lines=_lines(lines)
+            )
+        )
+        recipe = None
+        if result is not None:
+            context.loaders.modifier_recipe.clear(option)
+            read = await context.loaders.modifier_recipe.load(option)
+            recipe = None if read is None else modifier_recipe_of(read)
+        return ModifierRecipePayload(modifier_recipe=recipe, user_errors=errors)

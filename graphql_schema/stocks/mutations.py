@@ -1,0 +1,166 @@
+"""Stock mutations: adjust, count, waste (stock.adjust) and thresholds (material.manage)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from app.domain.enums import ItemType as DomainItemType
+from app.services import stock_adjustments as service
+from app.services.stock_refs import StockRef as ServiceStockRef
+from graphql_schema.context import Info
+from graphql_schema.enums import ItemType
+from graphql_schema.errors import UserError
+from graphql_schema.movements.types import StockMovement, load_movement
+from graphql_schema.mutations import optional_input_id, perform
+from graphql_schema.permissions import CanAdjustStock, CanManageMaterials, secured
+from graphql_schema.stocks.types import Stock, load_stock
+
+
+@strawberry.input(description="A stock by its id, or by location + item.")
+class StockRef:
+    stock_id: strawberry.ID | None = None
+    location_id: strawberry.ID | None = None
+    item_type: ItemType | None = None
+    item_id: strawberry.ID | None = None
+
+    def to_service(self) -> ServiceStockRef:
+        item_kind = "Material" if self.item_type is DomainItemType.MATERIAL else "InventoryItem"
+        return ServiceStockRef(
+            stock_id=optional_input_id(self.stock_id, "Stock"),
+            location_id=optional_input_id(self.location_id, "Location"),
+            item_type=self.item_type,
+            item_id=optional_input_id(self.item_id, item_kind),
+        )
+
+
+@strawberry.input
+class StockAdjustInput:
+    stock: StockRef
+    delta: Decimal
+    reason: str
+    change_from_quantity: Decimal | None = None
+    allow_negative: bool | None = False
+
+
+@strawberry.input
+class StockCountInput:
+    stock: StockRef
+    counted_quantity: Decimal
+    reason: str | None = None
+
+
+@strawberry.input
+class StockWasteInput:
+    stock: StockRef
+    quantity: Decimal
+    reason: str
+
+
+@strawberry.input
+class StockThresholdInput:
+    stock: StockRef
+    low_stock_threshold: Decimal | None = None
+
+
+@strawberry.type
+class StockPayload:
+    stock: Stock | None
+    movement: StockMovement | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class StockThresholdPayload:
+    stock: Stock | None
+    user_errors: list[UserError]
+
+
+async def _fresh_stock(info: Info, result: service.StockChangeResult | None) -> Stock | None:
+    if result is None:
+        return None
+    info.context.loaders.stock.clear(result.stock_id)
+    return await load_stock(info, result.stock_id)
+
+
+async def _payload(
+    info: Info, result: service.StockChangeResult | None, errors: list[UserError]
+) -> StockPayload:
+    movement = None
+    if result is not None and result.movement_id is not None:
+        movement = await load_movement(info, result.movement_id)
+    return StockPayload(
+        stock=await _fresh_stock(info, result), movement=movement, user_errors=errors
+    )
+
+
+@strawberry.type
+class StockMutations:
+    @secured(CanAdjustStock)
+    async def stock_adjust(
+        self, info: Info, input: StockAdjustInput, idempotency_key: str | None = None
+    ) -> StockPayload:
+        context = info.context
+        result, errors = await perform(
+            lambda: service.adjust_stock(
+                context.sessions,
+                context.actor,
+                ref=input.stock.to_service(),
+                delta=input.delta,
+                reason=input.reason,
+                change_from_quantity=input.change_from_quantity,
+                allow_negative=bool(input.allow_negative),
+                idempotency_key=idempotency_key,
+            )
+        )
+        return await _payload(info, result, errors)
+
+    @secured(CanAdjustStock)
+    async def stock_count(
+        self, info: Info, input: StockCountInput, idempotency_key: str | None = None
+    ) -> StockPayload:
+        context = info.context
+        result, errors = await perform(
+            lambda: service.count_stock(
+                context.sessions,
+                context.actor,
+                ref=input.stock.to_service(),
+                counted_quantity=input.counted_quantity,
+                reason=input.reason,
+                idempotency_key=idempotency_key,
+            )
+        )
+        return await _payload(info, result, errors)
+
+    @secured(CanAdjustStock)
+    async def stock_waste(
+        self, info: Info, input: StockWasteInput, idempotency_key: str | None = None
+    ) -> StockPayload:
+        context = info.context
+        result, errors = await perform(
+            lambda: service.record_waste(
+                context.sessions,
+                context.actor,
+                ref=input.stock.to_service(),
+                quantity=input.quantity,
+                reason=input.reason,
+                idempotency_key=idempotency_key,
+            )
+        )
+        return await _payload(info, result, errors)
+
+    @secured(CanManageMaterials)
+    async def stock_threshold_set(
+        self, info: Info, input: StockThresholdInput
+    ) -> StockThresholdPayload:
+        context = info.context
+        result, errors = await perform(
+            lambda: service.set_low_stock_threshold(
+                context.sessions,
+                context.actor,
+                ref=input.stock.to_service(),
+                threshold=input.low_stock_threshold,
+            )
+        )
+        return StockThresholdPayload(stock=await _fresh_stock(info, result), user_errors=errors)
