@@ -1,0 +1,294 @@
+"""The consumer loop: at-least-once delivery in, exactly-once effect out.
+
+A batch from `getmany` is handled partition by partition: partitions in parallel
+(up to `concurrency`), the messages of one partition strictly in order, each in
+its own database transaction. Only then is `offset + 1` of every handled message
+committed. A crash between the two re-delivers messages whose effect is already
+stored; the ledger's unique key makes that second pass a no-op.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.kafka.client import create_consumer, create_producer
+from app.settings import Settings
+from consumers.dead_letters import DeadLetterPublisher
+from consumers.failures import Failure, RetryPolicy, classify, poison_reason
+from consumers.messages import Handler, InboundMessage, Outcome, PoisonReason
+from consumers.metrics import ConsumerMetrics, default_metrics
+
+log = logging.getLogger(__name__)
+
+# Called with the offsets about to be committed; tests use it to crash at that point.
+CommitHook = Callable[[Mapping[TopicPartition, int]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    group_id: str | None = None  # default: KAFKA_CONSUMER_GROUP
+    concurrency: int = 4  # partitions handled at the same time
+    max_batch: int = 500  # records per getmany
+    poll_timeout: float = 0.5
+    # How long a rebalance waits for in-flight messages before abandoning them
+    # (uncommitted, so the next owner handles them); below the rebalance timeout.
+    revoke_grace: float = 20.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    consumer_options: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ConsumerRunner:
+    """Consume the handlers' topics in one consumer group until `stop()`."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: Mapping[str, Handler],
+        *,
+        options: RunnerOptions | None = None,
+        metrics: ConsumerMetrics | None = None,
+        before_commit: CommitHook | None = None,
+    ) -> None:
+        if not handlers:
+            raise ValueError("a consumer needs at least one topic handler")
+        self._settings = settings
+        self._sessions = sessions
+        self._handlers = dict(handlers)
+        self._options = options or RunnerOptions()
+        self._metrics = metrics or default_metrics()
+        self._before_commit = before_commit
+        self._group = self._options.group_id or settings.kafka_consumer_group
+        self._stopping = asyncio.Event()
+        self._commit_lock = asyncio.Lock()
+        self._uncommitted: dict[TopicPartition, int] = {}
+        self._positions: dict[TopicPartition, int] = {}
+        self._inflight: asyncio.Task[None] | None = None
+        self._consumer: Any = None
+        self._dead_letters: DeadLetterPublisher | None = None
+        self.assigned = asyncio.Event()  # set while partitions are assigned
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted(self._handlers)
+
+    def stop(self) -> None:
+        """Finish the current batch, commit it, leave the group (safe from a signal handler)."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        producer = create_producer(self._settings)
+        await producer.start()
+        try:
+            self._dead_letters = DeadLetterPublisher(producer, group=self._group)
+            consumer = create_consumer(
+                self._settings, group_id=self._group, **dict(self._options.consumer_options)
+            )
+            self._consumer = consumer
+            consumer.subscribe(self.topics, listener=_RebalanceListener(self))
+            try:
+                await consumer.start()
+                log.info("consuming", extra={"topics": self.topics, "group": self._group})
+                await self._loop()
+                await self._commit()
+            finally:
+                await self._abandon_inflight()
+                # Leaves the group, so the partitions move on without waiting for a timeout.
+                await consumer.stop()
+        finally:
+            await producer.stop()
+        log.info("consumer stopped", extra={"group": self._group})
+
+    async def _loop(self) -> None:
+        timeout_ms = int(self._options.poll_timeout * 1000)
+        while not self._stopping.is_set():
+            batch = await self._consumer.getmany(
+                timeout_ms=timeout_ms, max_records=self._options.max_batch
+            )
+            if batch:
+                await self._run_batch(batch)
+            self._record_lag()
+
+    async def _run_batch(self, batch: Mapping[TopicPartition, Sequence[Any]]) -> None:
+        # Set before any await, so a rebalance always sees the batch it must wait for.
+        task = asyncio.create_task(self._handle_batch(batch))
+        self._inflight = task
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:
+            # Killed: the unfinished messages stay uncommitted and come back.
+            task.cancel()
+            await asyncio.wait({task})
+            raise
+        finally:
+            if self._inflight is task:
+                self._inflight = None
+        if task.cancelled():
+            log.warning("a rebalance abandoned an unfinished batch; its owner will redo it")
+            return
+        task.result()
+        await self._commit()
+
+    async def _handle_batch(self, batch: Mapping[TopicPartition, Sequence[Any]]) -> None:
+        slots = asyncio.Semaphore(self._options.concurrency)
+
+        async def handle_partition(tp: TopicPartition, records: Sequence[Any]) -> None:
+            async with slots:
+                for record in records:
+                    if not await self._handle(InboundMessage.from_record(record)):
+                        return  # stopping while the message still fails: leave it uncommitted
+                    self._uncommitted[tp] = record.offset + 1
+                    self._positions[tp] = record.offset + 1
+
+        async with asyncio.TaskGroup() as group:
+            for tp, records in batch.items():
+                group.create_task(handle_partition(tp, records))
+
+    async def _handle(self, message: InboundMessage) -> bool:
+        """Handle one message until it is applied or dead-lettered; False if given up
+        because the runner is stopping (the message stays uncommitted)."""
+        handler = self._handlers[message.topic]
+        topic = message.topic
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            try:
+                outcome = await handler(self._sessions, message)
+            except Exception as exc:
+                self._metrics.handler_seconds.labels(topic).observe(time.perf_counter() - started)
+                failure = classify(exc)
+                attempt += 1
+                exhausted = attempt >= self._options.retry.unexpected_attempts
+                if failure is Failure.POISON or (failure is Failure.UNEXPECTED and exhausted):
+                    reason, detail = poison_reason(exc)
+                    if failure is Failure.UNEXPECTED:
+                        log.exception("giving up on a message", extra=_where(message))
+                    return await self._dead_letter(message, reason, detail)
+                self._metrics.retries.labels(topic, failure.value).inc()
+                log.warning(
+                    "handling failed, retrying",
+                    extra={**_where(message), "failure": failure.value, "error": repr(exc)},
+                )
+                if not await self._backoff(attempt):
+                    return False
+                continue
+            self._metrics.handler_seconds.labels(topic).observe(time.perf_counter() - started)
+            self._metrics.processed.labels(topic, outcome.value).inc()
+            if outcome is Outcome.DUPLICATE:
+                self._metrics.duplicates.labels(topic).inc()
+            return True
+
+    async def _dead_letter(
+        self, message: InboundMessage, reason: PoisonReason, detail: str
+    ) -> bool:
+        assert self._dead_letters is not None
+        attempt = 0
+        while True:
+            try:
+                await self._dead_letters.publish(message, reason, detail)
+            except KafkaError as exc:
+                # Never skip a poison message without storing it: the partition waits.
+                attempt += 1
+                self._metrics.retries.labels(message.topic, "dead-letter").inc()
+                log.warning("dead-lettering failed, retrying", extra={"error": repr(exc)})
+                if not await self._backoff(attempt):
+                    return False
+                continue
+            self._metrics.dead_lettered.labels(message.topic, reason.value).inc()
+            self._metrics.processed.labels(message.topic, "dead_lettered").inc()
+            log.warning(
+                "message dead-lettered",
+                extra={**_where(message), "reason": reason.value, "detail": detail},
+            )
+            return True
+
+    async def _backoff(self, attempt: int) -> bool:
+        """Sleep before the next attempt; False at once when the runner is stopping."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._options.retry.delay(attempt)):
+                await self._stopping.wait()
+        return not self._stopping.is_set()
+
+    async def _commit(self) -> None:
+        async with self._commit_lock:
+            assigned = self._consumer.assignment()
+            offsets = {tp: o for tp, o in self._uncommitted.items() if tp in assigned}
+            for tp in set(self._uncommitted) - set(offsets):
+                del self._uncommitted[tp]  # revoked: its new owner redoes these, as no-ops
+            if not offsets:
+                return
+            if self._before_commit is not None:
+                await self._before_commit(offsets)
+            try:
+                await self._consumer.commit(offsets)
+            except (CommitFailedError, IllegalStateError) as exc:
+                # The group moved on: another member (or we, after re-joining) handles
+                # these messages again from the last commit, and their effects are
+                # already stored, so that pass is a no-op. Nothing to retry here.
+                self._metrics.commit_failures.inc()
+                log.warning("offset commit refused after a rebalance", extra={"error": repr(exc)})
+            except KafkaError as exc:
+                # Keep the offsets: the next commit carries them.
+                log.warning("offset commit failed, will retry", extra={"error": repr(exc)})
+                return
+            for tp, offset in offsets.items():
+                if self._uncommitted.get(tp) == offset:
+                    del self._uncommitted[tp]
+
+    def _record_lag(self) -> None:
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            position = self._positions.get(tp)
+            if highwater is not None and position is not None:
+                self._metrics.lag.labels(tp.topic, str(tp.partition)).set(highwater - position)
+
+    async def _finish_inflight(self) -> None:
+        """Let the batch in flight finish (or give it up after the grace), then commit it."""
+        task = self._inflight
+        if task is not None and not task.done():
+            done, _ = await asyncio.wait({task}, timeout=self._options.revoke_grace)
+            if not done:
+                task.cancel()
+                await asyncio.wait({task})
+        await self._commit()
+
+    async def _abandon_inflight(self) -> None:
+        task, self._inflight = self._inflight, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+
+    def _forget(self, revoked: set[TopicPartition]) -> None:
+        for tp in revoked:
+            self._positions.pop(tp, None)
+            with contextlib.suppress(KeyError):
+                self._metrics.lag.remove(tp.topic, str(tp.partition))
+
+
+class _RebalanceListener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self._runner = runner
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self._runner.assigned.clear()
+        await self._runner._finish_inflight()
+        self._runner._forget(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        if assigned:
+            self._runner.assigned.set()
+        log.info("partitions assigned", extra={"partitions": sorted(map(str, assigned))})
+
+
+def _where(message: InboundMessage) -> dict[str, Any]:
+    return {"topic": message.topic, "partition": message.partition, "offset": message.offset}
