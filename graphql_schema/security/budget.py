@@ -60,6 +60,10 @@ class TokenBuckets:
         self._sweep_above = max_callers
         self._buckets: dict[str, tuple[float, float]] = {}
 
+    def __len__(self) -> int:
+        """How many callers' buckets are kept."""
+        return len(self._buckets)
+
     def charge(self, key: str, cost: int) -> Charge:
         now = self._clock()
         level = self._level(key, now)
