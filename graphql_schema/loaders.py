@@ -6,6 +6,7 @@ their items, locations and incoming quantities costs the same few queries as a p
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
@@ -157,3 +158,9 @@ class Loaders:
             return answers
 
         return DataLoader(load_fn=load)
+
+
+def forget(loader: DataLoader[K, Any], key: K) -> None:
+    """Drop a cached answer (after a write), whether or not it was loaded yet."""
+    with contextlib.suppress(KeyError):
+        loader.clear(key)

@@ -9,6 +9,7 @@ import strawberry
 from app.services import locations as service
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
+from graphql_schema.loaders import forget
 from graphql_schema.locations.types import TYPE_NAME, Location, load_location
 from graphql_schema.mutations import input_id, perform
 from graphql_schema.permissions import CanManageLocations, secured
@@ -39,7 +40,7 @@ async def _payload(
 ) -> LocationPayload:
     location = None
     if result is not None:
-        info.context.loaders.location.clear(result.location_id)
+        forget(info.context.loaders.location, result.location_id)
         location = await load_location(info, result.location_id)
     return LocationPayload(location=location, user_errors=errors)
 

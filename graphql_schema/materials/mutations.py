@@ -9,6 +9,7 @@ import strawberry
 from app.services import materials as service
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
+from graphql_schema.loaders import forget
 from graphql_schema.materials.types import TYPE_NAME, Material, load_material
 from graphql_schema.mutations import input_id, perform
 from graphql_schema.permissions import CanManageMaterials, secured
@@ -40,7 +41,7 @@ async def _payload(
 ) -> MaterialPayload:
     material = None
     if result is not None:
-        info.context.loaders.material.clear(result.material_id)
+        forget(info.context.loaders.material, result.material_id)
         material = await load_material(info, result.material_id)
     return MaterialPayload(material=material, user_errors=errors)
 

@@ -14,6 +14,7 @@ from app.services.receipt_lines import ReceiveLineInput as ServiceReceiveLine
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.errors import UserError
+from graphql_schema.loaders import forget
 from graphql_schema.mutations import input_id, perform
 from graphql_schema.permissions import CanManagePurchaseOrders, CanReceivePurchaseOrders, secured
 from graphql_schema.purchase_orders.types import (
@@ -75,8 +76,8 @@ async def _payload(
     if result is not None:
         loaders = info.context.loaders
         for loader in (loaders.purchase_order, loaders.purchase_order_lines):
-            loader.clear(result.purchase_order_id)
-        loaders.purchase_order_payments.clear(result.purchase_order_id)
+            forget(loader, result.purchase_order_id)
+        forget(loaders.purchase_order_payments, result.purchase_order_id)
         order = await load_purchase_order(info, result.purchase_order_id)
     return PurchaseOrderPayload(purchase_order=order, user_errors=errors)
 

@@ -12,6 +12,7 @@ from graphql_schema.context import Info
 from graphql_schema.errors import UserError
 from graphql_schema.ids import NO_ROW, parse_external_id
 from graphql_schema.items.types import InventoryItem, load_item
+from graphql_schema.loaders import forget
 from graphql_schema.mutations import input_id, perform
 from graphql_schema.permissions import CanManageMaterials, secured
 from graphql_schema.recipes.types import ModifierRecipe, modifier_recipe_of
@@ -57,7 +58,7 @@ class RecipeMutations:
         )
         item = None
         if result is not None:
-            context.loaders.variant_recipe.clear(variant)
+            forget(context.loaders.variant_recipe, variant)
             item = await load_item(info, result.inventory_item_id)
         return RecipePayload(inventory_item=item, user_errors=errors)
 
@@ -81,7 +82,7 @@ class RecipeMutations:
         )
         recipe = None
         if result is not None:
-            context.loaders.modifier_recipe.clear(option)
+            forget(context.loaders.modifier_recipe, option)
             read = await context.loaders.modifier_recipe.load(option)
             recipe = None if read is None else modifier_recipe_of(read)
         return ModifierRecipePayload(modifier_recipe=recipe, user_errors=errors)

@@ -12,6 +12,7 @@ from app.services.stock_refs import StockRef as ServiceStockRef
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.errors import UserError
+from graphql_schema.loaders import forget
 from graphql_schema.movements.types import StockMovement, load_movement
 from graphql_schema.mutations import optional_input_id, perform
 from graphql_schema.permissions import CanAdjustStock, CanManageMaterials, secured
@@ -80,7 +81,7 @@ class StockThresholdPayload:
 async def _fresh_stock(info: Info, result: service.StockChangeResult | None) -> Stock | None:
     if result is None:
         return None
-    info.context.loaders.stock.clear(result.stock_id)
+    forget(info.context.loaders.stock, result.stock_id)
     return await load_stock(info, result.stock_id)
 
 
