@@ -53,7 +53,10 @@ async def fold_receipt_into_average_costs(
 
     Call before the receipt's stock moves: on hand must be the total before it. The
     material row lock serializes two receipts of one material at different
-    locations, so neither averages against a total the other has made stale.
+    locations, so neither averages against a total the other has made stale. It is
+    FOR NO KEY UPDATE, not FOR UPDATE: a transfer or sale that holds a stock row and
+    then inserts a row referencing the material (its foreign key check takes FOR KEY
+    SHARE) must not wait on us while we wait for its stock row — that deadlocked.
     """
     totals: dict[uuid.UUID, tuple[Decimal, Decimal]] = {}
     for part in received:
@@ -73,7 +76,7 @@ async def fold_receipt_into_average_costs(
             select(material.c.id, material.c.average_unit_cost)
             .where(material.c.merchant_id == merchant_id, material.c.id.in_(ids))
             .order_by(material.c.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     }
     on_hand: dict[uuid.UUID, Decimal] = {

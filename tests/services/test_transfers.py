@@ -1,5 +1,6 @@
 """Transfers of materials between two locations of one merchant."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,10 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from app.db import tables as t
-from app.domain.enums import MovementType, ReferenceType
+from app.domain.enums import ItemType, MovementType, ReferenceType
 from app.domain.errors import DomainError, UserErrorCode
 from app.kafka import topics
 from app.services.context import Actor
+from app.services.purchase_orders import PurchaseOrderLineInput, create_purchase_order
+from app.services.purchase_receipts import receive_purchase_order
 from app.services.stock_ledger import StockKey
 from app.services.transfers import TransferLineInput, transfer_materials
 from tests.services import purchasing_builders as given
@@ -287,3 +290,39 @@ async def test_the_same_idempotency_key_moves_stock_once(sessions: Sessions) -> 
     assert mismatch.value.codes == [UserErrorCode.IDEMPOTENCY_KEY_MISMATCH]
     assert await _quantities(sessions, site, site.milk) == [Decimal(7), Decimal(3)]
     assert len(await given.outbox(sessions, topics.MATERIAL_TRANSFERRED)) == 1
+
+
+async def test_transfers_and_receipts_of_one_material_run_concurrently(
+    sessions: Sessions,
+) -> None:
+    actor = given.new_actor()
+    site = await _site(sessions, actor, milk="100")
+    vendor_id = await given.vendor(sessions, actor)
+    orders = [
+        await create_purchase_order(
+            sessions,
+            actor,
+            location_id=location_id,
+            vendor_id=vendor_id,
+            currency="EUR",
+            lines=[PurchaseOrderLineInput(ItemType.MATERIAL, site.milk, Decimal(5), Decimal(1))],
+        )
+        for location_id in (site.store, site.kitchen, site.store, site.kitchen)
+    ]
+
+    await asyncio.gather(
+        *(receive_purchase_order(sessions, actor, o.purchase_order_id) for o in orders),
+        *(
+            transfer_materials(
+                sessions,
+                actor,
+                from_location_id=site.store,
+                to_location_id=site.kitchen,
+                lines=_lines((site.milk, "1")),
+            )
+            for _ in range(12)
+        ),
+    )
+
+    assert await _quantities(sessions, site, site.milk) == [Decimal(98), Decimal(22)]
+    await given.assert_ledger_holds(sessions, actor)
