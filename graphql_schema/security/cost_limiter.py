@@ -78,7 +78,7 @@ class _CostLimiter(SchemaExtension):
                 refusal(
                     f"Throttled: the query costs {cost} points and"
                     f" {status.as_extension()['currentlyAvailable']} are available;"
-                    f" {status.restore_rate} points are restored per second.",
+                    f" the budget refills by {status.restore_rate} per second.",
                     THROTTLED,
                 )
             )

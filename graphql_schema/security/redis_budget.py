@@ -3,8 +3,9 @@
 One Lua script refills and charges a bucket atomically, so two instances
 charging the same caller at once cannot both spend the last points. The time
 comes from the instances' clocks (wall time, NTP-close), which tests can
-replace. When Redis fails, charging falls back to this process's buckets:
-callers stay limited per instance instead of every query failing.
+replace. When Redis fails, charging falls back to this process's buckets —
+callers stay limited per instance instead of every query failing — and a
+circuit breaker keeps requests from waiting on a dead Redis for a while.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from collections.abc import Callable
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.auth.breaker import CircuitBreaker
 from graphql_schema.security.budget import Charge, ThrottleStatus, TokenBuckets
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] the bucket; ARGV capacity, refill per second, cost, now (seconds).
-# The level travels as a string: Redis would truncate a Lua number to an integer.
+# KEYS[1] the bucket; ARGV capacity, refill per second, cost, now (whole milliseconds,
+# exact in Lua's doubles, unlike fractions of epoch seconds). The level is kept and
+# returned as a "%.17g" string: Lua's tostring keeps 14 digits, a reply truncates.
 CHARGE_SCRIPT = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
@@ -31,7 +34,7 @@ local bucket = redis.call('HMGET', KEYS[1], 'level', 'at')
 local level = tonumber(bucket[1]) or capacity
 local at = tonumber(bucket[2]) or now
 if now > at then
-  level = math.min(capacity, level + (now - at) * rate)
+  level = math.min(capacity, level + (now - at) * rate / 1000)
   at = now
 end
 local granted = 0
@@ -39,9 +42,10 @@ if cost <= level then
   level = level - cost
   granted = 1
 end
-redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(at))
+local level_text = string.format('%.17g', level)
+redis.call('HSET', KEYS[1], 'level', level_text, 'at', string.format('%d', at))
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - level) / rate * 1000) + 1000)
-return {granted, tostring(level)}
+return {granted, level_text}
 """
 
 
@@ -56,6 +60,7 @@ class SharedBuckets:
         *,
         clock: Callable[[], float] | None = None,
         prefix: str = "inventory:graphql-cost:",
+        retry_after: float = 5.0,
     ) -> None:
         self.capacity = capacity
         self.refill_per_second = refill_per_second
@@ -63,13 +68,24 @@ class SharedBuckets:
         self._clock = clock or time.time
         self._prefix = prefix
         self._fallback = TokenBuckets(capacity, refill_per_second, clock=clock)
+        self._breaker = CircuitBreaker(
+            "graphql cost budget (Redis)", failure_threshold=1, reset_after=retry_after
+        )
 
     async def charge(self, key: str, cost: int) -> Charge:
-        args: list[int | str] = [self.capacity, self.refill_per_second, cost, repr(self._clock())]
+        if not self._breaker.allow():
+            return self._fallback.charge(key, cost)
+        now_ms = round(self._clock() * 1000)
+        args = [self.capacity, self.refill_per_second, cost, now_ms]
         try:
             granted, level = await self._script(keys=[self._prefix + key], args=args)
         except (RedisError, OSError) as exc:
+            self._breaker.record_failure()
             log.warning("query cost budget: Redis failed, charging in-process (%s)", exc)
             return self._fallback.charge(key, cost)
+        except BaseException:
+            self._breaker.record_abandoned()
+            raise
+        self._breaker.record_success()
         status = ThrottleStatus(self.capacity, float(level), self.refill_per_second)
         return Charge(bool(granted), status)

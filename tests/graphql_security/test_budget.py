@@ -71,7 +71,7 @@ async def test_a_throttled_response_has_no_data_and_says_what_is_left() -> None:
     assert [e.formatted for e in result.errors or ()] == [
         {
             "message": "Throttled: the query costs 52 points and 48 are available;"
-            " 10 points are restored per second.",
+            " the budget refills by 10 per second.",
             "extensions": {"code": "THROTTLED"},
         }
     ]
