@@ -119,6 +119,9 @@ async def test_every_manual_movement_stages_events_that_match_the_contract(
         ("material.stock-changed", "WASTE", "7.5"),
         ("inventory.stock-changed", "ADJUSTMENT", "3"),
     ]
+    async with sessions() as session:
+        check = await check_ledger(session, merchant_id=MERCHANT)
+    assert (check.stocks_checked, check.discrepancies) == (2, [])
 
 
 async def test_a_stock_id_and_its_location_and_item_name_the_same_stock(
