@@ -82,6 +82,13 @@ class ConsumerRunner:
     def topics(self) -> list[str]:
         return sorted(self._handlers)
 
+    @property
+    def assignment(self) -> frozenset[TopicPartition]:
+        """The partitions this instance owns right now."""
+        if self._consumer is None:
+            return frozenset()
+        return frozenset(self._consumer.assignment())
+
     def stop(self) -> None:
         """Finish the current batch, commit it, leave the group (safe from a signal handler)."""
         self._stopping.set()

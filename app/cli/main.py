@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from app.cli import migrate, serve, token
+from app.cli import consume, migrate, serve, token
 from app.settings import SettingsError
 
 # Each command module exposes `register(subparsers)`, which sets `handler` on its parser.
@@ -14,6 +14,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     serve.register,
     migrate.register,
     token.register,
+    consume.register,
 ]
 
 

@@ -7,20 +7,26 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.kafka.client import create_producer, ensure_topics
 from app.kafka.topics import dead_letter_topic
 from app.settings import Settings
-from consumers.runner import ConsumerRunner
+from consumers.failures import RetryPolicy
+from consumers.messages import Handler
+from consumers.metrics import ConsumerMetrics
+from consumers.runner import CommitHook, ConsumerRunner, RunnerOptions
 
 # tansu holds a join for half the session timeout: keep it short so groups form fast.
 FAST_GROUP = {"session_timeout_ms": 3000, "heartbeat_interval_ms": 300}
+FAST_RETRY = RetryPolicy(initial_delay=0.05, max_delay=0.2, unexpected_attempts=3)
+OUTCOMES = ("applied", "duplicate", "stale", "skipped", "dead_lettered")
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,28 @@ async def committed(settings: Settings, group: str, topic: str, partitions: int 
         await consumer.stop()
 
 
+def make_runner(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    handlers: Mapping[str, Handler],
+    metrics: ConsumerMetrics,
+    *,
+    before_commit: CommitHook | None = None,
+    **options: Any,
+) -> ConsumerRunner:
+    """A runner tuned for tests: fast group joins, short polls and backoff."""
+    return ConsumerRunner(
+        settings,
+        sessions,
+        handlers,
+        options=RunnerOptions(
+            retry=FAST_RETRY, poll_timeout=0.1, consumer_options=FAST_GROUP, **options
+        ),
+        metrics=metrics,
+        before_commit=before_commit,
+    )
+
+
 @contextlib.asynccontextmanager
 async def running(
     runner: ConsumerRunner, *, within: float = 20
@@ -144,3 +172,8 @@ def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
     """A consumer counter's value (0 when never incremented)."""
     value = registry.get_sample_value(f"inventory_consumer_{name}_total", labels)
     return value or 0.0
+
+
+def handled(registry: CollectorRegistry, topic: str) -> float:
+    """Messages of `topic` finished with any outcome, dead letters included."""
+    return sum(sample(registry, "messages_processed", topic=topic, outcome=o) for o in OUTCOMES)

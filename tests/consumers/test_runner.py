@@ -13,23 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.domain.errors import DomainError, UserErrorCode
 from app.settings import Settings
 from consumers import dead_letters
-from consumers.failures import RetryPolicy
 from consumers.messages import InboundMessage, Outcome, PoisonMessage, PoisonReason
 from consumers.metrics import ConsumerMetrics
-from consumers.runner import ConsumerRunner, RunnerOptions
+from consumers.runner import ConsumerRunner
 from tests.consumers.kafka_helpers import (
-    FAST_GROUP,
+    FAST_RETRY,
     Record,
     committed,
     eventually,
+    make_runner,
     new_topic,
     produce,
     read_topic,
     running,
     sample,
 )
-
-FAST_RETRY = RetryPolicy(initial_delay=0.05, max_delay=0.2, unexpected_attempts=3)
 
 
 @dataclass
@@ -70,15 +68,7 @@ def _runner(
     metrics: ConsumerMetrics,
     **options: Any,
 ) -> ConsumerRunner:
-    return ConsumerRunner(
-        settings,
-        sessions,
-        {topic: handler},
-        options=RunnerOptions(
-            retry=FAST_RETRY, poll_timeout=0.1, consumer_options=FAST_GROUP, **options
-        ),
-        metrics=metrics,
-    )
+    return make_runner(settings, sessions, {topic: handler}, metrics, **options)
 
 
 async def test_partitions_run_in_parallel_and_each_keeps_its_order(
