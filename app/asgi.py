@@ -12,6 +12,8 @@ from app import health
 from app.auth.identity import build_identity
 from app.auth.request_id import RequestIdMiddleware
 from app.auth.routes import dev_identity_routes
+from app.outbox.relay import RelayHandle
+from app.outbox.runner import start_relay
 from app.runtime import Runtime, open_database
 from app.settings import Settings, load_settings
 
@@ -23,10 +25,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_database(settings, application_name="inventory-serve") as database:
             identity = await build_identity(settings)
+            relay: RelayHandle | None = None
             try:
                 app.state.runtime = Runtime(settings=settings, database=database, identity=identity)
+                relay = start_relay(app.state.runtime)
                 yield
             finally:
+                if relay is not None:
+                    await relay.stop()
                 await identity.aclose()
 
     identity_routes = [] if settings.identity_url else dev_identity_routes

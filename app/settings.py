@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     run_relay_in_serve: bool = True
     run_consumers_in_serve: bool = False
+    outbox_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 500
+    outbox_poll_interval_seconds: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    outbox_retry_base_seconds: Annotated[float, Field(gt=0, le=3600)] = 0.5
+    outbox_retry_max_seconds: Annotated[float, Field(gt=0, le=86_400)] = 60.0
+    outbox_prune_after_hours: Annotated[float, Field(gt=0)] = 72.0
+    outbox_prune_interval_seconds: Annotated[float, Field(gt=0)] = 600.0
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
     log_level: str = "INFO"
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from app.cli import consume, migrate, serve, token
+from app.cli import consume, migrate, relay, serve, token
 from app.settings import SettingsError
 
 # Each command module exposes `register(subparsers)`, which sets `handler` on its parser.
@@ -15,6 +15,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     migrate.register,
     token.register,
     consume.register,
+    relay.register,
 ]
 
 
