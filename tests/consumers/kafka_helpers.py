@@ -122,7 +122,7 @@ def make_runner(
         sessions,
         handlers,
         options=RunnerOptions(
-            retry=FAST_RETRY, poll_timeout=0.1, consumer_options=FAST_GROUP, **options
+            **{"retry": FAST_RETRY, "poll_timeout": 0.1, "consumer_options": FAST_GROUP, **options}
         ),
         metrics=metrics,
         before_commit=before_commit,
