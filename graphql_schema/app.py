@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -23,6 +24,7 @@ from app.runtime import Runtime
 from app.settings import Settings
 from graphql_schema.context import Context
 from graphql_schema.schema import Extension, build_schema
+from graphql_schema.security import SecurityLimits, security_extensions
 
 PATH = "/graphql"
 
@@ -65,12 +67,32 @@ class GraphQLApp(GraphQL[Context, None]):
         )
 
 
+def caller_key(context: Context) -> str:
+    """Whose query budget a request spends: one per user (or service) of a merchant."""
+    return f"{context.merchant_id}:{context.caller.subject}"
+
+
+def default_extensions(settings: Settings, redis: Redis | None = None) -> list[Extension]:
+    """The security extensions with the contract's limits; budgets shared through Redis
+    when REDIS_URL is set (so every instance draws on one budget per caller)."""
+    if redis is None and settings.redis_url:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+    return list(
+        security_extensions(
+            SecurityLimits(), production=settings.is_production, caller_key=caller_key, redis=redis
+        )
+    )
+
+
 def graphql_app(
     settings: Settings,
     *,
-    extensions: Sequence[Extension] = (),
+    extensions: Sequence[Extension] | None = None,
     subscription: type | None = None,
 ) -> GraphQLApp:
+    """The route's ASGI app; `extensions` defaults to `default_extensions(settings)`."""
+    if extensions is None:
+        extensions = default_extensions(settings)
     schema = build_schema(settings, extensions=extensions, subscription=subscription)
     return GraphQLApp(
         schema,
@@ -82,7 +104,7 @@ def graphql_app(
 def graphql_routes(
     settings: Settings,
     *,
-    extensions: Sequence[Extension] = (),
+    extensions: Sequence[Extension] | None = None,
     subscription: type | None = None,
 ) -> list[BaseRoute]:
     """POST /graphql (and GraphiQL on GET outside production); websockets once subscribed."""

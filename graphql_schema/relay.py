@@ -18,9 +18,10 @@ from app.db.queries.keyset import KeysetPage, KeysetResult, count_rows, fetch_pa
 from graphql_schema.context import Context
 from graphql_schema.errors import bad_input
 from graphql_schema.ids import decode_cursor, encode_cursor
+from graphql_schema.security.limits import SecurityLimits
 
-MAX_PAGE_SIZE = 250
-DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = SecurityLimits().max_page_size
+DEFAULT_PAGE_SIZE = SecurityLimits().default_page_size  # what the cost estimate assumes
 
 T = TypeVar("T")
 

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (GraphQL documents read better on one line)
 """Every mutation of the contract: the happy path, its userErrors, idempotency keys."""
 
 from __future__ import annotations
