@@ -18,7 +18,9 @@ What a request gets (codes in `extensions.code` of a top-level error, `data` nul
 - a cost (cost.py) over the full budget: QUERY_TOO_COMPLEX; over what is left of
   the caller's budget: THROTTLED. Charged queries report `extensions.cost`
   {requestedQueryCost, actualQueryCost, throttleStatus {maximumAvailable,
-  currentlyAvailable, restoreRate}};
+  currentlyAvailable, restoreRate}}; the estimate is charged before execution,
+  and after an error-free one what the data shows was not needed is refunded
+  (actual_cost.py);
 - production: no introspection, no "Did you mean …?" in any error;
 - always: unexpected errors become "Unexpected error." with code
   INTERNAL_SERVER_ERROR (errors.should_mask_error says which).

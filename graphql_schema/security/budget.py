@@ -36,12 +36,15 @@ class Buckets(Protocol):
 
     def charge(self, key: str, cost: int) -> Charge: ...
 
+    def refund(self, key: str, points: int) -> ThrottleStatus: ...
+
 
 class TokenBuckets:
     """A bucket per caller of `capacity` points, refilling `refill_per_second`.
 
     A charge is all or nothing: a query costing more than what is left takes
-    nothing and is refused. A full bucket is the same as no bucket, so full
+    nothing and is refused. A refund (of an estimate above the actual cost)
+    never fills a bucket past its capacity. A full bucket is the same as no bucket, so full
     ones are forgotten once there are more than `max_callers`.
     """
 
@@ -69,11 +72,14 @@ class TokenBuckets:
         level = self._level(key, now)
         granted = cost <= level
         if granted:
-            level -= cost
+            level = min(float(self.capacity), level - cost)
         self._buckets[key] = (level, now)
         if len(self._buckets) > self._sweep_above:
             self._sweep(now)
         return Charge(granted, ThrottleStatus(self.capacity, level, self.refill_per_second))
+
+    def refund(self, key: str, points: int) -> ThrottleStatus:
+        return self.charge(key, -points).status
 
     def _level(self, key: str, now: float) -> float:
         level, at = self._buckets.get(key, (float(self.capacity), now))

@@ -2,12 +2,16 @@
 
 The cost is reported in `extensions.cost` as Shopify does; a query costing
 more than a full budget is QUERY_TOO_COMPLEX, one costing more than is left
-is THROTTLED, and either way nothing executes and `data` is null.
+is THROTTLED, and either way nothing executes and `data` is null. After a
+clean execution the actual cost (actual_cost.py) is what stays charged: the
+rest of the estimate is refunded. A result with errors keeps the whole
+estimate, so a query cannot fail on purpose to be served for free.
 Subscriptions are not charged here (their cost is per event, not per request).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -15,10 +19,13 @@ from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from graphql_schema.security.budget import Buckets, Charge
+from graphql_schema.security.actual_cost import actual_cost
+from graphql_schema.security.budget import Buckets, Charge, ThrottleStatus
 from graphql_schema.security.cost import CostRules, operation_cost
 from graphql_schema.security.errors import QUERY_TOO_COMPLEX, THROTTLED, refusal
 from graphql_schema.security.redis_budget import SharedBuckets
+
+log = logging.getLogger(__name__)
 
 CallerKey = Callable[[Any], str]
 
@@ -58,13 +65,9 @@ class _CostLimiter(SchemaExtension):
             return None
         return key, cost
 
-    def _settle(self, cost: int, charge: Charge) -> None:
-        status = charge.status
-        self._report = {
-            "requestedQueryCost": cost,
-            "actualQueryCost": cost if charge.granted else None,
-            "throttleStatus": status.as_extension(),
-        }
+    def _settle(self, cost: int, charge: Charge) -> bool:
+        """Reports the charge; refuses the query unless it was granted."""
+        self._reported(cost, cost if charge.granted else None, charge.status)
         if cost > self._capacity:
             self._refuse(
                 refusal(
@@ -77,11 +80,39 @@ class _CostLimiter(SchemaExtension):
             self._refuse(
                 refusal(
                     f"Throttled: the query costs {cost} points and"
-                    f" {status.as_extension()['currentlyAvailable']} are available;"
-                    f" the budget refills by {status.restore_rate} per second.",
+                    f" {charge.status.as_extension()['currentlyAvailable']} are available;"
+                    f" the budget refills by {charge.status.restore_rate} per second.",
                     THROTTLED,
                 )
             )
+        return charge.granted
+
+    def _actual(self, cost: int) -> int:
+        context = self.execution_context
+        result = context.result
+        if not isinstance(result, ExecutionResult) or result.errors or not result.data:
+            return cost
+        assert context.graphql_document is not None
+        try:
+            actual = actual_cost(
+                context.schema._schema,
+                context.graphql_document,
+                self._rules,
+                result.data,
+                context.operation_name,
+            )
+        except Exception:
+            # Served data must not fail over accounting: keep the estimate charged.
+            log.exception("actual query cost failed; the estimate stays charged")
+            return cost
+        return min(actual, cost)
+
+    def _reported(self, cost: int, actual: int | None, status: ThrottleStatus) -> None:
+        self._report = {
+            "requestedQueryCost": cost,
+            "actualQueryCost": actual,
+            "throttleStatus": status.as_extension(),
+        }
 
     def _refuse(self, error: GraphQLError) -> None:
         # A result set before execution makes Strawberry skip executing the operation.
@@ -99,10 +130,13 @@ class QueryCostLimiter(_CostLimiter):
 
     def on_execute(self) -> Iterator[None]:
         priced = self._price()
-        if priced is not None:
-            key, cost = priced
-            self._settle(cost, self._buckets.charge(key, cost))
+        granted = priced is not None and self._settle(priced[1], self._buckets.charge(*priced))
         yield
+        if priced is not None and granted:
+            key, cost = priced
+            actual = self._actual(cost)
+            if actual < cost:
+                self._reported(cost, actual, self._buckets.refund(key, cost - actual))
 
 
 class SharedQueryCostLimiter(_CostLimiter):
@@ -116,7 +150,12 @@ class SharedQueryCostLimiter(_CostLimiter):
 
     async def on_execute(self) -> AsyncIterator[None]:
         priced = self._price()
-        if priced is not None:
-            key, cost = priced
-            self._settle(cost, await self._buckets.charge(key, cost))
+        granted = priced is not None and self._settle(
+            priced[1], await self._buckets.charge(*priced)
+        )
         yield
+        if priced is not None and granted:
+            key, cost = priced
+            actual = self._actual(cost)
+            if actual < cost:
+                self._reported(cost, actual, await self._buckets.refund(key, cost - actual))

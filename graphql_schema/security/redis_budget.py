@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # KEYS[1] the bucket; ARGV capacity, refill per second, cost, now (whole milliseconds,
 # exact in Lua's doubles, unlike fractions of epoch seconds). The level is kept and
 # returned as a "%.17g" string: Lua's tostring keeps 14 digits, a reply truncates.
+# A negative cost is a refund, capped at the capacity.
 CHARGE_SCRIPT = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
@@ -39,7 +40,7 @@ if now > at then
 end
 local granted = 0
 if cost <= level then
-  level = level - cost
+  level = math.min(capacity, level - cost)
   granted = 1
 end
 local level_text = string.format('%.17g', level)
@@ -89,3 +90,6 @@ class SharedBuckets:
         self._breaker.record_success()
         status = ThrottleStatus(self.capacity, float(level), self.refill_per_second)
         return Charge(bool(granted), status)
+
+    async def refund(self, key: str, points: int) -> ThrottleStatus:
+        return (await self.charge(key, -points)).status

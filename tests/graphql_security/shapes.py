@@ -13,6 +13,7 @@ from graphql import GraphQLError
 
 from graphql_schema.security import SecurityLimits, security_extensions
 
+STOCKS_PER_LOCATION = 3
 LEAKY_MESSAGE = "SELECT secret FROM stock WHERE id = 1 -- /srv/inventory/app/db/queries.py:42"
 
 
@@ -133,7 +134,7 @@ class Location(Node):
 
     @strawberry.field
     def stocks(self, first: int | None = None, after: str | None = None) -> StockConnection:
-        return _stocks(first or 50)
+        return _stocks(min(first or 50, STOCKS_PER_LOCATION))
 
 
 @strawberry.type
@@ -163,7 +164,7 @@ class Query:
 
     @strawberry.field
     def stock(self, id: strawberry.ID) -> Stock | None:
-        return Stock(id=id)
+        return None if id == "missing" else Stock(id=id)
 
     @strawberry.field
     def location(self, id: strawberry.ID) -> Location | None:

@@ -107,3 +107,21 @@ async def test_without_redis_charging_falls_back_to_this_process() -> None:
 
     assert first.errors is None
     assert codes(second) == ["THROTTLED"]
+
+
+async def test_the_unspent_part_of_the_estimate_is_refunded_in_redis(redis: Redis) -> None:
+    clock = FakeClock()
+    one = build(redis=redis, clock=clock)
+    two = build(redis=redis, clock=clock)
+    alice = caller()
+    # Locations of the test schema hold 3 stocks: 203 estimated, 9 actual.
+    page = '{ location(id: "l1") { stocks(first: 100) { nodes { id location { id } } } } }'
+
+    served = await one.execute(page, context_value=alice)
+    after = await two.execute("{ hello }", context_value=alice)
+
+    assert served.extensions is not None
+    assert served.extensions["cost"]["actualQueryCost"] == 9
+    assert served.extensions["cost"]["throttleStatus"]["currentlyAvailable"] == 1991
+    assert after.extensions is not None
+    assert after.extensions["cost"]["throttleStatus"]["currentlyAvailable"] == 1991
