@@ -14,6 +14,7 @@ from app.auth.request_id import RequestIdMiddleware
 from app.auth.routes import dev_identity_routes
 from app.outbox.relay import RelayHandle
 from app.outbox.runner import start_relay
+from app.rest.v1.routes import v1_routes
 from app.runtime import Runtime, open_database
 from app.settings import Settings, load_settings
 
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     identity_routes = [] if settings.identity_url else dev_identity_routes
     return Starlette(
-        routes=[*health.routes, *identity_routes],
+        routes=[*health.routes, *identity_routes, *v1_routes(settings)],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )

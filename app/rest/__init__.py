@@ -1,0 +1,1 @@
+"""HTTP entry points other than GraphQL: the /v1 REST compatibility surface."""
