@@ -1,0 +1,306 @@
+# ruff: noqa: E501  (GraphQL documents read better on one line)
+"""Two merchants: another merchant's id behaves exactly like an unknown id, everywhere."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.domain.enums import ItemType
+from graphql_schema.ids import global_id
+from tests.graphql import seed
+from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Gql
+
+
+@dataclass
+class Objects:
+    """Global ids of one merchant's objects, and raw ids for recipes."""
+
+    location: str
+    other_location: str
+    material: str
+    item: str
+    variant: str
+    stock: str
+    movement: str
+    vendor: str
+    order: str
+    order_line: str
+    transfer: str
+    modifier_option: str
+
+
+async def _merchant_b_objects(sessions: async_sessionmaker[AsyncSession], gql: Gql) -> Objects:
+    b = MERCHANT_B
+    bar = await seed.location(sessions, b, "B bar")
+    store = await seed.location(sessions, b, "B store")
+    flour = await seed.material(sessions, b, "B flour")
+    item, variant = await seed.item(sessions, b, "B cake")
+    stock = await seed.stock(sessions, b, store, ItemType.MATERIAL, flour, "50")
+    vendor = await seed.vendor(sessions, b, "B mill")
+    option = uuid.uuid4()
+    lines = [{"materialId": global_id("Material", flour), "quantity": "1"}]
+    await gql.data(
+        "mutation($o: ID!, $l: [RecipeLineInput!]!) { modifierRecipeSet(modifierOptionId: $o, lines: $l) { userErrors { code } } }",
+        {"o": str(option), "l": lines},
+        merchant_id=b,
+    )
+    order = await gql.data(
+        """mutation($i: PurchaseOrderInput!) { purchaseOrderCreate(input: $i) {
+             purchaseOrder { id lines { id } } userErrors { code } } }""",
+        {
+            "i": {
+                "locationId": global_id("Location", bar),
+                "vendorId": global_id("Vendor", vendor),
+                "currency": "EUR",
+                "lines": [
+                    {
+                        "itemType": "MATERIAL",
+                        "itemId": global_id("Material", flour),
+                        "quantityOrdered": "5",
+                        "unitCost": "1",
+                    }
+                ],
+            }
+        },
+        merchant_id=b,
+    )
+    transfer = await gql.data(
+        """mutation($i: TransferInput!) { materialTransfer(input: $i) { transfer { id } userErrors { code } } }""",
+        {
+            "i": {
+                "fromLocationId": global_id("Location", store),
+                "toLocationId": global_id("Location", bar),
+                "lines": lines,
+            }
+        },
+        merchant_id=b,
+    )
+    movement = (await gql.data("{ stockMovements(first: 1) { nodes { id } } }", merchant_id=b))[
+        "stockMovements"
+    ]["nodes"][0]["id"]
+    po = order["purchaseOrderCreate"]["purchaseOrder"]
+    return Objects(
+        location=global_id("Location", bar),
+        other_location=global_id("Location", store),
+        material=global_id("Material", flour),
+        item=global_id("InventoryItem", item),
+        variant=str(variant),
+        stock=global_id("Stock", stock),
+        movement=movement,
+        vendor=global_id("Vendor", vendor),
+        order=po["id"],
+        order_line=po["lines"][0]["id"],
+        transfer=transfer["materialTransfer"]["transfer"]["id"],
+        modifier_option=str(option),
+    )
+
+
+def _unknown(objects: Objects) -> Objects:
+    """The same kinds of ids, naming nothing at all."""
+    fresh = uuid.uuid4
+    return Objects(
+        location=global_id("Location", fresh()),
+        other_location=global_id("Location", fresh()),
+        material=global_id("Material", fresh()),
+        item=global_id("InventoryItem", fresh()),
+        variant=str(fresh()),
+        stock=global_id("Stock", fresh()),
+        movement=global_id("StockMovement", fresh()),
+        vendor=global_id("Vendor", fresh()),
+        order=global_id("PurchaseOrder", fresh()),
+        order_line=global_id("PurchaseOrderLine", fresh()),
+        transfer=global_id("Transfer", fresh()),
+        modifier_option=str(fresh()),
+    )
+
+
+# (name, document, variables from the ids) — every query and mutation of the contract.
+CASES: list[tuple[str, str, Any]] = [
+    ("node", "query($id: ID!) { node(id: $id) { id } }", lambda o: {"id": o.stock}),
+    ("node movement", "query($id: ID!) { node(id: $id) { id } }", lambda o: {"id": o.movement}),
+    ("node order", "query($id: ID!) { node(id: $id) { id } }", lambda o: {"id": o.order}),
+    ("node transfer", "query($id: ID!) { node(id: $id) { id } }", lambda o: {"id": o.transfer}),
+    ("locations", "{ locations(includeArchived: true) { totalCount nodes { id } } }", lambda o: {}),
+    ("location", "query($id: ID!) { location(id: $id) { id } }", lambda o: {"id": o.location}),
+    ("inventoryItems", "{ inventoryItems(includeArchived: true) { totalCount } }", lambda o: {}),
+    ("inventoryItem", "query($id: ID) { inventoryItem(id: $id) { id } }", lambda o: {"id": o.item}),
+    (
+        "inventoryItem by variant",
+        "query($v: ID) { inventoryItem(productVariantId: $v) { id } }",
+        lambda o: {"v": o.variant},
+    ),
+    ("materials", "{ materials(includeArchived: true) { totalCount } }", lambda o: {}),
+    ("material", "query($id: ID!) { material(id: $id) { id } }", lambda o: {"id": o.material}),
+    ("stocks", "{ stocks { totalCount } }", lambda o: {}),
+    (
+        "stocks at location",
+        "query($l: ID) { stocks(locationId: $l) { totalCount } }",
+        lambda o: {"l": o.location},
+    ),
+    ("stock", "query($id: ID!) { stock(id: $id) { id } }", lambda o: {"id": o.stock}),
+    ("stockMovements", "{ stockMovements { totalCount } }", lambda o: {}),
+    (
+        "stockMovements of stock",
+        "query($s: ID) { stockMovements(stockId: $s) { totalCount } }",
+        lambda o: {"s": o.stock},
+    ),
+    ("vendors", "{ vendors { totalCount } }", lambda o: {}),
+    (
+        "purchaseOrders",
+        "query($v: ID) { purchaseOrders(vendorId: $v) { totalCount } all: purchaseOrders { totalCount } }",
+        lambda o: {"v": o.vendor},
+    ),
+    (
+        "purchaseOrder",
+        "query($id: ID!) { purchaseOrder(id: $id) { id } }",
+        lambda o: {"id": o.order},
+    ),
+    (
+        "transfers",
+        "query($l: ID) { transfers(locationId: $l) { totalCount } all: transfers { totalCount } }",
+        lambda o: {"l": o.location},
+    ),
+    (
+        "modifierRecipe",
+        "query($o: ID!) { modifierRecipe(modifierOptionId: $o) { updatedAt } }",
+        lambda o: {"o": o.modifier_option},
+    ),
+    (
+        "ledgerCheck",
+        "query($l: ID) { ledgerCheck(locationId: $l) { stocksChecked } all: ledgerCheck { stocksChecked } }",
+        lambda o: {"l": o.other_location},
+    ),
+    (
+        "locationUpdate",
+        'mutation($id: ID!) { locationUpdate(id: $id, input: {name: "x"}) { location { id } userErrors { field code } } }',
+        lambda o: {"id": o.location},
+    ),
+    (
+        "locationArchive",
+        "mutation($id: ID!) { locationArchive(id: $id) { location { id } userErrors { field code } } }",
+        lambda o: {"id": o.location},
+    ),
+    (
+        "materialUpdate",
+        'mutation($id: ID!) { materialUpdate(id: $id, input: {name: "x"}) { material { id } userErrors { field code } } }',
+        lambda o: {"id": o.material},
+    ),
+    (
+        "materialArchive",
+        "mutation($id: ID!) { materialArchive(id: $id) { material { id } userErrors { field code } } }",
+        lambda o: {"id": o.material},
+    ),
+    (
+        "recipeSet",
+        'mutation($v: ID!, $m: ID!) { recipeSet(productVariantId: $v, lines: [{materialId: $m, quantity: "1"}]) { inventoryItem { id } userErrors { field code } } }',
+        lambda o: {"v": o.variant, "m": o.material},
+    ),
+    (
+        "modifierRecipeSet",
+        'mutation($o: ID!, $m: ID!) { modifierRecipeSet(modifierOptionId: $o, lines: [{materialId: $m, quantity: "1"}]) { modifierRecipe { modifierOptionId } userErrors { field code } } }',
+        lambda o: {"o": str(uuid.UUID(int=7)), "m": o.material},
+    ),
+    (
+        "stockAdjust",
+        'mutation($s: ID!) { stockAdjust(input: {stock: {stockId: $s}, delta: "1", reason: "x"}) { stock { id } userErrors { field code } } }',
+        lambda o: {"s": o.stock},
+    ),
+    (
+        "stockAdjust by location+item",
+        'mutation($l: ID!, $m: ID!) { stockAdjust(input: {stock: {locationId: $l, itemType: MATERIAL, itemId: $m}, delta: "1", reason: "x"}) { stock { id } userErrors { field code } } }',
+        lambda o: {"l": o.location, "m": o.material},
+    ),
+    (
+        "stockCount",
+        'mutation($s: ID!) { stockCount(input: {stock: {stockId: $s}, countedQuantity: "1"}) { stock { id } userErrors { field code } } }',
+        lambda o: {"s": o.stock},
+    ),
+    (
+        "stockWaste",
+        'mutation($s: ID!) { stockWaste(input: {stock: {stockId: $s}, quantity: "1", reason: "x"}) { stock { id } userErrors { field code } } }',
+        lambda o: {"s": o.stock},
+    ),
+    (
+        "stockThresholdSet",
+        'mutation($s: ID!) { stockThresholdSet(input: {stock: {stockId: $s}, lowStockThreshold: "1"}) { stock { id } userErrors { field code } } }',
+        lambda o: {"s": o.stock},
+    ),
+    (
+        "purchaseOrderCreate",
+        'mutation($l: ID!, $v: ID!, $m: ID!) { purchaseOrderCreate(input: {locationId: $l, vendorId: $v, currency: "EUR", lines: [{itemType: MATERIAL, itemId: $m, quantityOrdered: "1", unitCost: "1"}]}) { purchaseOrder { id } userErrors { field code } } }',
+        lambda o: {"l": o.location, "v": o.vendor, "m": o.material},
+    ),
+    (
+        "purchaseOrderReceive",
+        'mutation($id: ID!, $line: ID!) { purchaseOrderReceive(id: $id, input: {lines: [{lineId: $line, quantityReceived: "1"}]}) { purchaseOrder { id } userErrors { field code } } }',
+        lambda o: {"id": o.order, "line": o.order_line},
+    ),
+    (
+        "purchaseOrderCancel",
+        "mutation($id: ID!) { purchaseOrderCancel(id: $id) { purchaseOrder { id } userErrors { field code } } }",
+        lambda o: {"id": o.order},
+    ),
+    (
+        "materialTransfer",
+        'mutation($f: ID!, $t: ID!, $m: ID!) { materialTransfer(input: {fromLocationId: $f, toLocationId: $t, lines: [{materialId: $m, quantity: "1"}]}) { transfer { id } userErrors { field code } } }',
+        lambda o: {"f": o.other_location, "t": o.location, "m": o.material},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "document", "variables"), CASES, ids=[c[0] for c in CASES])
+async def test_another_merchants_ids_answer_like_unknown_ids(
+    sessions: async_sessionmaker[AsyncSession],
+    gql: Gql,
+    name: str,
+    document: str,
+    variables: Any,
+) -> None:
+    theirs = await _merchant_b_objects(sessions, gql)
+    async with sessions() as session:
+        before = (await session.execute(select(t.stock.c.on_hand, t.stock.c.version))).all()
+
+    with_their_ids = await gql(document, variables(theirs), merchant_id=MERCHANT_A)
+    with_unknown_ids = await gql(document, variables(_unknown(theirs)), merchant_id=MERCHANT_A)
+
+    async with sessions() as session:
+        after = (await session.execute(select(t.stock.c.on_hand, t.stock.c.version))).all()
+    assert with_their_ids.errors is None, with_their_ids.errors
+    assert with_their_ids.data == with_unknown_ids.data
+    assert "B " not in str(with_their_ids.data)
+    assert before == after
+    if document.startswith("mutation"):
+        [payload] = with_their_ids.data.values()  # type: ignore[union-attr]
+        assert "NOT_FOUND" in {e["code"] for e in payload["userErrors"]}, payload
+    else:
+        assert all(
+            v in (None, {"totalCount": 0}, {"stocksChecked": 0})
+            or v == {"totalCount": 0, "nodes": []}
+            for v in with_their_ids.data.values()
+        )  # type: ignore[union-attr]
+
+
+async def test_merchant_b_still_sees_its_own_objects(
+    sessions: async_sessionmaker[AsyncSession], gql: Gql
+) -> None:
+    theirs = await _merchant_b_objects(sessions, gql)
+
+    data = await gql.data(
+        "query($id: ID!) { node(id: $id) { id } stocks { totalCount } }",
+        {"id": theirs.order},
+        merchant_id=MERCHANT_B,
+    )
+    mine = await gql.data("{ stocks { totalCount } }", merchant_id=MERCHANT_A)
+
+    assert data["node"] == {"id": theirs.order}
+    assert (
+        data["stocks"]["totalCount"] == 2
+    )  # flour at the store, and at the bar after the transfer
+    assert mine["stocks"]["totalCount"] == 0
