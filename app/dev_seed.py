@@ -1,0 +1,353 @@
+"""The demo merchant of `inventory dev`: a small café, seeded through the service functions.
+
+Seeding is idempotent: ids that are ours to choose (merchant, product variants,
+modifier options) are fixed, rows the services create are looked up by their
+natural key (location code, material SKU, vendor name, PO number) before being
+created, and opening stock goes through keyed adjustments the ledger refuses to
+apply twice. A second start changes nothing, and what the developer changed
+(stock, recipes) is left as it is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.domain.enums import ItemType, RecipeOwner
+from app.services.context import Actor
+from app.services.inventory_items import InitialStock, ProductVariantUpsert, ensure_inventory_item
+from app.services.locations import create_location, update_location
+from app.services.materials import create_material
+from app.services.merchants import MerchantChange, ensure_merchant
+from app.services.purchase_orders import PurchaseOrderLineInput, create_purchase_order
+from app.services.recipes import RecipeLineInput, set_modifier_recipe, set_recipe
+from app.services.stock_adjustments import adjust_stock
+from app.services.stock_refs import StockRef
+from app.services.vendors import create_vendor
+
+_NAMESPACE = uuid.UUID("5d1f0c3e-8a47-4b2e-9c61-0e7a3d9b4f20")
+
+
+def demo_id(name: str) -> uuid.UUID:
+    """A fixed id of the demo data, the same on every machine."""
+    return uuid.uuid5(_NAMESPACE, name)
+
+
+DEMO_MERCHANT_ID = demo_id("merchant")
+MAIN, KIOSK = "MAIN", "KIOSK"
+SEED_ACTOR = Actor(DEMO_MERCHANT_ID, label="dev-seed")
+PURCHASE_ORDER_NUMBER = "DEMO-0001"
+VENDOR_NAME = "Harbour Roastery"
+CURRENCY = "EUR"
+
+
+@dataclass(frozen=True)
+class DemoMaterial:
+    key: str
+    name: str
+    unit: str
+    stock: dict[str, Decimal]  # location code → opening on hand
+    low_stock_threshold: Decimal
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    key: str
+    name: str
+    tracked: bool
+    recipe: dict[str, Decimal]  # material key → quantity per unit sold
+    stock: dict[str, Decimal]  # opening stock of tracked products
+    modifiers: tuple[str, ...] = ()
+
+    @property
+    def variant_id(self) -> uuid.UUID:
+        return demo_id(f"product-variant:{self.key}")
+
+    @property
+    def made_in_kitchen(self) -> bool:
+        return bool(self.recipe)
+
+
+@dataclass(frozen=True)
+class DemoModifier:
+    key: str
+    name: str
+    recipe: dict[str, Decimal]
+
+    @property
+    def option_id(self) -> uuid.UUID:
+        return demo_id(f"modifier-option:{self.key}")
+
+
+def _d(value: str) -> Decimal:
+    return Decimal(value)
+
+
+MATERIALS = (
+    DemoMaterial("beans", "Espresso beans", "g", {MAIN: _d("6000"), KIOSK: _d("2500")}, _d("1000")),
+    DemoMaterial("milk", "Whole milk", "ml", {MAIN: _d("30000"), KIOSK: _d("12000")}, _d("5000")),
+    DemoMaterial("oat", "Oat milk", "ml", {MAIN: _d("8000"), KIOSK: _d("3000")}, _d("2000")),
+    DemoMaterial(
+        "cocoa", "Chocolate sauce", "ml", {MAIN: _d("3000"), KIOSK: _d("1000")}, _d("500")
+    ),
+    DemoMaterial("vanilla", "Vanilla syrup", "ml", {MAIN: _d("1500"), KIOSK: _d("700")}, _d("300")),
+    DemoMaterial("cup", "Paper cup 12oz", "pcs", {MAIN: _d("400"), KIOSK: _d("200")}, _d("80")),
+)
+MODIFIERS = (
+    DemoModifier("extra-shot", "Extra shot", {"beans": _d("9")}),
+    DemoModifier("oat-milk", "Oat milk", {"oat": _d("180")}),
+    DemoModifier("vanilla", "Vanilla syrup", {"vanilla": _d("15")}),
+)
+_COFFEE_MODIFIERS = ("extra-shot", "oat-milk", "vanilla")
+PRODUCTS = (
+    DemoProduct("espresso", "Espresso", False, {"beans": _d("18"), "cup": _d("1")}, {}),
+    DemoProduct(
+        "cappuccino",
+        "Cappuccino",
+        False,
+        {"beans": _d("18"), "milk": _d("150"), "cup": _d("1")},
+        {},
+        _COFFEE_MODIFIERS,
+    ),
+    DemoProduct(
+        "latte",
+        "Caffè latte",
+        False,
+        {"beans": _d("18"), "milk": _d("250"), "cup": _d("1")},
+        {},
+        _COFFEE_MODIFIERS,
+    ),
+    DemoProduct(
+        "mocha",
+        "Mocha",
+        False,
+        {"beans": _d("18"), "milk": _d("200"), "cocoa": _d("30"), "cup": _d("1")},
+        {},
+        ("extra-shot", "oat-milk"),
+    ),
+    DemoProduct("croissant", "Butter croissant", True, {}, {MAIN: _d("60"), KIOSK: _d("25")}),
+    DemoProduct("water", "Still water 0.5l", True, {}, {MAIN: _d("96"), KIOSK: _d("48")}),
+)
+
+
+@dataclass(frozen=True)
+class DemoMerchant:
+    """The ids of the seeded demo data."""
+
+    merchant_id: uuid.UUID
+    locations: dict[str, uuid.UUID]  # MAIN / KIOSK → location id
+    materials: dict[str, uuid.UUID]  # material key → material id
+    items: dict[str, uuid.UUID]  # product key → inventory item id
+    vendor_id: uuid.UUID
+    purchase_order_id: uuid.UUID
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "merchantId": str(self.merchant_id),
+            "locations": {code: str(i) for code, i in self.locations.items()},
+            "materials": {key: str(i) for key, i in self.materials.items()},
+            "inventoryItems": {key: str(i) for key, i in self.items.items()},
+            "vendorId": str(self.vendor_id),
+            "purchaseOrderId": str(self.purchase_order_id),
+        }
+
+
+async def seed_demo(sessions: async_sessionmaker[AsyncSession]) -> DemoMerchant:
+    """Create the demo merchant's locations, materials, products, recipes, vendor and open PO.
+
+    Safe to run on every start: what exists is found and kept, only what is missing is
+    created (see the module docstring).
+    """
+    locations = await _seed_locations(sessions)
+    materials = {m.key: await _seed_material(sessions, m, locations) for m in MATERIALS}
+    items = {p.key: await _seed_product(sessions, p, locations, materials) for p in PRODUCTS}
+    for modifier in MODIFIERS:
+        if not await _has_recipe(sessions, RecipeOwner.MODIFIER_OPTION, modifier.option_id):
+            await set_modifier_recipe(
+                sessions,
+                SEED_ACTOR,
+                modifier_option_id=modifier.option_id,
+                lines=_recipe_lines(modifier.recipe, materials),
+            )
+    vendor_id = await _seed_vendor(sessions)
+    purchase_order_id = await _seed_purchase_order(sessions, locations[MAIN], vendor_id, materials)
+    return DemoMerchant(DEMO_MERCHANT_ID, locations, materials, items, vendor_id, purchase_order_id)
+
+
+async def _seed_locations(sessions: async_sessionmaker[AsyncSession]) -> dict[str, uuid.UUID]:
+    outcome = await ensure_merchant(
+        sessions,
+        MerchantChange(DEMO_MERCHANT_ID, "Demo Café", "ACTIVE", CURRENCY, "Europe/Berlin", None),
+    )
+    main = await _find(sessions, t.location, t.location.c.code, MAIN)
+    if main is None:
+        assert outcome.default_location_id is not None
+        main = outcome.default_location_id
+        await update_location(
+            sessions, SEED_ACTOR, main, name="Main Street", code=MAIN, address="1 Main Street"
+        )
+    kiosk = await _find(sessions, t.location, t.location.c.code, KIOSK)
+    if kiosk is None:
+        created = await create_location(
+            sessions,
+            SEED_ACTOR,
+            name="Harbour Kiosk",
+            code=KIOSK,
+            address="Pier 4",
+            idempotency_key="demo-seed:location:kiosk",
+        )
+        kiosk = created.location_id
+    return {MAIN: main, KIOSK: kiosk}
+
+
+async def _seed_material(
+    sessions: async_sessionmaker[AsyncSession],
+    material: DemoMaterial,
+    locations: dict[str, uuid.UUID],
+) -> uuid.UUID:
+    sku = f"DEMO-{material.key.upper()}"
+    material_id = await _find(sessions, t.material, t.material.c.sku, sku)
+    if material_id is None:
+        created = await create_material(
+            sessions,
+            SEED_ACTOR,
+            name=material.name,
+            unit=material.unit,
+            sku=sku,
+            low_stock_threshold=material.low_stock_threshold,
+            idempotency_key=f"demo-seed:material:{material.key}",
+        )
+        material_id = created.material_id
+    for code, quantity in material.stock.items():
+        # Keyed: the ledger's unique reference makes a second start a no-op.
+        await adjust_stock(
+            sessions,
+            SEED_ACTOR,
+            ref=StockRef(
+                location_id=locations[code], item_type=ItemType.MATERIAL, item_id=material_id
+            ),
+            delta=quantity,
+            reason="demo opening stock",
+            idempotency_key=f"demo-seed:opening-stock:{material.key}:{code}",
+        )
+    return material_id
+
+
+async def _seed_product(
+    sessions: async_sessionmaker[AsyncSession],
+    product: DemoProduct,
+    locations: dict[str, uuid.UUID],
+    materials: dict[str, uuid.UUID],
+) -> uuid.UUID:
+    result = await ensure_inventory_item(
+        sessions,
+        ProductVariantUpsert(
+            DEMO_MERCHANT_ID,
+            product.variant_id,
+            name=product.name,
+            sku=f"DEMO-{product.key.upper()}",
+            track_inventory=product.tracked,
+            unit="pcs",
+        ),
+        actor=SEED_ACTOR,
+        # Applied only when this call creates the item.
+        initial_stocks=[InitialStock(locations[c], q) for c, q in product.stock.items()],
+    )
+    if product.recipe and not await _has_recipe(
+        sessions, RecipeOwner.PRODUCT_VARIANT, product.variant_id
+    ):
+        await set_recipe(
+            sessions,
+            SEED_ACTOR,
+            product_variant_id=product.variant_id,
+            lines=_recipe_lines(product.recipe, materials),
+        )
+    return result.item_id
+
+
+async def _seed_vendor(sessions: async_sessionmaker[AsyncSession]) -> uuid.UUID:
+    vendor_id = await _find(sessions, t.vendor, t.vendor.c.name, VENDOR_NAME)
+    if vendor_id is not None:
+        return vendor_id
+    created = await create_vendor(
+        sessions,
+        SEED_ACTOR,
+        name=VENDOR_NAME,
+        email="orders@harbour-roastery.example",
+        phone="+49 30 1234567",
+        address="Speicherstraße 7, Hamburg",
+        idempotency_key="demo-seed:vendor",
+    )
+    return created.vendor_id
+
+
+async def _seed_purchase_order(
+    sessions: async_sessionmaker[AsyncSession],
+    location_id: uuid.UUID,
+    vendor_id: uuid.UUID,
+    materials: dict[str, uuid.UUID],
+) -> uuid.UUID:
+    existing = await _find(
+        sessions, t.purchase_order, t.purchase_order.c.number, PURCHASE_ORDER_NUMBER
+    )
+    if existing is not None:
+        return existing
+    lines = [
+        PurchaseOrderLineInput(ItemType.MATERIAL, materials["beans"], _d("5000"), _d("0.024")),
+        PurchaseOrderLineInput(ItemType.MATERIAL, materials["oat"], _d("6000"), _d("0.0021")),
+        PurchaseOrderLineInput(ItemType.MATERIAL, materials["cup"], _d("500"), _d("0.08")),
+    ]
+    created = await create_purchase_order(
+        sessions,
+        SEED_ACTOR,
+        location_id=location_id,
+        vendor_id=vendor_id,
+        currency=CURRENCY,
+        lines=lines,
+        number=PURCHASE_ORDER_NUMBER,
+        idempotency_key="demo-seed:purchase-order",
+    )
+    return created.purchase_order_id
+
+
+def _recipe_lines(
+    recipe: dict[str, Decimal], materials: dict[str, uuid.UUID]
+) -> list[RecipeLineInput]:
+    return [RecipeLineInput(materials[key], quantity) for key, quantity in recipe.items()]
+
+
+async def _find(
+    sessions: async_sessionmaker[AsyncSession], table: Table, column: Any, value: str
+) -> uuid.UUID | None:
+    """The demo merchant's row whose `column` equals `value` (the oldest, if several)."""
+    async with sessions() as session:
+        found: uuid.UUID | None = (
+            await session.execute(
+                select(table.c.id)
+                .where(table.c.merchant_id == DEMO_MERCHANT_ID, column == value)
+                .order_by(table.c.id)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    return found
+
+
+async def _has_recipe(
+    sessions: async_sessionmaker[AsyncSession], owner_type: RecipeOwner, owner_id: uuid.UUID
+) -> bool:
+    recipe = t.recipe
+    async with sessions() as session:
+        found = await session.execute(
+            select(recipe.c.id).where(
+                recipe.c.merchant_id == DEMO_MERCHANT_ID,
+                recipe.c.owner_type == owner_type,
+                recipe.c.owner_id == owner_id,
+            )
+        )
+        return found.first() is not None

@@ -1,0 +1,111 @@
+"""The demo merchant `inventory dev` seeds: complete, and unchanged by a second start."""
+
+from decimal import Decimal
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.dev_seed import (
+    DEMO_MERCHANT_ID,
+    KIOSK,
+    MAIN,
+    MATERIALS,
+    PRODUCTS,
+    SEED_ACTOR,
+    seed_demo,
+)
+from app.domain.enums import ItemType, PurchaseOrderStatus
+from app.services.stock_adjustments import adjust_stock
+from app.services.stock_refs import StockRef
+
+
+async def _count(sessions: async_sessionmaker[AsyncSession], table: Table) -> int:
+    async with sessions() as session:
+        statement = select(func.count()).select_from(table)
+        return int(
+            (
+                await session.execute(statement.where(table.c.merchant_id == DEMO_MERCHANT_ID))
+            ).scalar_one()
+        )
+
+
+async def _on_hand(
+    sessions: async_sessionmaker[AsyncSession], location_id: object, material_id: object
+) -> Decimal:
+    async with sessions() as session:
+        value: Decimal = (
+            await session.execute(
+                select(t.stock.c.on_hand).where(
+                    t.stock.c.location_id == location_id, t.stock.c.material_id == material_id
+                )
+            )
+        ).scalar_one()
+    return value
+
+
+async def test_seeding_creates_the_demo_cafe(sessions: async_sessionmaker[AsyncSession]) -> None:
+    demo = await seed_demo(sessions)
+
+    assert set(demo.locations) == {MAIN, KIOSK}
+    assert await _count(sessions, t.location) == 2
+    assert await _count(sessions, t.material) == len(MATERIALS)
+    assert await _count(sessions, t.inventory_item) == len(PRODUCTS)
+    assert await _on_hand(sessions, demo.locations[MAIN], demo.materials["beans"]) == Decimal(
+        "6000"
+    )
+    async with sessions() as session:
+        status = (
+            await session.execute(
+                select(t.purchase_order.c.status).where(
+                    t.purchase_order.c.id == demo.purchase_order_id
+                )
+            )
+        ).scalar_one()
+        recipes = (await session.execute(select(func.count()).select_from(t.recipe))).scalar_one()
+    assert status == PurchaseOrderStatus.ORDERED
+    with_recipe = sum(1 for p in PRODUCTS if p.recipe)
+    assert recipes == with_recipe + 3  # and the three modifier options
+
+
+async def test_a_second_start_changes_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:
+    first = await seed_demo(sessions)
+    movements = await _count(sessions, t.stock_movement)
+
+    second = await seed_demo(sessions)
+
+    assert second == first
+    assert await _count(sessions, t.stock_movement) == movements
+    assert await _count(sessions, t.location) == 2
+    assert await _count(sessions, t.vendor) == 1
+    assert await _count(sessions, t.purchase_order) == 1
+    assert await _on_hand(sessions, first.locations[KIOSK], first.materials["milk"]) == Decimal(
+        "12000"
+    )
+
+
+async def test_seeding_keeps_what_the_developer_changed(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    demo = await seed_demo(sessions)
+    async with sessions.begin() as session:
+        await session.execute(
+            t.idempotency_key.delete().where(t.idempotency_key.c.merchant_id == DEMO_MERCHANT_ID)
+        )
+
+    await adjust_stock(
+        sessions,
+        SEED_ACTOR,
+        ref=StockRef(
+            location_id=demo.locations[MAIN],
+            item_type=ItemType.MATERIAL,
+            item_id=demo.materials["beans"],
+        ),
+        delta=Decimal("-5990"),
+        reason="spilled",
+    )
+
+    again = await seed_demo(sessions)
+
+    assert again == demo
+    assert await _on_hand(sessions, demo.locations[MAIN], demo.materials["beans"]) == Decimal("10")
