@@ -17,6 +17,7 @@ from app.outbox.runner import start_relay
 from app.rest.v1.routes import v1_routes
 from app.runtime import Runtime, open_database
 from app.settings import Settings, load_settings
+from graphql_schema.app import graphql_routes
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     identity_routes = [] if settings.identity_url else dev_identity_routes
     return Starlette(
-        routes=[*health.routes, *identity_routes, *v1_routes(settings)],
+        routes=[*health.routes, *identity_routes, *v1_routes(settings), *graphql_routes(settings)],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.asgi import create_app
 from app.domain.enums import ItemType
+from app.settings import Settings
 from graphql_schema.ids import global_id
 from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, Http
@@ -163,3 +166,22 @@ async def test_an_unknown_id_and_another_merchants_id_look_the_same_over_http(
 
     assert other.json() == unknown.json()
     assert other.json()["data"] == {"location": None, "node": None}
+
+
+async def test_the_service_app_serves_graphql_with_its_own_lifespan(
+    settings: Settings, http: Http
+) -> None:
+    app = create_app(settings.model_copy(update={"run_relay_in_serve": False}))
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            answer = await client.post(
+                "/graphql",
+                json={"query": "{ locations { totalCount } }"},
+                headers={"Authorization": f"Bearer {http.token()}"},
+            )
+            refused = await client.post("/graphql", json={"query": "{ __typename }"})
+
+    assert answer.json()["data"] == {"locations": {"totalCount": 0}}
+    assert refused.status_code == 401
