@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from graphql import (
@@ -46,6 +47,7 @@ class _Aliases:
         return self._fragments[name]
 
 
+@cache  # one class per limit, so a validation cache keyed on the rules can hit
 def alias_limit_rule(max_aliases: int) -> type[ValidationRule]:
     """A validation rule refusing operations with more than `max_aliases` aliases."""
 

@@ -7,6 +7,7 @@ skipped, as the contract asks, so tools keep working wherever introspection is o
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from graphql import (
@@ -53,6 +54,7 @@ class _Depths:
         return self._fragments[name]
 
 
+@cache  # one class per limit, so a validation cache keyed on the rules can hit
 def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
     """A validation rule refusing operations deeper than `max_depth` fields."""
 

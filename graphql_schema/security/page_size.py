@@ -1,13 +1,16 @@
 """Page size limit: `first`/`last` above the maximum is refused, whether literal or a variable.
 
 Refused, not clamped: a client asking for 1,000 rows and silently getting 250
-would page wrongly. The rule is built per request because the variables it
-reads are the request's own; a variable left out falls back to its default.
+would page wrongly. The rule depends on the request's variables — which are
+given, which are too large — so one class is kept per such combination (almost
+always "none too large"), which lets a validation cache keyed on the rules hit.
+A variable left out falls back to its default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -36,7 +39,20 @@ def page_size_rule(
     max_page_size: int, variables: Mapping[str, Any] | None = None
 ) -> type[ValidationRule]:
     """A validation rule refusing `first`/`last` above `max_page_size`."""
-    given = dict(variables or {})
+    given = variables or {}
+    oversized = {
+        name: size
+        for name, size in ((name, page_size_value(value)) for name, value in given.items())
+        if size is not None and size > max_page_size
+    }
+    return _page_size_rule(max_page_size, frozenset(given), tuple(sorted(oversized.items())))
+
+
+@lru_cache(maxsize=256)
+def _page_size_rule(
+    max_page_size: int, given: frozenset[str], oversized_items: tuple[tuple[str, int], ...]
+) -> type[ValidationRule]:
+    oversized = dict(oversized_items)
 
     class PageSizeRule(ValidationRule):
         def enter_field(self, node: FieldNode, *_args: Any) -> None:
@@ -63,11 +79,9 @@ def page_size_rule(
                     yield size, ""
             elif isinstance(value, VariableNode):
                 name = value.name.value
-                if name in given:
-                    size = page_size_value(given[name])
-                    if size is not None:
-                        yield size, f" (variable ${name})"
-                else:
+                if name in oversized:
+                    yield oversized[name], f" (variable ${name})"
+                elif name not in given:
                     for default in self._defaults(name):
                         yield default, f" (default of variable ${name})"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from functools import cache
 from typing import Any
 
 from graphql import ASTValidationRule, NoSchemaIntrospectionCustomRule
@@ -19,23 +18,14 @@ def security_validation_rules(
     limits: SecurityLimits, production: bool, variables: Mapping[str, Any] | None = None
 ) -> list[type[ASTValidationRule]]:
     """Depth, aliases, page size (literal or from `variables`); no introspection in production."""
-    rules = [
-        _cached(depth_limit_rule, limits.max_depth),
-        _cached(alias_limit_rule, limits.max_aliases),
-        page_size_rule(limits.max_page_size, variables)
-        if variables
-        else _cached(page_size_rule, limits.max_page_size),
+    rules: list[type[ASTValidationRule]] = [
+        depth_limit_rule(limits.max_depth),
+        alias_limit_rule(limits.max_aliases),
+        page_size_rule(limits.max_page_size, variables),
     ]
     if production:
         rules.append(NoSchemaIntrospectionCustomRule)
     return rules
-
-
-@cache
-def _cached(factory: Any, limit: int) -> type[ASTValidationRule]:
-    # One class per limit, so validation caches keyed on the rules can hit.
-    rule: type[ASTValidationRule] = factory(limit)
-    return rule
 
 
 class ValidationLimits(SchemaExtension):

@@ -55,6 +55,7 @@ class Selections:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self._collected: dict[tuple[str, tuple[int, ...]], Fields] = {}
+        self._connections: dict[tuple[int, ...], ConnectionSelection] = {}
 
     def concrete_types(self, type_: GraphQLNamedType) -> Sequence[GraphQLObjectType]:
         if is_object_type(type_):
@@ -106,6 +107,13 @@ class Selections:
         return is_abstract_type(condition) and self.schema.is_sub_type(condition, parent)
 
     def connection(self, field_: GraphQLField, nodes: Sequence[FieldNode]) -> ConnectionSelection:
+        """The parts of a connection field's selection, computed once per field nodes."""
+        key = (id(field_), *(id(n) for n in nodes))
+        if key not in self._connections:
+            self._connections[key] = self._connection(field_, nodes)
+        return self._connections[key]
+
+    def _connection(self, field_: GraphQLField, nodes: Sequence[FieldNode]) -> ConnectionSelection:
         connection = get_named_type(field_.type)
         assert isinstance(connection, GraphQLObjectType)
         split = ConnectionSelection(connection)

@@ -3,13 +3,14 @@ an interface and a union, a mutation with userErrors, and resolvers that fail on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 
 from graphql_schema.security import SecurityLimits, security_extensions
 
@@ -212,6 +213,7 @@ def build(
     clock: Callable[[], float] | None = None,
     redis: Any = None,
     caller_key: Callable[[Any], str] = lambda caller: caller.key,
+    extra: Sequence[Callable[[], SchemaExtension]] = (),
 ) -> strawberry.Schema:
     extensions = security_extensions(
         limits or SecurityLimits(),
@@ -221,7 +223,7 @@ def build(
         clock=clock,
     )
     return strawberry.Schema(
-        query=Query, mutation=Mutation, types=[InventoryItem], extensions=extensions
+        query=Query, mutation=Mutation, types=[InventoryItem], extensions=[*extensions, *extra]
     )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import ExecutionResult
 
-from graphql_schema.security import SecurityLimits
+from graphql_schema.security import SecurityLimits, security_validation_rules
 from tests.graphql_security.shapes import Caller, build, codes, nested
 
 
@@ -132,6 +133,30 @@ async def test_a_variables_default_page_size_is_checked_when_it_is_not_given() -
 
     assert codes(defaulted) == ["PAGE_SIZE_EXCEEDED"]
     assert given.data == {"stocks": {"totalCount": 10}}
+
+
+async def test_a_validation_cache_cannot_let_a_large_page_size_variable_through() -> None:
+    schema = build(extra=[ValidationCache, ParserCache])
+    query = "query Page($n: Int) { stocks(first: $n) { totalCount } }"
+
+    small = await schema.execute(query, {"n": 10}, Caller("c"))
+    large = await schema.execute(query, {"n": 251}, Caller("c"))
+    small_again = await schema.execute(query, {"n": 20}, Caller("c"))
+
+    assert small.errors is None
+    assert codes(large) == ["PAGE_SIZE_EXCEEDED"]
+    assert small_again.data == {"stocks": {"totalCount": 20}}
+
+
+def test_requests_with_the_same_variables_get_the_same_rules_so_caches_hit() -> None:
+    limits = SecurityLimits()
+
+    one = security_validation_rules(limits, production=True, variables={"n": 10, "q": "a"})
+    two = security_validation_rules(limits, production=True, variables={"n": 99, "q": "b"})
+    large = security_validation_rules(limits, production=True, variables={"n": 251, "q": "b"})
+
+    assert one == two
+    assert one != large
 
 
 async def test_limits_are_configurable() -> None:
