@@ -48,14 +48,14 @@ def actual_cost(
     root = schema.get_root_type(operation.operation) if operation else None
     if operation is None or root is None:
         return 0
-    compiler = _Compiler(Selections(schema, document))
-    plan = compiler.plan(root, [operation.selection_set])
+    selections = Selections(schema, document)
+    plan = _Compiler(selections).plan(root, [operation.selection_set])
     if operation.operation is not OperationType.MUTATION:
         return _children(plan, data)
     # Each mutation field costs mutation_cost in place of its payload object.
-    [steps] = plan.by_type
-    total = rules.mutation_cost * len(steps)
-    for step in steps:
+    fields = selections.collect(root, [operation.selection_set]).values()
+    total = rules.mutation_cost * sum(nodes[0].name.value in root.fields for nodes in fields)
+    for step in plan.by_type[0]:
         payload = data.get(step.key)
         if isinstance(payload, Mapping) and step.children is not None:
             total += _children(step.children, payload)

@@ -205,6 +205,10 @@ class Mutation:
         info.context.calls.append("stockAdjust")
         return StockPayload(stock=Stock(id=input.stock_id), user_errors=[])
 
+    @strawberry.mutation
+    def ping(self) -> bool:
+        return True
+
 
 def build(
     *,

@@ -92,3 +92,20 @@ def test_a_union_counts_the_costliest_of_its_types() -> None:
     )
 
     assert actual(query, {"stock": {"item": {"name": "Milk"}}}) == 2
+
+
+def test_every_mutation_field_costs_10_even_without_a_payload_selection() -> None:
+    query = """mutation {
+        a: stockAdjust(input: {stockId: "s1", delta: "1"}) { __typename }
+        b: stockAdjust(input: {stockId: "s2", delta: "1"}) { userErrors { code } }
+        ping
+        __typename
+    }"""
+    data = {
+        "a": {"__typename": "StockPayload"},
+        "b": {"userErrors": []},
+        "ping": True,
+        "__typename": "Mutation",
+    }
+
+    assert actual(query, data) == 10 + 10 + 10

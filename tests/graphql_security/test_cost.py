@@ -82,6 +82,7 @@ def test_a_mutation_costs_10_plus_what_its_payload_selects() -> None:
     }"""
 
     assert cost(single) == 10 + 1
+    assert cost("mutation { ping __typename }") == 10
     assert cost(double) == (10 + 2) + (10 + 1)
 
 
