@@ -11,7 +11,7 @@ import strawberry
 from graphql import get_introspection_query, parse, specified_rules, validate
 from strawberry.types import ExecutionResult
 
-from app.settings import Settings
+from app.settings import Environment, Settings
 from graphql_schema.schema import build_schema
 from graphql_schema.security import (
     CostRules,
@@ -23,16 +23,18 @@ from graphql_schema.security import (
 from tests.fakes.clock import FakeClock
 from tests.graphql_security.shapes import codes
 
+# Production here is the security extensions' flag alone, so their own work is what is tested.
+DEVELOPMENT = Settings(environment=Environment.DEVELOPMENT)
 LIMITS = SecurityLimits()
 RULES = CostRules(LIMITS.default_page_size, LIMITS.mutation_cost)
-SERVED = build_schema(Settings())._schema
+SERVED = build_schema(DEVELOPMENT)._schema
 
 
 def served(production: bool) -> strawberry.Schema:
     extensions = security_extensions(
         LIMITS, production=production, caller_key=lambda _: "merchant:subject", clock=FakeClock(0)
     )
-    return build_schema(Settings(), extensions=extensions)
+    return build_schema(DEVELOPMENT, extensions=extensions)
 
 
 async def run(
