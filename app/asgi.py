@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from app import health
+from app import health, metrics
 from app.auth.identity import build_identity
 from app.auth.request_id import RequestIdMiddleware
 from app.auth.routes import dev_identity_routes
@@ -17,7 +17,7 @@ from app.outbox.runner import start_relay
 from app.rest.v1.routes import v1_routes
 from app.runtime import Runtime, open_database
 from app.settings import Settings, load_settings
-from graphql_schema.app import graphql_routes
+from graphql_schema.app import default_extensions, graphql_routes
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -39,7 +39,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     identity_routes = [] if settings.identity_url else dev_identity_routes
     return Starlette(
-        routes=[*health.routes, *identity_routes, *v1_routes(settings), *graphql_routes(settings)],
-        middleware=[Middleware(RequestIdMiddleware)],
+        routes=[
+            *health.routes,
+            *metrics.routes,
+            *identity_routes,
+            *v1_routes(settings),
+            *graphql_routes(
+                settings,
+                extensions=[metrics.GraphQLOperationMetrics, *default_extensions(settings)],
+            ),
+        ],
+        middleware=[Middleware(metrics.MetricsMiddleware), Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
