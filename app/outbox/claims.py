@@ -15,16 +15,18 @@ So a relay claims *keys*, through their oldest unsent row (the key's head):
    locked head is the key's mutex: another relay skips it, and sees every later
    row of that key as "not a head" because the head is still unsent. A head
    waiting for its retry is not due, so nothing behind it moves either.
-2. In a new statement (a fresh snapshot, taken after step 1's locks), take the
-   unsent rows of the claimed keys in `seq` order up to the batch size and lock
-   them `FOR UPDATE`. Each key thus contributes a prefix of its unsent rows, so
-   a hot key drains a whole run per batch instead of one row per round trip.
-   Nobody else can hold these rows: only the owner of a key's head claims the
-   rest of that key.
+2. In the same statement, take the unsent rows of the claimed keys in `seq`
+   order up to the batch size and lock them `FOR UPDATE`. Each key thus
+   contributes a prefix of its unsent rows, so a hot key drains a whole run
+   per batch instead of one row per round trip. Nobody else can hold these
+   rows: only the owner of a key's head claims the rest of that key.
 
-A head that another relay sends and commits while our statement runs is
-re-checked by PostgreSQL (read committed re-evaluates `sent_at IS NULL` on the
-newest row version before locking), so two relays do not send the same row.
+A head that another relay sends, or fails, and commits while our statement
+runs is re-checked by PostgreSQL before it is locked (read committed
+re-evaluates `sent_at IS NULL` and the retry time on the newest row version),
+so we skip it: two relays do not send the same row, and as long as we hold a
+head nobody else has touched the rows behind it since our snapshot.
+
 We chose row locks over `pg_try_advisory_xact_lock(hashtext(topic || key))`:
 an advisory lock taken inside the claiming statement races with that
 statement's own snapshot (it can see rows as unsent that the previous lock
@@ -77,10 +79,11 @@ class FailedEvent:
     retry_in_seconds: float
 
 
-async def _lock_due_heads(connection: AsyncConnection, limit: int) -> list[int]:
+async def claim_batch(connection: AsyncConnection, limit: int) -> list[ClaimedEvent]:
+    """Lock up to `limit` rows that may be published now, in `seq` order (see module doc)."""
     older = _outbox.alias("older")
-    statement = (
-        select(_outbox.c.seq)
+    heads = (
+        select(_outbox.c.topic, _outbox.c.key)
         .where(
             _outbox.c.sent_at.is_(None),
             or_(_outbox.c.next_attempt_at.is_(None), _outbox.c.next_attempt_at <= func.now()),
@@ -94,16 +97,9 @@ async def _lock_due_heads(connection: AsyncConnection, limit: int) -> list[int]:
         .order_by(_outbox.c.seq)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("heads")
+        .prefix_with("MATERIALIZED")
     )
-    return list((await connection.execute(statement)).scalars())
-
-
-async def claim_batch(connection: AsyncConnection, limit: int) -> list[ClaimedEvent]:
-    """Lock up to `limit` rows that may be published now, in `seq` order (see module doc)."""
-    heads = await _lock_due_heads(connection, limit)
-    if not heads:
-        return []
-    claimed_keys = select(_outbox.c.topic, _outbox.c.key).where(_outbox.c.seq.in_(heads))
     statement = (
         select(
             _outbox.c.seq,
@@ -117,11 +113,11 @@ async def claim_batch(connection: AsyncConnection, limit: int) -> list[ClaimedEv
         )
         .where(
             _outbox.c.sent_at.is_(None),
-            tuple_(_outbox.c.topic, _outbox.c.key).in_(claimed_keys),
+            tuple_(_outbox.c.topic, _outbox.c.key).in_(select(heads.c.topic, heads.c.key)),
         )
         .order_by(_outbox.c.seq)
         .limit(limit)
-        .with_for_update()
+        .with_for_update(of=_outbox)
     )
     rows = (await connection.execute(statement)).all()
     return [

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db.models.base import utcnow
 from app.outbox.backlog import OutboxBacklog, read_backlog
@@ -175,6 +175,7 @@ class OutboxRelay:
         self._stopped = asyncio.Event()
         self._listener = OutboxListener(listen_dsn, self._wake) if listen_dsn else None
         self._timers = _Timers()
+        self._connection: AsyncConnection | None = None
 
     @property
     def listening(self) -> asyncio.Event:
@@ -210,20 +211,25 @@ class OutboxRelay:
                 listener.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await listener
-            await self.publisher.close()
+            await self.close()
 
     async def relay_batch(self) -> BatchReport:
         """Claim, publish, await every acknowledgement, then mark — one transaction."""
-        async with self.engine.connect() as connection, connection.begin():
-            events = await claim_batch(connection, self.options.batch_size)
-            if not events:
-                return BatchReport()
-            outcomes = await self.publisher.publish(events)
-            if self._before_mark is not None:
-                await self._before_mark(events)
-            sent, failed = settle(events, outcomes, self.options)
-            await mark_sent(connection, sent)
-            await record_failures(connection, failed)
+        connection = await self._claiming_connection()
+        try:
+            async with connection.begin():
+                events = await claim_batch(connection, self.options.batch_size)
+                if not events:
+                    return BatchReport()
+                outcomes = await self.publisher.publish(events)
+                if self._before_mark is not None:
+                    await self._before_mark(events)
+                sent, failed = settle(events, outcomes, self.options)
+                await mark_sent(connection, sent)
+                await record_failures(connection, failed)
+        except BaseException:
+            await self._drop_connection()
+            raise
         if not any(isinstance(o, Acked) for o in outcomes):
             # Nothing got through: a fresh producer (and fresh metadata) on the next round.
             log.warning("outbox batch not acknowledged; reconnecting", extra={"rows": len(events)})
@@ -232,6 +238,26 @@ class OutboxRelay:
         self.stats.published += len(sent)
         self.stats.failed += len(failed)
         return BatchReport(len(events), len(sent), len(failed))
+
+    async def close(self) -> None:
+        """Release the producer and the database connection (`run()` does this itself)."""
+        await self.publisher.close()
+        await self._drop_connection()
+
+    async def _claiming_connection(self) -> AsyncConnection:
+        # One connection kept across batches: no pool checkout or pre-ping per batch.
+        if self._connection is None or self._connection.closed:
+            self._connection = await self.engine.connect()
+        return self._connection
+
+    async def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        with contextlib.suppress(Exception):
+            if connection.in_transaction():
+                await connection.invalidate()
+            await connection.close()
 
     async def prune(self) -> int:
         """Delete rows sent more than `prune_after` ago, in chunks of short transactions."""

@@ -33,7 +33,12 @@ def build_relay(
     """
     bootstrap_servers(settings)
     options = options or RelayOptions.from_settings(settings)
-    overrides = {"request_timeout_ms": int(options.request_timeout * 1000), **producer_overrides}
+    overrides = {
+        "request_timeout_ms": int(options.request_timeout * 1000),
+        # The relay hands over a whole batch at once; lingering would only add latency.
+        "linger_ms": 0,
+        **producer_overrides,
+    }
 
     async def create_topics() -> None:
         if settings.kafka_create_topics:

@@ -199,7 +199,7 @@ async def test_a_failed_send_is_kept_with_attempts_error_and_backoff(
     try:
         report = await relay.relay_batch()
     finally:
-        await relay.publisher.close()
+        await relay.close()
 
     outbox = t.outbox_event
     async with sessions() as session:
