@@ -9,6 +9,8 @@ from dataclasses import dataclass
 class SecurityLimits:
     """Limits of one schema; `contracts/schema.graphql` states the defaults.
 
+    `max_query_length` (characters) is not in the contract: it bounds what the
+    token limit cannot, a few enormous tokens such as a megabyte string literal.
     `default_page_size` is what a connection's resolver returns when neither
     `first` nor `last` is given; the cost estimate counts that many nodes, so
     resolvers must use the same number.
