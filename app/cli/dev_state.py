@@ -1,0 +1,114 @@
+"""What a running `inventory dev` tells other commands (DATA_DIR/dev-stack.json) and people.
+
+`inventory simulate` finds the dev stack's broker and the demo merchant's
+locations here; the file exists only while the stack runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+STATE_FILE = "dev-stack.json"
+
+
+@dataclass(frozen=True)
+class DevState:
+    graphql_url: str
+    bootstrap_servers: str | None
+    kafka_enable_idempotence: bool
+    token: str | None
+    demo: dict[str, Any]
+    main_location_id: str
+    pid: int = field(default_factory=os.getpid)
+
+    @property
+    def location_ids(self) -> dict[str, uuid.UUID]:
+        return {code: uuid.UUID(value) for code, value in self.demo["locations"].items()}
+
+
+def write(data_dir: Path, state: DevState) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / STATE_FILE
+    temporary = path.with_name(f".{STATE_FILE}.{os.getpid()}")
+    temporary.write_text(json.dumps(asdict(state), indent=2))
+    temporary.chmod(0o600)  # it holds a token
+    temporary.replace(path)
+
+
+def read(data_dir: Path) -> DevState | None:
+    """The running stack's state, or None (no file, or its process is gone)."""
+    try:
+        state = DevState(**json.loads((data_dir / STATE_FILE).read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    return state if _alive(state.pid) else None
+
+
+def remove(data_dir: Path) -> None:
+    path = data_dir / STATE_FILE
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sample_subscription(location_id: str) -> str:
+    return (
+        f'subscription {{ stockChanged(locationId: "{location_id}") {{ '
+        "stock { item { ... on Material { name } ... on InventoryItem { name } } "
+        "onHand reserved available } movement { type deltaOnHand deltaReserved } } }"
+    )
+
+
+def banner(state: DevState, database: str) -> str:
+    kafka = state.bootstrap_servers or "none: events wait in the outbox (no consumers)"
+    if state.bootstrap_servers and not state.kafka_enable_idempotence:
+        kafka += " (local tansu broker, in memory)"
+    lines = [
+        "",
+        "inventory dev is up — everything runs in this process; Ctrl-C stops it.",
+        "",
+        f"  GraphQL / GraphiQL  {state.graphql_url}",
+        f"  Kafka bootstrap     {kafka}",
+        f"  PostgreSQL          {database}",
+        f"  Demo merchant       Demo Café {state.demo['merchantId']}",
+        "  Locations           "
+        + ", ".join(f"{code} {i}" for code, i in state.demo["locations"].items()),
+        "",
+    ]
+    if state.token:
+        lines += [
+            "Owner token (12 hours); in GraphiQL's Headers tab:",
+            f'  {{"Authorization": "Bearer {state.token}"}}',
+            "",
+            "Token only:",
+            state.token,
+            "",
+        ]
+    else:
+        lines += ["IDENTITY_URL is set: get a token from that identity service.", ""]
+    lines += [
+        "Watch stock move (paste into GraphiQL):",
+        "  " + sample_subscription(state.main_location_id),
+        "",
+        "Then, in another terminal:",
+        "  inventory simulate sales --rate 5/s --duration 60s",
+        "",
+    ]
+    return "\n".join(lines)
