@@ -14,6 +14,7 @@ from app.auth.request_id import RequestIdMiddleware
 from app.auth.routes import dev_identity_routes
 from app.outbox.relay import RelayHandle
 from app.outbox.runner import start_relay
+from app.realtime.lifespan import open_realtime
 from app.rest.v1.routes import v1_routes
 from app.runtime import Runtime, open_database
 from app.settings import Settings, load_settings
@@ -25,11 +26,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_database(settings, application_name="inventory-serve") as database:
+        async with (
+            open_database(settings, application_name="inventory-serve") as database,
+            open_realtime(settings) as realtime,
+        ):
             identity = await build_identity(settings)
             relay: RelayHandle | None = None
             try:
-                app.state.runtime = Runtime(settings=settings, database=database, identity=identity)
+                app.state.runtime = Runtime(
+                    settings=settings, database=database, identity=identity, realtime=realtime
+                )
                 relay = start_relay(app.state.runtime)
                 yield
             finally:

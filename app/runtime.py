@@ -15,6 +15,7 @@ from app.auth.identity import Identity
 from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
 from app.embedded import EmbeddedPostgres
+from app.realtime.lifespan import Realtime
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,8 @@ class Runtime:
     database: Database
     identity: Identity
     extras: dict[str, Any] = field(default_factory=dict)
+    # The subscriptions' hub (and its Kafka consumer); set by the app's lifespan.
+    realtime: Realtime | None = None
 
 
 async def resolve_database_url(settings: Settings) -> tuple[str, EmbeddedPostgres | None]:

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     kafka_create_topics: bool = True
     kafka_consumer_group: str = "inventory"
     broadcast_url: str = "memory://"
+    # Realtime (GraphQL subscriptions): see app/realtime/consumer.py for the two consumer modes.
+    run_realtime_consumer_in_serve: bool = True
+    realtime_consumer_group: str = "inventory-realtime"
+    realtime_subscriber_queue_limit: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
+    realtime_connection_init_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 10.0
+    realtime_max_subscriptions_per_connection: Annotated[int, Field(ge=1, le=1000)] = 20
+    realtime_keep_alive_seconds: Annotated[float, Field(gt=0, le=600)] = 15.0
     redis_url: str | None = None
     identity_url: str | None = None
     identity_issuer: str = "inventory-dev-identity"

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UnsetType
 
 from app.auth.errors import IdentityError, Unauthenticated
 from app.runtime import Runtime
@@ -25,12 +26,19 @@ from app.settings import Settings
 from graphql_schema.context import Context
 from graphql_schema.schema import Extension, build_schema
 from graphql_schema.security import SecurityLimits, security_extensions
+from graphql_schema.subscriptions.socket import accept_connection, socket_context, socket_options
 
 PATH = "/graphql"
 
 
 class GraphQLApp(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # Authenticated in connection_init (on_ws_connect); see subscriptions/socket.py.
+            websocket = WebSocket(scope, receive=receive, send=send)
+            async with socket_context(websocket) as context:
+                await self.run(websocket, context=context)
+            return
         if scope["type"] == "http":
             request = Request(scope, receive)
             if request.method == "POST" or (
@@ -55,6 +63,9 @@ class GraphQLApp(GraphQL[Context, None]):
             return JSONResponse(body, status_code=exc.http_status, headers=headers)
         request.state.principal = principal
         return None
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        return await accept_connection(context)
 
     async def get_context(self, request: Request | WebSocket, response: object) -> Context:
         runtime: Runtime = request.app.state.runtime
@@ -98,6 +109,7 @@ def graphql_app(
         schema,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,
+        **socket_options(settings),
     )
 
 
@@ -109,7 +121,4 @@ def graphql_routes(
 ) -> list[BaseRoute]:
     """POST /graphql (and GraphiQL on GET outside production); websockets once subscribed."""
     app = graphql_app(settings, extensions=extensions, subscription=subscription)
-    routes: list[BaseRoute] = [Route(PATH, app, methods=["GET", "POST"])]
-    if subscription is not None:
-        routes.append(WebSocketRoute(PATH, app))
-    return routes
+    return [Route(PATH, app, methods=["GET", "POST"]), WebSocketRoute(PATH, app)]

@@ -29,6 +29,7 @@ from graphql_schema.recipes.queries import RecipeQueries
 from graphql_schema.scalars import SCALAR_OVERRIDES
 from graphql_schema.stocks.mutations import StockMutations
 from graphql_schema.stocks.queries import StockQueries
+from graphql_schema.subscriptions import Subscription
 from graphql_schema.transfers.mutations import TransferMutations
 from graphql_schema.transfers.queries import TransferQueries
 from graphql_schema.vendors.mutations import VendorMutations
@@ -80,7 +81,8 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        subscription=subscription,
+        # The realtime subscriptions unless a test passes its own root.
+        subscription=subscription or Subscription,
         extensions=[*extensions, lambda: ParserCache(maxsize=PARSED_QUERIES_KEPT)],
         scalar_overrides=dict(SCALAR_OVERRIDES),
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),

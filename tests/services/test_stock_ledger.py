@@ -26,9 +26,7 @@ async def _materials(sessions: async_sessionmaker[AsyncSession], n: int) -> list
     return [StockKey.material(location.id, m.id) for m in materials]
 
 
-async def _move(
-    sessions: async_sessionmaker[AsyncSession], moves: list[Move]
-) -> tuple[int, int]:
+async def _move(sessions: async_sessionmaker[AsyncSession], moves: list[Move]) -> tuple[int, int]:
     async with sessions.begin() as session:
         stocks = await lock_stocks(session, MERCHANT, [m.key for m in moves])
         result = await apply_moves(session, ACTOR, stocks, moves)
