@@ -29,7 +29,7 @@ from app.services.recipe_snapshot import (
     load_recorded_sale,
     read_recipes,
 )
-from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
+from app.services.stock_ledger import Move, MoveResult, StockKey, apply_moves, lock_stocks
 
 
 @dataclass(frozen=True)
@@ -103,24 +103,31 @@ async def apply_payment(
         await require_location(session, merchant_id, payment.location_id, ("locationId",))
         items, created = await _items(session, merchant_id, payment.items)
         recorded = await load_recorded_sale(session, merchant_id, payment.sale_order_id)
-        moves: list[Move] = []
+        sale: list[Move] = []
         if recorded.paid:
             snapshot = recorded.snapshot
         else:
             snapshot = await _snapshot(session, payment)
-            moves += _sale_moves(payment, items) + _reservation_moves(payment, snapshot)
+            sale = _sale_moves(payment, items) + _reservation_moves(payment, snapshot)
         sold = {i.sale_order_item_id for i in payment.items}
         settled = [
             e
             for e in await pending_effects(session, merchant_id, payment.sale_order_id)
             if e.sale_order_item_id in sold or e.sale_order_item_id in snapshot.items
         ]
-        for effect in settled:
-            item = snapshot.items.get(effect.sale_order_item_id)
-            if item is not None:
-                moves += effect_moves(item, effect)
-        stocks = await lock_stocks(session, merchant_id, [m.key for m in moves])
-        result = await apply_moves(session, actor, stocks, moves)
+        # One batch per step, each with its own time, so the ledger reads as if the
+        # kitchen events had come after the payment.
+        batches = [sale] + [
+            effect_moves(snapshot.items[e.sale_order_item_id], e)
+            for e in settled
+            if e.sale_order_item_id in snapshot.items
+        ]
+        stocks = await lock_stocks(session, merchant_id, [m.key for b in batches for m in b])
+        result = MoveResult()
+        for batch in batches:
+            done = await apply_moves(session, actor, stocks, batch)
+            result.applied += done.applied
+            result.duplicates += done.duplicates
         await mark_applied(
             session, merchant_id, payment.sale_order_id, [e.kitchen_ticket_item_id for e in settled]
         )

@@ -224,7 +224,7 @@ async def movements(
     """(type, delta on hand, delta reserved) of the ledger rows, in ledger order."""
     ledger, stock = t.stock_movement, t.stock
     statement = select(ledger.c.type, ledger.c.delta_on_hand, ledger.c.delta_reserved).order_by(
-        ledger.c.id
+        ledger.c.occurred_at, ledger.c.id
     )
     if key is not None:
         column = (
