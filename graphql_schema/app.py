@@ -24,11 +24,13 @@ from app.auth.errors import IdentityError, Unauthenticated
 from app.runtime import Runtime
 from app.settings import Settings
 from graphql_schema.context import Context
+from graphql_schema.reads import read_sessions
 from graphql_schema.schema import Extension, build_schema
 from graphql_schema.security import SecurityLimits, security_extensions
 from graphql_schema.subscriptions.socket import accept_connection, socket_context, socket_options
 
 PATH = "/graphql"
+READER = "graphql_read_sessions"
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -69,12 +71,16 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: object) -> Context:
         runtime: Runtime = request.app.state.runtime
+        reader = runtime.extras.get(READER)
+        if reader is None:
+            reader = runtime.extras[READER] = read_sessions(runtime.database.engine)
         return Context(
             settings=runtime.settings,
             sessions=runtime.database.sessions,
             identity=runtime.identity,
             principal=getattr(request.state, "principal", None),
             request=request,
+            reader=reader,
         )
 
 

@@ -22,19 +22,25 @@ from app.services.context import Actor
 from app.settings import Settings
 from graphql_schema.errors import FORBIDDEN, UNAUTHENTICATED, UNAVAILABLE, ClientError
 from graphql_schema.loaders import Loaders
+from graphql_schema.reads import Reads, read_sessions
 
 R = TypeVar("R")
 
 
 @dataclass
 class Context:
-    """`principal` is None only before a websocket's connection_init; resolvers then refuse."""
+    """`principal` is None only before a websocket's connection_init; resolvers then refuse.
+
+    `sessions` is for the services' writes; reads go through `reads` (made from
+    `reader`, autocommit sessions on the same pool, unless given).
+    """
 
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     identity: Identity
     principal: Principal | None
     request: Request | WebSocket | None = None
+    reader: async_sessionmaker[AsyncSession] | None = None
     _allowed: set[Action] = field(default_factory=set)
 
     @property
@@ -56,8 +62,17 @@ class Context:
         return self.actor.merchant_id
 
     @cached_property
+    def reads(self) -> Reads:
+        reader = self.reader
+        if reader is None:
+            engine = self.sessions.kw.get("bind")
+            assert engine is not None, "the session factory must be bound to an engine"
+            reader = read_sessions(engine)
+        return Reads(reader)
+
+    @cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self.sessions, self.merchant_id)
+        return Loaders(self.reads.run, self.merchant_id)
 
     async def authorize(self, action: Action) -> None:
         """Ask identity once per action and request; refusals are top-level errors."""
@@ -73,9 +88,13 @@ class Context:
         self._allowed.add(action)
 
     async def read(self, query: Callable[[AsyncSession], Awaitable[R]]) -> R:
-        """Run one read query on a pooled connection, held only while it runs."""
-        async with self.sessions() as session:
-            return await query(session)
+        """Run one read query on the request's read connection."""
+        return await self.reads.run(query)
+
+    async def close(self) -> None:
+        """Give the read connection back (the schema's ReadsClosing does, after each operation)."""
+        if "reads" in self.__dict__:
+            await self.reads.close()
 
 
 Info = strawberry.Info[Context, None]

@@ -11,11 +11,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.db.queries import incoming, items, locations, materials, movements, stocks, vendors
@@ -31,17 +31,17 @@ V = TypeVar("V")
 
 RowsById = Callable[[AsyncSession, uuid.UUID, Iterable[uuid.UUID]], Awaitable[Mapping[Any, Any]]]
 AnyRow = Row[Any]
+Read = Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]
 
 
 class Loaders:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], merchant_id: uuid.UUID) -> None:
-        self._sessions = sessions
+    def __init__(self, read: Read, merchant_id: uuid.UUID) -> None:
+        self._read = read
         self._merchant_id = merchant_id
 
     def _mapped(self, query: RowsById, default: Any = None) -> DataLoader[Any, Any]:
         async def load(keys: list[Any]) -> list[Any]:
-            async with self._sessions() as session:
-                found = await query(session, self._merchant_id, keys)
+            found = await self._read(lambda session: query(session, self._merchant_id, keys))
             return [found.get(key, default) for key in keys]
 
         return DataLoader(load_fn=load)
@@ -125,13 +125,17 @@ class Loaders:
             for item_type, item_id, location_id in keys:
                 groups[item_type, location_id].append(item_id)
             found: dict[tuple[ItemType, uuid.UUID, uuid.UUID | None], list[AnyRow]] = {}
-            async with self._sessions() as session:
-                for (item_type, location_id), item_ids in groups.items():
-                    rows = await stocks.stocks_of_items(
-                        session, self._merchant_id, item_type, item_ids, location_id
-                    )
-                    for item_id, item_rows in rows.items():
-                        found[item_type, item_id, location_id] = item_rows
+            for (item_type, location_id), item_ids in groups.items():
+                query = partial(
+                    stocks.stocks_of_items,
+                    merchant_id=self._merchant_id,
+                    item_type=item_type,
+                    item_ids=item_ids,
+                    location_id=location_id,
+                )
+                rows = await self._read(query)
+                for item_id, item_rows in rows.items():
+                    found[item_type, item_id, location_id] = item_rows
             return [found.get(key, []) for key in keys]
 
         return DataLoader(load_fn=load)
@@ -141,8 +145,9 @@ class Loaders:
         """Keyed by (inventory item id, location id); unknown pairs answer None."""
 
         async def load(keys: list[tuple[uuid.UUID, uuid.UUID]]) -> list[Decimal | None]:
-            async with self._sessions() as session:
-                found = await availability_inputs(session, self._merchant_id, keys)
+            found = await self._read(
+                lambda session: availability_inputs(session, self._merchant_id, keys)
+            )
             answers: list[Decimal | None] = []
             for key in keys:
                 inputs = found.get(key)

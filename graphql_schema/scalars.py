@@ -23,6 +23,14 @@ _MAX_DECIMAL_TEXT = 64
 
 
 def serialize_decimal(value: Any) -> str:
+    """decimal_str's output ("12.5", "1250", "0"), on a fast path for plain NUMERIC values."""
+    if type(value) is decimal.Decimal:
+        text = str(value)
+        if "E" not in text:
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return "0" if text == "-0" else text
+        return decimal_str(value)
     if isinstance(value, bool) or not isinstance(value, decimal.Decimal | int):
         raise TypeError(f"Decimal cannot represent {type(value).__name__}")
     return decimal_str(decimal.Decimal(value))

@@ -7,13 +7,14 @@ parameters, so nothing here needs to know how they are made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import strawberry
-from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from app.settings import Settings
+from graphql_schema.context import Context
 from graphql_schema.items.queries import ItemQueries
 from graphql_schema.ledger.queries import LedgerQueries
 from graphql_schema.locations.mutations import LocationMutations
@@ -37,8 +38,18 @@ from graphql_schema.vendors.queries import VendorQueries
 
 Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 
-# Distinct query texts parsed once per process (dashboards send a few dozen shapes).
+# Distinct query texts parsed and validated once per process (dashboards send a few dozen).
 PARSED_QUERIES_KEPT = 512
+
+
+class ReadsClosing(SchemaExtension):
+    """Gives the request's read connection back to the pool when the operation ends."""
+
+    async def on_operation(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            await context.close()
 
 
 @strawberry.type
@@ -83,7 +94,12 @@ def build_schema(
         mutation=Mutation,
         # The realtime subscriptions unless a test passes its own root.
         subscription=subscription or Subscription,
-        extensions=[*extensions, lambda: ParserCache(maxsize=PARSED_QUERIES_KEPT)],
+        extensions=[
+            *extensions,
+            lambda: ParserCache(maxsize=PARSED_QUERIES_KEPT),
+            lambda: ValidationCache(maxsize=PARSED_QUERIES_KEPT),
+            ReadsClosing,
+        ],
         scalar_overrides=dict(SCALAR_OVERRIDES),
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )

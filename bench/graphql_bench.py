@@ -1,0 +1,488 @@
+"""GraphQL benchmark: stocks(first: 100) with item and location over 10,000 stocks.
+
+    /work/venv/bin/python bench/graphql_bench.py [--stocks 10000] [--concurrency 50]
+        [--duration 15] [--no-append]
+
+One command: starts an embedded PostgreSQL (or uses BENCH_DATABASE_URL), migrates,
+seeds one merchant with N stocks (half products, half materials, over 4 locations),
+then serves in subprocesses, each one uvicorn worker:
+
+- the real /graphql route (authentication with a dev token, security extensions on,
+  the query budget raised so the load generator is not throttled), and
+- the ceiling: a plain Starlette endpoint answering the same JSON payload from memory.
+
+Both are loaded in the same run by `wrk` (apt-get install wrk) or, without it, by an
+httpx/asyncio load generator in a separate process. Prints requests/s and p50/p99 and
+appends them under "## GraphQL" in bench/RESULTS.md with the machine and the date.
+Targets: ≥ 35% of the ceiling's requests/s, p99 < 50 ms at 50 concurrent clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+MERCHANT = uuid.UUID("00000000-0000-7000-8000-0000000000be")
+QUERY = """query Stocks { stocks(first: 100) { nodes {
+  id onHand reserved available
+  item { __typename ... on InventoryItem { id name sku } ... on Material { id name unit } }
+  location { id name }
+} } }"""
+
+
+# ---- the two servers (uvicorn factories, run in subprocesses) -------------------------
+
+
+def graphql_app() -> Any:
+    """The real route, middleware and lifespan, with an unthrottled query budget."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+
+    from app.auth.identity import build_identity
+    from app.auth.request_id import RequestIdMiddleware
+    from app.runtime import Runtime, open_database
+    from app.settings import load_settings
+    from graphql_schema.app import caller_key, graphql_routes
+    from graphql_schema.security import SecurityLimits, security_extensions
+
+    settings = load_settings()
+    limits = SecurityLimits(budget_points=10**9, refill_per_second=10**9)
+    extensions = security_extensions(
+        limits, production=settings.is_production, caller_key=caller_key
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_database(settings, application_name="graphql-bench") as database:
+            identity = await build_identity(settings)
+            app.state.runtime = Runtime(settings=settings, database=database, identity=identity)
+            try:
+                yield
+            finally:
+                await identity.aclose()
+
+    return Starlette(
+        routes=graphql_routes(settings, extensions=list(extensions)),
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+
+
+def ceiling_app() -> Any:
+    """A plain Starlette JSON endpoint: the same payload, from memory, serialized per request."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    payload = json.loads(Path(os.environ["BENCH_PAYLOAD"]).read_text())
+
+    async def answer(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse(payload)
+
+    return Starlette(routes=[Route("/graphql", answer, methods=["POST"])])
+
+
+# ---- database -------------------------------------------------------------------------
+
+
+async def seed(url: str, stocks: int) -> None:
+    from sqlalchemy import delete, insert
+
+    from app.db import tables as t
+    from app.db.engine import create_engine
+    from app.db.models.base import uuid7
+    from app.domain.enums import ItemType
+
+    rng = random.Random(7)
+    locations = [{"id": uuid7(), "merchant_id": MERCHANT, "name": f"Store {i}"} for i in range(4)]
+    rows: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    materials: list[dict[str, Any]] = []
+    for i in range(stocks):
+        product = i % 2 == 0
+        item_id = uuid7()
+        if product:
+            items.append(
+                {
+                    "id": item_id,
+                    "merchant_id": MERCHANT,
+                    "product_variant_id": uuid.uuid4(),
+                    "name": f"Product {i}",
+                    "sku": f"SKU-{i}",
+                    "unit": "pcs",
+                }
+            )
+        else:
+            materials.append(
+                {"id": item_id, "merchant_id": MERCHANT, "name": f"Material {i}", "unit": "g"}
+            )
+        rows.append(
+            {
+                "id": uuid7(),
+                "merchant_id": MERCHANT,
+                "location_id": locations[i % 4]["id"],
+                "item_type": ItemType.PRODUCT if product else ItemType.MATERIAL,
+                "inventory_item_id": item_id if product else None,
+                "material_id": None if product else item_id,
+                "on_hand": Decimal(rng.randint(0, 100_000)) / 100,
+                "reserved": Decimal(rng.randint(0, 500)) / 100,
+                "version": 1,
+            }
+        )
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            for table in (t.stock, t.inventory_item, t.material, t.location):
+                await connection.execute(delete(table).where(table.c.merchant_id == MERCHANT))
+            await connection.execute(insert(t.location), locations)
+            for start in range(0, len(items), 2000):
+                await connection.execute(insert(t.inventory_item), items[start : start + 2000])
+            for start in range(0, len(materials), 2000):
+                await connection.execute(insert(t.material), materials[start : start + 2000])
+            for start in range(0, len(rows), 2000):
+                await connection.execute(insert(t.stock), rows[start : start + 2000])
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("ANALYZE")
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def database(work: Path) -> Iterator[str]:
+    configured = os.environ.get("BENCH_DATABASE_URL")
+    if configured:
+        from app.settings import to_asyncpg_url
+
+        yield to_asyncpg_url(configured)
+        return
+    from app.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(work / "postgres", database="bench")
+    url = server.start()
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+# ---- servers --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server on {port} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server on {port} did not start")
+
+
+@contextmanager
+def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"bench.graphql_bench:{factory}",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    try:
+        wait_for(port, process)
+        yield f"http://127.0.0.1:{port}/graphql"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# ---- load -----------------------------------------------------------------------------
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    tool: str
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def run_wrk(url: str, body: str, token: str, concurrency: int, duration: int) -> Load:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            'wrk.method = "POST"\n'
+            f"wrk.body = [==[{body}]==]\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        )
+    try:
+        output = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{concurrency}",
+                f"-d{duration}s",
+                "--timeout",
+                "60s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = int(bad.group(1)) if bad else 0
+    return Load(rps, p50, p99, errors, "wrk -t1")
+
+
+async def _python_load(
+    url: str, body: str, token: str, concurrency: int, duration: int
+) -> dict[str, Any]:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    deadline = time.perf_counter() + duration
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                response = await client.post(url, content=body, headers=headers)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests_per_second": len(latencies) / elapsed,
+        "p50_ms": latencies[len(latencies) // 2],
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "errors": errors,
+    }
+
+
+def run_python_load(url: str, body: str, token: str, concurrency: int, duration: int) -> Load:
+    spec = json.dumps([url, body, token, concurrency, duration])
+    output = subprocess.run(
+        [sys.executable, __file__, "--load-generator", spec],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    return Load(**json.loads(output), tool="httpx + asyncio (1 process)")
+
+
+def load(url: str, body: str, token: str, concurrency: int, duration: int) -> Load:
+    if shutil.which("wrk"):
+        return run_wrk(url, body, token, concurrency, duration)
+    return run_python_load(url, body, token, concurrency, duration)
+
+
+# ---- the run --------------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs (nproc), {model}, Python {platform.python_version()}"
+
+
+def dev_token(data_dir: Path) -> str:
+    from app.auth.dev import load_or_create_signing_key
+    from app.settings import Settings
+
+    settings = Settings(data_dir=data_dir)
+    return load_or_create_signing_key(data_dir).issue_token(
+        issuer=settings.identity_issuer,
+        audience=settings.identity_audience,
+        subject="bench",
+        merchant_id=MERCHANT,
+        role="owner",
+        ttl=timedelta(hours=1),
+    )
+
+
+def post_once(url: str, body: str, token: str) -> bytes:
+    import httpx
+
+    response = httpx.post(
+        url,
+        content=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    data = response.json()
+    if "errors" in data or len(data["data"]["stocks"]["nodes"]) != 100:
+        raise RuntimeError(f"unexpected answer: {response.text[:500]}")
+    return response.content
+
+
+def report(args: argparse.Namespace, ceiling: Load, served: Load, payload_bytes: int) -> str:
+    share = served.requests_per_second / ceiling.requests_per_second
+    met = share >= 0.35 and served.p99_ms < 50
+    today = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join(
+        [
+            f"### {today}",
+            "",
+            f"- machine: {machine()}",
+            f"- data: {args.stocks} stocks of one merchant; query `stocks(first: 100)` with"
+            f" item (both union members) and location; response {payload_bytes} bytes",
+            f"- load: {served.tool}, {args.concurrency} connections, {args.duration} s each,"
+            " one uvicorn worker per server, same run",
+            "",
+            "| endpoint | requests/s | p50 ms | p99 ms | non-2xx |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            f"| plain Starlette JSON (ceiling) | {ceiling.requests_per_second:.0f} |"
+            f" {ceiling.p50_ms:.1f} | {ceiling.p99_ms:.1f} | {ceiling.errors} |",
+            f"| /graphql | {served.requests_per_second:.0f} | {served.p50_ms:.1f} |"
+            f" {served.p99_ms:.1f} | {served.errors} |",
+            "",
+            f"GraphQL reaches {share:.0%} of the ceiling's requests/s (target ≥ 35%), p99"
+            f" {served.p99_ms:.0f} ms (target < 50 ms): target {'met' if met else 'MISSED'}.",
+            "",
+        ]
+    )
+
+
+def append_results(section: str) -> None:
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    header = "## GraphQL"
+    if header not in text:
+        text = text.rstrip("\n") + f"\n\n{header}\n\nRun: `python bench/graphql_bench.py`.\n"
+    start = text.index(header)
+    following = text.find("\n## ", start + len(header))
+    end = len(text) if following == -1 else following
+    text = text[:end].rstrip("\n") + "\n\n" + section + text[end:]
+    RESULTS.write_text(text)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stocks", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--no-append", action="store_true")
+    parser.add_argument("--load-generator", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.load_generator:
+        url, body, token, concurrency, duration = json.loads(args.load_generator)
+        print(json.dumps(asyncio.run(_python_load(url, body, token, concurrency, duration))))
+        return 0
+
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory(prefix="graphql-bench-") as tmp, database(Path(tmp)) as url:
+        from app.db.migrate import upgrade_to_head
+
+        work = Path(tmp)
+        upgrade_to_head(url)
+        asyncio.run(seed(url, args.stocks))
+        token = dev_token(work)
+        body = json.dumps({"query": QUERY})
+        env = {
+            "DATABASE_URL": url,
+            "DATA_DIR": str(work),
+            "MIGRATE_ON_START": "false",
+            "RUN_RELAY_IN_SERVE": "false",
+            "LOG_LEVEL": "WARNING",
+            "DATABASE_POOL_SIZE": "10",
+        }
+        with serve("graphql_app", env) as graphql_url:
+            payload = post_once(graphql_url, body, token)
+            for _ in range(20):  # warm-up, sequential, so nothing is left queued
+                post_once(graphql_url, body, token)
+            payload_file = work / "payload.json"
+            payload_file.write_bytes(payload)
+            with serve("ceiling_app", {"BENCH_PAYLOAD": str(payload_file)}) as ceiling_url:
+                for _ in range(20):
+                    post_once(ceiling_url, body, token)
+                ceiling = load(ceiling_url, body, token, args.concurrency, args.duration)
+            served = load(graphql_url, body, token, args.concurrency, args.duration)
+    section = report(args, ceiling, served, len(payload))
+    print(section)
+    if not args.no_append:
+        append_results(section)
+        print(f"appended to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
