@@ -5,6 +5,7 @@ The same table drives the router and the OpenAPI document, so they cannot drift.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -173,6 +174,15 @@ def v1_app(settings: Settings) -> ASGIApp:
     return BodyLimitMiddleware(JsonHttpErrors(router), max_bytes=settings.max_body_bytes)
 
 
+class V1Mount(Mount):
+    """A Mount whose prefix also matches paths with decoded newlines (an id sent as "%0A"):
+    Starlette's `.*` stops at them, leaving the app's plain-text 404 instead of our 400."""
+
+    def __init__(self, path: str, app: ASGIApp) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+
 def v1_routes(settings: Settings) -> list[BaseRoute]:
     """What app.asgi mounts: everything under /v1."""
-    return [Mount(PREFIX, app=v1_app(settings))]
+    return [V1Mount(PREFIX, v1_app(settings))]
