@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from app.cli import consume, dev, migrate, relay, serve, token
+from app.cli import consume, dev, migrate, relay, serve, simulate, token
 from app.settings import SettingsError
 
 # Each command module exposes `register(subparsers)`, which sets `handler` on its parser.
@@ -17,6 +17,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     consume.register,
     relay.register,
     dev.register,
+    simulate.register,
 ]
 
 
