@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -242,3 +243,10 @@ async def assert_ledger_holds(sessions: Sessions) -> None:
     async with sessions() as session:
         check = await check_ledger(session)
     assert check.discrepancies == []
+
+
+@pytest.fixture
+async def ledger_checked(sessions: Sessions) -> AsyncIterator[None]:
+    """After the test, whatever it did: every stock equals the sums of its ledger."""
+    yield
+    await assert_ledger_holds(sessions)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -25,11 +26,14 @@ from tests.services.sales_builders import (
     an_item,
     assert_ledger_holds,
     kitchen_event,
+    ledger_checked,  # noqa: F401 (the fixture below)
     movements,
     quantities,
     set_recipe,
     sold,
 )
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")
 
 PV = RecipeOwner.PRODUCT_VARIANT
 MOD = RecipeOwner.MODIFIER_OPTION

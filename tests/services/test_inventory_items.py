@@ -21,9 +21,12 @@ from tests.services.sales_builders import (
     Sessions,
     a_shop,
     assert_ledger_holds,
+    ledger_checked,  # noqa: F401 (the fixture below)
     movements,
     quantities,
 )
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")
 
 
 async def _item(sessions: Sessions) -> tuple[object, ...]:

@@ -21,11 +21,14 @@ from tests.services.sales_builders import (
     an_item,
     assert_ledger_holds,
     kitchen_event,
+    ledger_checked,  # noqa: F401 (the fixture below)
     movements,
     quantities,
     set_recipe,
     sold,
 )
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")
 
 PV = RecipeOwner.PRODUCT_VARIANT
 MOD = RecipeOwner.MODIFIER_OPTION

@@ -3,11 +3,17 @@
 import asyncio
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from app.db import tables as t
 from app.services.merchants import MerchantChange, ensure_default_location, ensure_merchant
-from tests.services.sales_builders import Sessions
+from tests.services.sales_builders import (
+    Sessions,
+    ledger_checked,  # noqa: F401 (the fixture below)
+)
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")
 
 
 def _change(

@@ -18,11 +18,14 @@ from tests.services.sales_builders import (
     a_shop,
     an_item,
     assert_ledger_holds,
+    ledger_checked,  # noqa: F401 (the fixture below)
     movements,
     quantities,
     set_recipe,
     sold,
 )
+
+pytestmark = pytest.mark.usefixtures("ledger_checked")
 
 PV = RecipeOwner.PRODUCT_VARIANT
 MOD = RecipeOwner.MODIFIER_OPTION
