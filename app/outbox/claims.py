@@ -9,17 +9,24 @@ relay B would skip key K's row 1 (locked by relay A) and happily send row 2.
 
 So a relay claims *keys*, through their oldest unsent row (the key's head):
 
-1. Walk the unsent rows in `seq` order and keep only heads that are due — rows
-   with no older unsent row of their key (`NOT EXISTS`, answered by the partial
-   index on (topic, key, seq)) — locking them `FOR UPDATE SKIP LOCKED`. The
-   locked head is the key's mutex: another relay skips it, and sees every later
-   row of that key as "not a head" because the head is still unsent. A head
-   waiting for its retry is not due, so nothing behind it moves either.
+1. Find the heads that are due and lock them `FOR UPDATE SKIP LOCKED`. The
+   locked head is the key's mutex: another relay skips it, and does not see
+   the later rows of that key as heads because the head is still unsent. A
+   head waiting for its retry is not due, so nothing behind it moves either.
 2. In the same statement, take the unsent rows of the claimed keys in `seq`
    order up to the batch size and lock them `FOR UPDATE`. Each key thus
    contributes a prefix of its unsent rows, so a hot key drains a whole run
    per batch instead of one row per round trip. Nobody else can hold these
    rows: only the owner of a key's head claims the rest of that key.
+
+Finding heads cheaply: the claim first looks only at the oldest
+`WINDOW_FACTOR * limit` unsent rows (one range scan of the unsent index). That
+window is a prefix of all unsent rows, so a key's first row in it *is* its
+head, with no per-row "is there an older one?" probe — after an outage, with
+thousands of rows per key, probing every row would make each claim walk the
+whole backlog. When the window yields nothing (all of it held by other relays
+or waiting for retries) the claim searches all unsent rows for heads, with a
+`NOT EXISTS` probe per row answered by the partial index on (topic, key, seq).
 
 A head that another relay sends, or fails, and commits while our statement
 runs is re-checked by PostgreSQL before it is locked (read committed
@@ -49,7 +56,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, Text, bindparam, cast, delete, exists, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -79,14 +100,48 @@ class FailedEvent:
     retry_in_seconds: float
 
 
-async def claim_batch(connection: AsyncConnection, limit: int) -> list[ClaimedEvent]:
-    """Lock up to `limit` rows that may be published now, in `seq` order (see module doc)."""
+# The oldest unsent rows a claim looks at first, as a multiple of the batch size.
+WINDOW_FACTOR = 4
+
+
+def _due() -> ColumnElement[bool]:
+    return or_(_outbox.c.next_attempt_at.is_(None), _outbox.c.next_attempt_at <= func.now())
+
+
+def _from_window(limit: int) -> Select[tuple[int]]:
+    """Rows of the keys whose heads were locked, among the oldest WINDOW_FACTOR * limit."""
+    oldest = (
+        select(_outbox.c.seq, _outbox.c.topic, _outbox.c.key)
+        .where(_outbox.c.sent_at.is_(None))
+        .order_by(_outbox.c.seq)
+        .limit(WINDOW_FACTOR * limit)
+        .cte("oldest")
+        .prefix_with("MATERIALIZED")
+    )
+    # The window is a prefix of all unsent rows, so a key's first row in it is its head.
+    firsts = select(func.min(oldest.c.seq)).group_by(oldest.c.topic, oldest.c.key)
+    heads = (
+        select(_outbox.c.topic, _outbox.c.key)
+        .where(_outbox.c.seq.in_(firsts), _outbox.c.sent_at.is_(None), _due())
+        .order_by(_outbox.c.seq)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("heads")
+        .prefix_with("MATERIALIZED")
+    )
+    return select(oldest.c.seq).join(
+        heads, and_(oldest.c.topic == heads.c.topic, oldest.c.key == heads.c.key)
+    )
+
+
+def _from_search(limit: int) -> Select[tuple[int]]:
+    """Rows of the keys whose heads were locked, found among all unsent rows."""
     older = _outbox.alias("older")
     heads = (
         select(_outbox.c.topic, _outbox.c.key)
         .where(
             _outbox.c.sent_at.is_(None),
-            or_(_outbox.c.next_attempt_at.is_(None), _outbox.c.next_attempt_at <= func.now()),
+            _due(),
             ~exists().where(
                 older.c.sent_at.is_(None),
                 older.c.topic == _outbox.c.topic,
@@ -100,6 +155,21 @@ async def claim_batch(connection: AsyncConnection, limit: int) -> list[ClaimedEv
         .cte("heads")
         .prefix_with("MATERIALIZED")
     )
+    pending = _outbox.alias("pending")
+    return (
+        select(pending.c.seq)
+        .where(
+            pending.c.sent_at.is_(None),
+            tuple_(pending.c.topic, pending.c.key).in_(select(heads.c.topic, heads.c.key)),
+        )
+        .order_by(pending.c.seq)
+        .limit(limit)
+    )
+
+
+async def _lock_rows(
+    connection: AsyncConnection, candidates: Select[tuple[int]], limit: int
+) -> list[ClaimedEvent]:
     statement = (
         select(
             _outbox.c.seq,
@@ -111,10 +181,7 @@ async def claim_batch(connection: AsyncConnection, limit: int) -> list[ClaimedEv
             _outbox.c.request_id,
             _outbox.c.attempts,
         )
-        .where(
-            _outbox.c.sent_at.is_(None),
-            tuple_(_outbox.c.topic, _outbox.c.key).in_(select(heads.c.topic, heads.c.key)),
-        )
+        .where(_outbox.c.seq.in_(candidates), _outbox.c.sent_at.is_(None))
         .order_by(_outbox.c.seq)
         .limit(limit)
         .with_for_update(of=_outbox)
@@ -133,6 +200,14 @@ async def claim_batch(connection: AsyncConnection, limit: int) -> list[ClaimedEv
         )
         for row in rows
     ]
+
+
+async def claim_batch(connection: AsyncConnection, limit: int) -> list[ClaimedEvent]:
+    """Lock up to `limit` rows that may be published now, in `seq` order (see module doc)."""
+    claimed = await _lock_rows(connection, _from_window(limit), limit)
+    if not claimed:
+        claimed = await _lock_rows(connection, _from_search(limit), limit)
+    return claimed
 
 
 async def mark_sent(connection: AsyncConnection, seqs: Sequence[int]) -> None:

@@ -88,6 +88,23 @@ async def test_rows_claimed_by_one_relay_are_invisible_to_a_second(
     assert theirs == [("C", 3), ("C", 6)]
 
 
+async def test_a_key_behind_a_window_full_of_blocked_rows_is_still_found(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    # With limit 1 the claim first looks at the 4 oldest unsent rows: all of key A.
+    await _stage(sessions, "A", "A", "A", "A", "A", "B")
+    async with sessions.begin() as session:
+        await session.execute(
+            update(t.outbox_event)
+            .where(t.outbox_event.c.seq == 1)
+            .values(attempts=4, next_attempt_at=utcnow() + timedelta(minutes=5))
+        )
+
+    claimed = await _claimed(engine, limit=1)
+
+    assert claimed == [("B", 6)]
+
+
 def test_retry_delays_grow_exponentially_with_jitter_up_to_the_cap() -> None:
     def delay(n: int, jitter: float) -> float:
         return retry_delay(n, base=0.5, cap=60, jitter=jitter)
