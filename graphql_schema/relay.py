@@ -7,15 +7,16 @@ last a page holds DEFAULT_PAGE_SIZE nodes. totalCount runs its COUNT only when a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import ColumnElement, Row, Select
+from strawberry.types.nodes import SelectedField, Selection
 
 from app.db.queries.keyset import KeysetPage, KeysetResult, count_rows, fetch_page
-from graphql_schema.context import Context
+from graphql_schema.context import Context, Info
 from graphql_schema.errors import bad_input
 from graphql_schema.ids import decode_cursor, encode_cursor
 from graphql_schema.security.limits import SecurityLimits
@@ -150,3 +151,26 @@ async def keyset_connection(
         return await context.read(lambda session: count_rows(session, statement))
 
     return build_connection(request, result, to_node, counter)
+
+
+def node_fields(info: Info) -> set[str]:
+    """Names of the fields a query selects on this connection's nodes (nodes and edges.node),
+    through fragments; lets a resolver fetch relations for the whole page at once."""
+    names: set[str] = set()
+
+    def fields(selections: Sequence[Selection]) -> Iterator[SelectedField]:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                yield selection
+            else:
+                yield from fields(selection.selections)
+
+    for connection in info.selected_fields:
+        for field in fields(connection.selections):
+            if field.name == "nodes":
+                names.update(f.name for f in fields(field.selections))
+            elif field.name == "edges":
+                for edge_field in fields(field.selections):
+                    if edge_field.name == "node":
+                        names.update(f.name for f in fields(edge_field.selections))
+    return names

@@ -13,8 +13,14 @@ from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.ids import filter_id, parse_id
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, keyset_connection, page_request
-from graphql_schema.stocks.types import TYPE_NAME, Stock, load_stock, stock_from_row
+from graphql_schema.relay import Connection, keyset_connection, node_fields, page_request
+from graphql_schema.stocks.types import (
+    TYPE_NAME,
+    Stock,
+    load_stock,
+    prefetch_relations,
+    stock_from_row,
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,11 @@ async def stock_connection(
         item_type=where.item_type,
         low_stock_only=where.low_stock_only,
     )
-    return await keyset_connection(info.context, request, statement, t.stock.c.id, stock_from_row)
+    connection = await keyset_connection(
+        info.context, request, statement, t.stock.c.id, stock_from_row
+    )
+    await prefetch_relations(info, connection.nodes, node_fields(info))
+    return connection
 
 
 @strawberry.type

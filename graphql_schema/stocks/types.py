@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import strawberry
 from sqlalchemy import Row
@@ -24,8 +26,14 @@ if TYPE_CHECKING:
     from graphql_schema.movements.types import StockMovement
 
 TYPE_NAME = "Stock"
+F = TypeVar("F", bound=Callable[..., Any])
 
 StockItem = Annotated[InventoryItem | Material, strawberry.union("StockItem")]
+
+
+def relation(graphql_type: object) -> Callable[[F], F]:
+    """A field whose resolver may answer at once or with an awaitable (typed for mypy)."""
+    return cast(Callable[[F], F], strawberry.field(graphql_type=graphql_type))
 
 
 @strawberry.type
@@ -40,16 +48,22 @@ class Stock(Node):
     low_stock_threshold: Decimal | None
     version: int
     updated_at: datetime
+    # Set when the page fetched every stock's relations at once (see prefetch_relations):
+    # the resolvers then answer without a dataloader round through the event loop.
+    known_location: strawberry.Private[Location | None] = None
+    known_item: strawberry.Private[InventoryItem | Material | None] = None
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
-        row = await info.context.loaders.location.load(self.location_id)
-        assert row is not None, "a stock's location belongs to its merchant"
-        return location_from_row(row)
+    @relation(Location)
+    def location(self, info: Info) -> Location | Awaitable[Location]:
+        if self.known_location is not None:
+            return self.known_location
+        return load_stock_location(info, self.location_id)
 
-    @strawberry.field
-    async def item(self, info: Info) -> StockItem:
-        return await load_stock_item(info, self.item_type, self.item_id)
+    @relation(StockItem)
+    def item(self, info: Info) -> InventoryItem | Material | Awaitable[InventoryItem | Material]:
+        if self.known_item is not None:
+            return self.known_item
+        return load_stock_item(info, self.item_type, self.item_id)
 
     @strawberry.field
     async def incoming(self, info: Info) -> Decimal:
@@ -74,6 +88,32 @@ class Stock(Node):
         return await movement_connection(
             info, MovementFilter(stock_id=self.pk), first, after, last, before
         )
+
+
+async def load_stock_location(info: Info, location_id: uuid.UUID) -> Location:
+    row = await info.context.loaders.location.load(location_id)
+    assert row is not None, "a stock's location belongs to its merchant"
+    return location_from_row(row)
+
+
+async def prefetch_relations(info: Info, stocks: Sequence[Stock], wanted: set[str]) -> None:
+    """Fetch the page's locations and items in one batch when the query asks for them."""
+    loaders = info.context.loaders
+    if "location" in wanted:
+        rows = await loaders.location.load_many([s.location_id for s in stocks])
+        for stock, row in zip(stocks, rows, strict=True):
+            stock.known_location = None if row is None else location_from_row(row)
+    if "item" in wanted:
+        products = [s for s in stocks if s.item_type is DomainItemType.PRODUCT]
+        materials = [s for s in stocks if s.item_type is DomainItemType.MATERIAL]
+        item_rows, material_rows = await asyncio.gather(
+            loaders.item.load_many([s.item_id for s in products]),
+            loaders.material.load_many([s.item_id for s in materials]),
+        )
+        for stock, row in zip(products, item_rows, strict=True):
+            stock.known_item = None if row is None else item_from_row(row)
+        for stock, row in zip(materials, material_rows, strict=True):
+            stock.known_item = None if row is None else material_from_row(row)
 
 
 async def load_stock_item(
