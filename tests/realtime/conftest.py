@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import pytest
 from app.auth.dev import DevSigningKey, load_or_create_signing_key
 from app.embedded import EmbeddedBroker
 from app.settings import Settings
+from tests.realtime.app_server import RunningApp, running_app
 
 MakeSettings = Callable[..., Settings]
 MakeToken = Callable[..., str]
@@ -83,3 +84,18 @@ def make_token(signing_key: DevSigningKey) -> MakeToken:
         )
 
     return make
+
+
+@pytest.fixture(scope="module")
+async def served(database_url: str, realtime_data_dir: Path) -> AsyncIterator[RunningApp]:
+    """The app without Kafka, one per module: tests publish events to its hub themselves."""
+    settings = Settings(
+        database_url=database_url,
+        data_dir=realtime_data_dir,
+        migrate_on_start=False,
+        run_relay_in_serve=False,
+        realtime_connection_init_timeout_seconds=0.5,
+        realtime_max_subscriptions_per_connection=2,
+    )
+    async with running_app(settings) as app:
+        yield app
