@@ -188,3 +188,19 @@ async def test_an_id_with_an_encoded_newline_is_still_a_json_400(api: Api) -> No
 
     assert response.status_code == 400
     assert fields_of(response) == [["productVariantId"]]
+
+
+async def test_text_postgresql_cannot_store_is_400_not_500(api: Api, sessions: Sessions) -> None:
+    name = await api.put(f"/product-variants/{uuid.uuid4()}", json={"name": "Lat\u0000te"})
+    reference = await api.get("/movements", params={"referenceId": "po\u00001"})
+    key = await api.post(
+        "/product-variants",
+        json={"productVariantId": str(uuid.uuid4()), "name": "Latte", "trackInventory": True},
+        headers={"Idempotency-Key": "key\x01"},
+    )
+
+    assert (name.status_code, reference.status_code, key.status_code) == (400, 400, 400)
+    assert fields_of(name) == [["name"]]
+    assert fields_of(reference) == [["referenceId"]]
+    assert fields_of(key) == [["Idempotency-Key"]]
+    assert await seed.count(sessions, "inventory_item") == 0

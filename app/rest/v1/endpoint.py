@@ -38,6 +38,9 @@ from app.services.context import Actor
 log = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# What the idempotency table stores: 1 to 255 characters, no control characters.
+IDEMPOTENCY_KEY_PATTERN = r"^[^\x00-\x1f\x7f]{1,255}$"
+_IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 _PATH_PARAM = re.compile(r"{(\w+)}")
 
 B = TypeVar("B", bound=RequestModel)
@@ -140,9 +143,17 @@ async def _perform(operation: Operation, request: Request) -> Reply:
         path=path,
         query=query,
         body=body,
-        idempotency_key=request.headers.get(IDEMPOTENCY_HEADER) if operation.idempotent else None,
+        idempotency_key=_idempotency_key(request) if operation.idempotent else None,
     )
     return await operation.handler(call)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+        message = "must be 1 to 255 characters without control characters"
+        raise invalid(message, [IDEMPOTENCY_HEADER])
+    return key
 
 
 def _path_values(operation: Operation, request: Request) -> dict[str, uuid.UUID]:

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from app.rest.v1.auth import MERCHANT_HEADER
+from app.rest.v1.endpoint import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN, Operation
 from app.rest.v1.errors import ErrorBody
 from app.rest.v1.wire import QueryModel
 
-if TYPE_CHECKING:
-    from app.rest.v1.endpoint import Operation
-
 OPENAPI_PATH = "/openapi.json"
 REF = "#/components/schemas/{model}"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 DESCRIPTION = """\
 The /v1 compatibility surface of the inventory service. Bodies are JSON with camelCase
@@ -142,7 +139,7 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
                 "required": False,
                 "description": "Same key and input → the first result again; "
                 "other input → 409 IDEMPOTENCY_KEY_MISMATCH",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
             }
         )
     return parameters

@@ -9,11 +9,12 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from app.domain.enums import ItemType, ReferenceType
 from app.rest.v1.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from app.rest.v1.wire import QuantityIn, QueryModel, RequestModel
+from app.rest.v1.wire import NO_NUL_PATTERN, QuantityIn, QueryModel, RequestModel
 
-Text = Annotated[str, StringConstraints(max_length=200)]
-Unit = Annotated[str, StringConstraints(max_length=16)]
-Sku = Annotated[str, StringConstraints(max_length=64)]
+Text = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL_PATTERN)]
+Unit = Annotated[str, StringConstraints(max_length=16, pattern=NO_NUL_PATTERN)]
+Sku = Annotated[str, StringConstraints(max_length=64, pattern=NO_NUL_PATTERN)]
+Method = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL_PATTERN)]
 
 
 class InitialStockIn(RequestModel):
@@ -53,7 +54,7 @@ class ReceiveLineIn(RequestModel):
 
 
 class PaymentIn(RequestModel):
-    method: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    method: Method
     amount: QuantityIn
     paid_at: AwareDatetime | None = None
     reference: Text | None = None
@@ -90,5 +91,5 @@ class StocksQuery(PageQuery):
 class MovementsQuery(PageQuery):
     stock_id: uuid.UUID | None = None
     reference_type: ReferenceType | None = None
-    reference_id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    reference_id: Text | None = None
     since: AwareDatetime | None = Field(default=None, description="occurredAt ≥ since")

@@ -17,6 +17,8 @@ from app.domain.quantities import MAX_DECIMAL_PLACES, decimal_str
 # quantity a caller sends is ≥ 0, and the pattern lets the OpenAPI document say so.
 QUANTITY_PATTERN = rf"^\d{{1,12}}(\.\d{{1,{MAX_DECIMAL_PLACES}}})?$"
 SIGNED_DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
+# PostgreSQL text cannot hold NUL: refuse it at the door (400) instead of failing the write.
+NO_NUL_PATTERN = r"^[^\x00]*$"
 _QUANTITY = re.compile(QUANTITY_PATTERN)
 
 
