@@ -361,7 +361,11 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} CPUs (nproc), {model}, Python {platform.python_version()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} CPUs (nproc), {model}, Python {platform.python_version()};"
+        f" load average before the run {load} (other work on the machine skews both rows)"
+    )
 
 
 def dev_token(data_dir: Path) -> str:
@@ -395,7 +399,9 @@ def post_once(url: str, body: str, token: str) -> bytes:
     return response.content
 
 
-def report(args: argparse.Namespace, ceiling: Load, served: Load, payload_bytes: int) -> str:
+def report(
+    args: argparse.Namespace, ceiling: Load, served: Load, payload_bytes: int, host: str
+) -> str:
     share = served.requests_per_second / ceiling.requests_per_second
     met = share >= 0.35 and served.p99_ms < 50
     today = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -403,7 +409,7 @@ def report(args: argparse.Namespace, ceiling: Load, served: Load, payload_bytes:
         [
             f"### {today}",
             "",
-            f"- machine: {machine()}",
+            f"- machine: {host}",
             f"- data: {args.stocks} stocks of one merchant; query `stocks(first: 100)` with"
             f" item (both union members) and location; response {payload_bytes} bytes",
             f"- load: {served.tool}, {args.concurrency} connections, {args.duration} s each,"
@@ -449,6 +455,7 @@ def main(argv: list[str]) -> int:
         return 0
 
     sys.path.insert(0, str(ROOT))
+    host = machine()
     with tempfile.TemporaryDirectory(prefix="graphql-bench-") as tmp, database(Path(tmp)) as url:
         from app.db.migrate import upgrade_to_head
 
@@ -476,7 +483,7 @@ def main(argv: list[str]) -> int:
                     post_once(ceiling_url, body, token)
                 ceiling = load(ceiling_url, body, token, args.concurrency, args.duration)
             served = load(graphql_url, body, token, args.concurrency, args.duration)
-    section = report(args, ceiling, served, len(payload))
+    section = report(args, ceiling, served, len(payload), host)
     print(section)
     if not args.no_append:
         append_results(section)
