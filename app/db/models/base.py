@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -14,16 +15,32 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field
 
+_last_ms = 0
+_counter = 0
+_uuid7_lock = threading.Lock()
+
 
 def uuid7() -> uuid.UUID:
-    """A UUIDv7 (RFC 9562): ids sort by creation time, so keyset pages follow creation order."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (ms & 0xFFFF_FFFF_FFFF) << 80
-    value |= 0x7 << 76
-    value |= (rand >> 68 & 0xFFF) << 64
-    value |= 0b10 << 62
-    value |= rand & 0x3FFF_FFFF_FFFF_FFFF
+    """A UUIDv7 (RFC 9562): ids sort by creation time, so keyset pages follow creation order.
+
+    Within one millisecond the 12-bit `rand_a` field is a counter (RFC 9562 method 1),
+    so ids made in one process keep their creation order: the ledger lists moves of
+    one batch in the order they were applied.
+    """
+    global _last_ms, _counter
+    with _uuid7_lock:
+        ms = time.time_ns() // 1_000_000
+        if ms > _last_ms:
+            _last_ms, _counter = ms, int.from_bytes(os.urandom(2), "big") & 0x3FF
+        else:
+            _counter += 1
+            if _counter > 0xFFF:
+                # Counter exhausted within this millisecond: borrow the next one.
+                _last_ms, _counter = _last_ms + 1, 0
+            ms = _last_ms
+        counter = _counter
+    rand_b = int.from_bytes(os.urandom(8), "big") & 0x3FFF_FFFF_FFFF_FFFF
+    value = (ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | rand_b
     return uuid.UUID(int=value)
 
 
