@@ -127,10 +127,11 @@ def _detail(problem: Problem, renames: Mapping[FieldPath, FieldPath]) -> ErrorDe
     )
 
 
-def from_validation_error(error: ValidationError, prefix: WireField | None = None) -> ApiError:
+def from_validation_error(error: ValidationError) -> ApiError:
+    """pydantic's findings on a body or query, each naming its field by the wire name."""
     details = [
         ErrorDetail(
-            field=[*(prefix or []), *err["loc"]] if err["loc"] or prefix else None,
+            field=list(err["loc"]) or None,
             message=err["msg"],
             code=INVALID,
         )
