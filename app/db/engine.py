@@ -19,7 +19,9 @@ def create_engine(
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
-        connect_args={"server_settings": {"application_name": application_name}},
+        # A database that hangs instead of refusing must still fail fast (503, retry).
+        connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
+        pool_timeout=10,
     )
 
 
