@@ -28,7 +28,7 @@ def dev_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The test's environment minus any configured services: the dev stack picks its own."""
     dropped = ("DATABASE_", "KAFKA_", "IDENTITY_", "REDIS_", "BROADCAST_", "LOG_LEVEL")
     env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    env.update(DATA_DIR=str(data_dir), ENVIRONMENT="development", **extra)
+    env.update({"DATA_DIR": str(data_dir), "ENVIRONMENT": "development", **extra})
     return env
 
 
