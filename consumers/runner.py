@@ -30,7 +30,8 @@ from consumers.metrics import ConsumerMetrics, default_metrics
 
 log = logging.getLogger(__name__)
 
-# Called with the offsets about to be committed; tests use it to crash at that point.
+# Called with the offsets about to be committed (tests crash there) and with those
+# just committed (the benchmark times the last commit).
 CommitHook = Callable[[Mapping[TopicPartition, int]], Awaitable[None]]
 
 
@@ -38,7 +39,7 @@ CommitHook = Callable[[Mapping[TopicPartition, int]], Awaitable[None]]
 class RunnerOptions:
     group_id: str | None = None  # default: KAFKA_CONSUMER_GROUP
     concurrency: int = 4  # partitions handled at the same time
-    max_batch: int = 500  # records per getmany
+    max_batch: int = 100  # records per partition and batch
     poll_timeout: float = 0.5
     # How long a rebalance waits for in-flight messages before abandoning them
     # (uncommitted, so the next owner handles them); below the rebalance timeout.
@@ -59,6 +60,7 @@ class ConsumerRunner:
         options: RunnerOptions | None = None,
         metrics: ConsumerMetrics | None = None,
         before_commit: CommitHook | None = None,
+        after_commit: CommitHook | None = None,
     ) -> None:
         if not handlers:
             raise ValueError("a consumer needs at least one topic handler")
@@ -68,6 +70,7 @@ class ConsumerRunner:
         self._options = options or RunnerOptions()
         self._metrics = metrics or default_metrics()
         self._before_commit = before_commit
+        self._after_commit = after_commit
         self._group = self._options.group_id or settings.kafka_consumer_group
         self._stopping = asyncio.Event()
         self._commit_lock = asyncio.Lock()
@@ -117,14 +120,29 @@ class ConsumerRunner:
         log.info("consumer stopped", extra={"group": self._group})
 
     async def _loop(self) -> None:
-        timeout_ms = int(self._options.poll_timeout * 1000)
         while not self._stopping.is_set():
-            batch = await self._consumer.getmany(
-                timeout_ms=timeout_ms, max_records=self._options.max_batch
-            )
+            batch = await self._fetch()
             if batch:
                 await self._run_batch(batch)
             self._record_lag()
+
+    async def _fetch(self) -> dict[TopicPartition, list[Any]]:
+        """Up to `max_batch` records of every partition with fetched data.
+
+        One getmany per partition: a single getmany drains partitions one after the
+        other up to its limit, which would hand the batch to one partition at a time.
+        """
+        limit = self._options.max_batch
+        batch: dict[TopicPartition, list[Any]] = {}
+        for tp in self._consumer.assignment():
+            batch.update(await self._consumer.getmany(tp, timeout_ms=0, max_records=limit))
+        if batch:
+            return batch
+        timeout_ms = int(self._options.poll_timeout * 1000)
+        waited: dict[TopicPartition, list[Any]] = await self._consumer.getmany(
+            timeout_ms=timeout_ms, max_records=limit
+        )
+        return waited
 
     async def _run_batch(self, batch: Mapping[TopicPartition, Sequence[Any]]) -> None:
         # Set before any await, so a rebalance always sees the batch it must wait for.
@@ -244,13 +262,18 @@ class ConsumerRunner:
                 # already stored, so that pass is a no-op. Nothing to retry here.
                 self._metrics.commit_failures.inc()
                 log.warning("offset commit refused after a rebalance", extra={"error": repr(exc)})
+                committed = False
             except KafkaError as exc:
                 # Keep the offsets: the next commit carries them.
                 log.warning("offset commit failed, will retry", extra={"error": repr(exc)})
                 return
+            else:
+                committed = True
             for tp, offset in offsets.items():
                 if self._uncommitted.get(tp) == offset:
                     del self._uncommitted[tp]
+            if committed and self._after_commit is not None:
+                await self._after_commit(offsets)
 
     def _record_lag(self) -> None:
         for tp in self._consumer.assignment():

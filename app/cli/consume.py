@@ -51,9 +51,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--batch-size",
         type=positive_int,
-        default=500,
+        default=100,
         metavar="N",
-        help="most records fetched per poll; offsets are committed once per batch (default 500)",
+        help="most records of one partition per batch; offsets are committed once per "
+        "batch (default 100)",
     )
     parser.add_argument(
         "--group",

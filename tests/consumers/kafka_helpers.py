@@ -24,7 +24,7 @@ from consumers.metrics import ConsumerMetrics
 from consumers.runner import CommitHook, ConsumerRunner, RunnerOptions
 
 # tansu holds a join for half the session timeout: keep it short so groups form fast.
-FAST_GROUP = {"session_timeout_ms": 3000, "heartbeat_interval_ms": 300}
+FAST_GROUP = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 200}
 FAST_RETRY = RetryPolicy(initial_delay=0.05, max_delay=0.2, unexpected_attempts=3)
 OUTCOMES = ("applied", "duplicate", "stale", "skipped", "dead_lettered")
 
