@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 from broadcaster import Broadcast
 
+from app.realtime.redis_backend import RedisPubSubBackend
 from app.realtime.streams import E, Stream
 from app.realtime.subscriber import Subscriber
 
@@ -86,8 +87,12 @@ class RealtimeHub:
     def from_url(cls, url: str, *, queue_limit: int = 1000) -> RealtimeHub:
         scheme = urlparse(url).scheme
         postgres = scheme in ("postgres", "postgresql")
+        if scheme in ("redis", "rediss"):
+            broadcast = Broadcast(backend=RedisPubSubBackend(url))
+        else:
+            broadcast = Broadcast(url)
         return cls(
-            Broadcast(url),
+            broadcast,
             queue_limit=queue_limit,
             max_message_bytes=POSTGRES_MAX_PAYLOAD_BYTES if postgres else None,
         )
@@ -193,9 +198,10 @@ class RealtimeHub:
             async with self._backend_lock:
                 events = await subscription.__aenter__()
         except Exception as exc:
-            channel.error = exc
+            # broadcaster hides a failed backend subscribe behind a KeyError of its own.
+            channel.error = exc.__context__ or exc
             channel.ready.set()
-            raise
+            return
         try:
             channel.ready.set()
             while True:
