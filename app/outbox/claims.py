@@ -57,11 +57,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     ColumnElement,
     Float,
     Select,
     Text,
     and_,
+    any_,
     bindparam,
     cast,
     delete,
@@ -214,10 +217,12 @@ async def mark_sent(connection: AsyncConnection, seqs: Sequence[int]) -> None:
     """Record the broker's acknowledgement (clock time, not the transaction's start)."""
     if not seqs:
         return
+    # One array parameter: the same statement text (and prepared statement) for every batch.
     await connection.execute(
         sql_update(_outbox)
-        .where(_outbox.c.seq.in_(list(seqs)))
-        .values(sent_at=func.clock_timestamp(), last_error=None, next_attempt_at=None)
+        .where(_outbox.c.seq == any_(bindparam("seqs", type_=ARRAY(BigInteger))))
+        .values(sent_at=func.clock_timestamp(), last_error=None, next_attempt_at=None),
+        {"seqs": list(seqs)},
     )
 
 

@@ -245,19 +245,28 @@ class OutboxRelay:
         await self._drop_connection()
 
     async def _claiming_connection(self) -> AsyncConnection:
-        # One connection kept across batches: no pool checkout or pre-ping per batch.
+        """One connection kept across batches: no pool checkout or pre-ping per batch.
+
+        It commits without waiting for the WAL flush: a mark lost to a database
+        crash only means its batch is published again, which consumers already
+        tolerate. The connection is discarded, never returned to the pool, so
+        the setting cannot leak to other users of the engine.
+        """
         if self._connection is None or self._connection.closed:
-            self._connection = await self.engine.connect()
+            connection = await self.engine.connect()
+            try:
+                await connection.exec_driver_sql("SET synchronous_commit = off")
+                await connection.commit()
+            except BaseException:
+                await _discard(connection)
+                raise
+            self._connection = connection
         return self._connection
 
     async def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        with contextlib.suppress(Exception):
-            if connection.in_transaction():
-                await connection.invalidate()
-            await connection.close()
+        if connection is not None:
+            await _discard(connection)
 
     async def prune(self) -> int:
         """Delete rows sent more than `prune_after` ago, in chunks of short transactions."""
@@ -308,6 +317,13 @@ class OutboxRelay:
     async def _idle(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
+
+
+async def _discard(connection: AsyncConnection) -> None:
+    with contextlib.suppress(Exception):
+        await connection.invalidate()
+    with contextlib.suppress(Exception):
+        await connection.close()
 
 
 @dataclass
