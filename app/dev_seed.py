@@ -19,6 +19,16 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
+from app.dev_catalog import (
+    DEMO_MERCHANT_ID,
+    KIOSK,
+    MAIN,
+    MATERIALS,
+    MODIFIERS,
+    PRODUCTS,
+    DemoMaterial,
+    DemoProduct,
+)
 from app.domain.enums import ItemType, RecipeOwner
 from app.services.context import Actor
 from app.services.inventory_items import InitialStock, ProductVariantUpsert, ensure_inventory_item
@@ -31,109 +41,10 @@ from app.services.stock_adjustments import adjust_stock
 from app.services.stock_refs import StockRef
 from app.services.vendors import create_vendor
 
-_NAMESPACE = uuid.UUID("5d1f0c3e-8a47-4b2e-9c61-0e7a3d9b4f20")
-
-
-def demo_id(name: str) -> uuid.UUID:
-    """A fixed id of the demo data, the same on every machine."""
-    return uuid.uuid5(_NAMESPACE, name)
-
-
-DEMO_MERCHANT_ID = demo_id("merchant")
-MAIN, KIOSK = "MAIN", "KIOSK"
 SEED_ACTOR = Actor(DEMO_MERCHANT_ID, label="dev-seed")
 PURCHASE_ORDER_NUMBER = "DEMO-0001"
 VENDOR_NAME = "Harbour Roastery"
 CURRENCY = "EUR"
-
-
-@dataclass(frozen=True)
-class DemoMaterial:
-    key: str
-    name: str
-    unit: str
-    stock: dict[str, Decimal]  # location code → opening on hand
-    low_stock_threshold: Decimal
-
-
-@dataclass(frozen=True)
-class DemoProduct:
-    key: str
-    name: str
-    tracked: bool
-    recipe: dict[str, Decimal]  # material key → quantity per unit sold
-    stock: dict[str, Decimal]  # opening stock of tracked products
-    modifiers: tuple[str, ...] = ()
-
-    @property
-    def variant_id(self) -> uuid.UUID:
-        return demo_id(f"product-variant:{self.key}")
-
-    @property
-    def made_in_kitchen(self) -> bool:
-        return bool(self.recipe)
-
-
-@dataclass(frozen=True)
-class DemoModifier:
-    key: str
-    name: str
-    recipe: dict[str, Decimal]
-
-    @property
-    def option_id(self) -> uuid.UUID:
-        return demo_id(f"modifier-option:{self.key}")
-
-
-def _d(value: str) -> Decimal:
-    return Decimal(value)
-
-
-MATERIALS = (
-    DemoMaterial("beans", "Espresso beans", "g", {MAIN: _d("6000"), KIOSK: _d("2500")}, _d("1000")),
-    DemoMaterial("milk", "Whole milk", "ml", {MAIN: _d("30000"), KIOSK: _d("12000")}, _d("5000")),
-    DemoMaterial("oat", "Oat milk", "ml", {MAIN: _d("8000"), KIOSK: _d("3000")}, _d("2000")),
-    DemoMaterial(
-        "cocoa", "Chocolate sauce", "ml", {MAIN: _d("3000"), KIOSK: _d("1000")}, _d("500")
-    ),
-    DemoMaterial("vanilla", "Vanilla syrup", "ml", {MAIN: _d("1500"), KIOSK: _d("700")}, _d("300")),
-    DemoMaterial("cup", "Paper cup 12oz", "pcs", {MAIN: _d("400"), KIOSK: _d("200")}, _d("80")),
-)
-MODIFIERS = (
-    DemoModifier("extra-shot", "Extra shot", {"beans": _d("9")}),
-    DemoModifier("oat-milk", "Oat milk", {"oat": _d("180")}),
-    DemoModifier("vanilla", "Vanilla syrup", {"vanilla": _d("15")}),
-)
-_COFFEE_MODIFIERS = ("extra-shot", "oat-milk", "vanilla")
-PRODUCTS = (
-    DemoProduct("espresso", "Espresso", False, {"beans": _d("18"), "cup": _d("1")}, {}),
-    DemoProduct(
-        "cappuccino",
-        "Cappuccino",
-        False,
-        {"beans": _d("18"), "milk": _d("150"), "cup": _d("1")},
-        {},
-        _COFFEE_MODIFIERS,
-    ),
-    DemoProduct(
-        "latte",
-        "Caffè latte",
-        False,
-        {"beans": _d("18"), "milk": _d("250"), "cup": _d("1")},
-        {},
-        _COFFEE_MODIFIERS,
-    ),
-    DemoProduct(
-        "mocha",
-        "Mocha",
-        False,
-        {"beans": _d("18"), "milk": _d("200"), "cocoa": _d("30"), "cup": _d("1")},
-        {},
-        ("extra-shot", "oat-milk"),
-    ),
-    DemoProduct("croissant", "Butter croissant", True, {}, {MAIN: _d("60"), KIOSK: _d("25")}),
-    DemoProduct("water", "Still water 0.5l", True, {}, {MAIN: _d("96"), KIOSK: _d("48")}),
-)
 
 
 @dataclass(frozen=True)
@@ -299,9 +210,15 @@ async def _seed_purchase_order(
     if existing is not None:
         return existing
     lines = [
-        PurchaseOrderLineInput(ItemType.MATERIAL, materials["beans"], _d("5000"), _d("0.024")),
-        PurchaseOrderLineInput(ItemType.MATERIAL, materials["oat"], _d("6000"), _d("0.0021")),
-        PurchaseOrderLineInput(ItemType.MATERIAL, materials["cup"], _d("500"), _d("0.08")),
+        PurchaseOrderLineInput(
+            ItemType.MATERIAL, materials["beans"], Decimal("5000"), Decimal("0.024")
+        ),
+        PurchaseOrderLineInput(
+            ItemType.MATERIAL, materials["oat"], Decimal("6000"), Decimal("0.0021")
+        ),
+        PurchaseOrderLineInput(
+            ItemType.MATERIAL, materials["cup"], Decimal("500"), Decimal("0.08")
+        ),
     ]
     created = await create_purchase_order(
         sessions,

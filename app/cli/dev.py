@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import socket
 import sys
@@ -22,12 +23,15 @@ from typing import Any
 
 import anyio
 import uvicorn
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import DBAPIError
 
 from app.auth.dev import load_or_create_signing_key
 from app.cli import dev_state
 from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
-from app.dev_seed import DEMO_MERCHANT_ID, MAIN, DemoMerchant, seed_demo
+from app.dev_catalog import DEMO_MERCHANT_ID, MAIN
+from app.dev_seed import DemoMerchant, seed_demo
 from app.embedded import EmbeddedBroker, EmbeddedPostgres, EmbeddedUnavailable, broker_binary
 from app.health import register_consumers
 from app.kafka.client import ensure_topics
@@ -89,8 +93,26 @@ def run(args: argparse.Namespace) -> int:
     except EmbeddedUnavailable as exc:
         print(f"inventory dev: {exc}", file=sys.stderr)
         return 2
+    except (OSError, DBAPIError) as exc:
+        print(
+            f"inventory dev: the database at DATABASE_URL is unreachable ({_reason(exc)})",
+            file=sys.stderr,
+        )
+        return 2
+    except KafkaError as exc:
+        print(
+            f"inventory dev: the Kafka broker at KAFKA_BOOTSTRAP_SERVERS is unreachable "
+            f"({_reason(exc)})",
+            file=sys.stderr,
+        )
+        return 2
     finally:
         listener.close()
+
+
+def _reason(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    return type(cause).__name__
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -171,7 +193,8 @@ class DevStack:
         stack.push_async_callback(engine.dispose)
         demo = await seed_demo(create_session_factory(engine))
         if settings.kafka_bootstrap_servers and settings.kafka_create_topics:
-            await ensure_topics(settings)
+            with _quiet("aiokafka"):  # an unreachable broker is reported once, by run()
+                await ensure_topics(settings)
 
         from app.asgi import create_app
 
@@ -255,6 +278,17 @@ class DevStack:
             demo=demo.as_json(),
             main_location_id=str(demo.locations[MAIN]),
         )
+
+
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _report_failure(task: asyncio.Task[Any]) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.dev_seed import DEMO_MERCHANT_ID, MODIFIERS, PRODUCTS, DemoProduct
+from app.dev_catalog import DEMO_MERCHANT_ID, MODIFIERS, PRODUCTS, DemoProduct
 from app.domain.enums import KitchenStatus
 from app.kafka import topics
 

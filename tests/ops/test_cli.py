@@ -16,7 +16,7 @@ import pytest
 from app.cli.main import build_parser
 from app.cli.sales_scenario import SalesScenario
 from app.cli.simulate import parse_duration, parse_rate
-from app.dev_seed import PRODUCTS
+from app.dev_catalog import PRODUCTS
 from app.kafka import topics
 from consumers.validation import contract_validator
 from tests.ops.dev_process import dev_env, inventory

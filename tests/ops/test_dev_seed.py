@@ -6,15 +6,8 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
-from app.dev_seed import (
-    DEMO_MERCHANT_ID,
-    KIOSK,
-    MAIN,
-    MATERIALS,
-    PRODUCTS,
-    SEED_ACTOR,
-    seed_demo,
-)
+from app.dev_catalog import DEMO_MERCHANT_ID, KIOSK, MAIN, MATERIALS, PRODUCTS
+from app.dev_seed import SEED_ACTOR, seed_demo
 from app.domain.enums import ItemType, PurchaseOrderStatus
 from app.services.stock_adjustments import adjust_stock
 from app.services.stock_refs import StockRef

@@ -14,7 +14,7 @@ import pytest
 from graphql import build_schema, parse, validate
 
 from app.cli.dev_state import sample_subscription
-from app.dev_seed import DEMO_MERCHANT_ID, MAIN
+from app.dev_catalog import DEMO_MERCHANT_ID, MAIN
 from tests.ops.dev_process import (
     DevProcess,
     dev_env,

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.asgi import create_app
 from app.auth.dev import load_or_create_signing_key
-from app.dev_seed import DEMO_MERCHANT_ID, seed_demo
+from app.dev_catalog import DEMO_MERCHANT_ID
+from app.dev_seed import seed_demo
 from app.metrics import track_subscription
 from app.settings import Settings
 from consumers.metrics import default_metrics as consumer_metrics

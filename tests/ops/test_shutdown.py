@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app.cli import dev_state
 from app.cli.sales_scenario import SalesScenario, Scheduled
-from app.dev_seed import DEMO_MERCHANT_ID, MAIN
+from app.dev_catalog import DEMO_MERCHANT_ID, MAIN
 from app.domain.enums import KitchenEffect
 from app.embedded import EmbeddedBroker
 from app.kafka import topics
