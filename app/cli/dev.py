@@ -144,6 +144,7 @@ class DevStack:
         self.stopping = asyncio.Event()
         self.server: _Server | None = None
         self.database = "DATABASE_URL"
+        self.broker = "none: events wait in the outbox, no consumers run"
 
     def _on_signal(self) -> None:
         if self.stopping.is_set() and self.server is not None:
@@ -174,13 +175,18 @@ class DevStack:
         await anyio.to_thread.run_sync(upgrade_to_head, self.settings.database_url)
 
     def _start_broker(self, stack: contextlib.AsyncExitStack) -> None:
-        if self.settings.kafka_bootstrap_servers or self.args.no_broker:
+        if self.settings.kafka_bootstrap_servers:
+            self.broker = f"{self.settings.kafka_bootstrap_servers} (KAFKA_BOOTSTRAP_SERVERS)"
+            return
+        if self.args.no_broker:
             return
         if broker_binary() is None:
+            self.broker = "none (tansu is not installed): events wait in the outbox"
             return
         broker = EmbeddedBroker()
         stack.callback(broker.stop)
         bootstrap = broker.start()
+        self.broker = f"{bootstrap} (local tansu broker, in memory)"
         # tansu has no idempotent producer.
         self.settings = self.settings.model_copy(
             update={"kafka_bootstrap_servers": bootstrap, "kafka_enable_idempotence": False}
@@ -224,7 +230,7 @@ class DevStack:
             state = self._state(demo)
             dev_state.write(settings.data_dir, state)
             stack.callback(dev_state.remove, settings.data_dir)
-            print(dev_state.banner(state, self.database), flush=True)
+            print(dev_state.banner(state, self.database, self.broker), flush=True)
             stop = asyncio.create_task(self.stopping.wait())
             done, _ = await asyncio.wait({stop, *tasks}, return_when=asyncio.FIRST_COMPLETED)
             stop.cancel()

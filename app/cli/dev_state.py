@@ -76,16 +76,14 @@ def sample_subscription(location_id: str) -> str:
     )
 
 
-def banner(state: DevState, database: str) -> str:
-    kafka = state.bootstrap_servers or "none: events wait in the outbox (no consumers)"
-    if state.bootstrap_servers and not state.kafka_enable_idempotence:
-        kafka += " (local tansu broker, in memory)"
+def banner(state: DevState, database: str, broker: str) -> str:
+    """What `inventory dev` prints once it is up; `database` and `broker` say where they run."""
     lines = [
         "",
         "inventory dev is up — everything runs in this process; Ctrl-C stops it.",
         "",
         f"  GraphQL / GraphiQL  {state.graphql_url}",
-        f"  Kafka bootstrap     {kafka}",
+        f"  Kafka bootstrap     {broker}",
         f"  PostgreSQL          {database}",
         f"  Demo merchant       Demo Café {state.demo['merchantId']}",
         "  Locations           "
