@@ -13,6 +13,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger(__name__)
@@ -101,13 +102,17 @@ class EmbeddedBroker:
             raise EmbeddedUnavailable("no Kafka-protocol broker package installed")
         self.port = self.port or free_port()
         url = f"tcp://127.0.0.1:{self.port}"
-        out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-        self._process = subprocess.Popen(
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        # The child keeps its own copy of the descriptor; ours is closed right away.
+        with contextlib.ExitStack() as stack:
+            out: int | IO[bytes] = subprocess.DEVNULL
+            if log_path is not None:
+                out = stack.enter_context(open(log_path, "ab"))
+            self._process = subprocess.Popen(
+                [binary, "broker", "--listener-url", url, "--advertised-listener-url", url],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         wait_for_port("127.0.0.1", self.port, timeout=20)
         return self.bootstrap
 

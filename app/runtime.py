@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import anyio
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.auth.identity import Identity
@@ -51,12 +54,41 @@ async def resolve_database_url(settings: Settings) -> tuple[str, EmbeddedPostgre
     return url, embedded
 
 
+class DatabaseUnreachable(RuntimeError):
+    """The configured database refused or did not answer; the message names it."""
+
+
+def describe_url(url: str) -> str:
+    """host:port/db of a database URL, without credentials."""
+    parts = urlsplit(url)
+    where = parts.hostname or parse_qs(parts.query).get("host", ["local socket"])[0]
+    port = f":{parts.port}" if parts.port else ""
+    return f"{where}{port}{parts.path}"
+
+
+async def check_database(url: str, *, within_seconds: float = 5) -> None:
+    """Raise DatabaseUnreachable unless a connection can be opened now."""
+    engine = create_engine(url, pool_size=1, application_name="inventory-preflight")
+    try:
+        async with asyncio.timeout(within_seconds), engine.connect():
+            pass
+    except (OSError, TimeoutError, SQLAlchemyError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise DatabaseUnreachable(
+            f"cannot reach the database at {describe_url(url)} (DATABASE_URL): "
+            f"{reason[0] if reason else type(exc).__name__}"
+        ) from None
+    finally:
+        await engine.dispose()
+
+
 @contextlib.asynccontextmanager
 async def open_database(
     settings: Settings, *, migrate: bool | None = None, application_name: str = "inventory"
 ) -> AsyncIterator[Database]:
     url, embedded = await resolve_database_url(settings)
     try:
+        await check_database(url)
         if settings.migrate_on_start if migrate is None else migrate:
             await anyio.to_thread.run_sync(upgrade_to_head, url)
         engine = create_engine(

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from app.cli import consume, dev, migrate, relay, serve, simulate, token
+from app.cli.errors import describe_unreachable
 from app.settings import SettingsError
 
 # Each command module exposes `register(subparsers)`, which sets `handler` on its parser.
@@ -44,6 +45,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        message = describe_unreachable(exc)
+        if message is None:
+            raise
+        print(f"inventory: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 
 import uvicorn
 
 from app.logs import configure_logging
+from app.runtime import check_database
 from app.settings import load_settings
 
 
@@ -25,6 +27,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
+    if settings.database_url:
+        # Fail with one line before uvicorn, whose lifespan would log a stack trace.
+        asyncio.run(check_database(settings.database_url))
     from app.asgi import create_app
 
     uvicorn.run(

@@ -72,3 +72,19 @@ def test_cli_reports_bad_settings_without_a_traceback(
     err = capsys.readouterr().err
     assert "ENVIRONMENT" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve"])
+def test_an_unreachable_database_is_named_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://someone:secret@127.0.0.1:1/inventory")
+
+    code = main([command, "--port", "1"] if command == "serve" else [command])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "DATABASE_URL" in err
+    assert "127.0.0.1:1/inventory" in err
+    assert "secret" not in err
+    assert "Traceback" not in err
