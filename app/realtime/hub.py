@@ -122,6 +122,15 @@ class RealtimeHub:
     def channel_count(self) -> int:
         return len(self._channels)
 
+    def subscribers(self) -> list[Subscriber[Any]]:
+        """Every local subscriber (for diagnostics: queue depths, coalesced counts)."""
+        return [
+            subscriber
+            for channel in self._channels.values()
+            for group in channel.subscribers.values()
+            for subscriber in group
+        ]
+
     async def publish(self, stream: Stream[Any], merchant_id: uuid.UUID, message: str) -> None:
         """Send one encoded message to every instance's subscribers of the merchant."""
         if self._max_message_bytes is not None:
@@ -230,9 +239,12 @@ class RealtimeHub:
             return
         channel.last_versions[key] = event.version
         for location in (event.location_id, None):
-            for subscriber in list(channel.subscribers.get(location, ())):
+            group = channel.subscribers.get(location)
+            for subscriber in list(group or ()):
                 self.stats.offered += 1
-                subscriber.offer(event)
+                if not subscriber.offer(event) and group is not None:
+                    # Overflowed: out of the hub now, even while its socket is stuck sending.
+                    group.discard(subscriber)
 
 
 async def _cancel(task: asyncio.Task[None] | None) -> None:

@@ -90,6 +90,8 @@ async def socket(
     protocol: str = TRANSPORT_WS,
     init: bool = True,
     headers: dict[str, str] | None = None,
+    max_queue: int = 16,
+    compression: str | None = "deflate",
 ) -> AsyncIterator[GqlSocket]:
     """A connected socket, acknowledged with `token` in the init payload unless init=False."""
     async with connect(
@@ -98,6 +100,8 @@ async def socket(
         additional_headers=headers,
         open_timeout=10,
         close_timeout=2,
+        max_queue=max_queue,
+        compression=compression,
     ) as ws:
         client = GqlSocket(ws, protocol)
         if init:

@@ -87,15 +87,22 @@ def make_token(signing_key: DevSigningKey) -> MakeToken:
 
 
 @pytest.fixture(scope="module")
-async def served(database_url: str, realtime_data_dir: Path) -> AsyncIterator[RunningApp]:
-    """The app without Kafka, one per module: tests publish events to its hub themselves."""
-    settings = Settings(
-        database_url=database_url,
-        data_dir=realtime_data_dir,
-        migrate_on_start=False,
-        run_relay_in_serve=False,
-        realtime_connection_init_timeout_seconds=0.5,
-        realtime_max_subscriptions_per_connection=2,
-    )
+async def served(
+    request: pytest.FixtureRequest, database_url: str, realtime_data_dir: Path
+) -> AsyncIterator[RunningApp]:
+    """The app without Kafka, one per module: tests publish events to its hub themselves.
+
+    A module's SERVED_SETTINGS (a dict) overrides these settings.
+    """
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "data_dir": realtime_data_dir,
+        "migrate_on_start": False,
+        "run_relay_in_serve": False,
+        "realtime_connection_init_timeout_seconds": 0.5,
+        "realtime_max_subscriptions_per_connection": 2,
+    }
+    values.update(getattr(request.module, "SERVED_SETTINGS", {}))
+    settings = Settings(**values)
     async with running_app(settings) as app:
         yield app

@@ -22,6 +22,7 @@ class StockOf:
         *,
         low_stock: bool = False,
         low_stock_before: bool = False,
+        reason: str = "counted",
     ) -> str:
         movement_id = str(uuid.uuid4())
         return json.dumps(
@@ -49,7 +50,7 @@ class StockOf:
                     "referenceId": f"ref-{version}",
                     "deltaOnHand": "1",
                     "deltaReserved": "0",
-                    "reason": "counted",
+                    "reason": reason,
                     "actor": "user:test",
                     "wentNegative": False,
                 },
