@@ -24,6 +24,7 @@ import pytest
 from app.auth.dev import DevSigningKey, load_or_create_signing_key
 from app.embedded import EmbeddedBroker
 from app.settings import Settings
+from tests.fakes.identity_server import FakeIdentityServer, FakeIdentityState
 from tests.reliability.processes import Processes, processes
 from tests.reliability.results import RESULTS_DIR, Report
 
@@ -167,3 +168,19 @@ async def own_broker(tmp_path: Path) -> AsyncIterator[EmbeddedBroker]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def identity_server() -> Iterator[FakeIdentityServer]:
+    """The fake identity service (JWKS, policy checks, a `failing` switch) on 127.0.0.1."""
+    server = FakeIdentityServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake_identity(identity_server: FakeIdentityServer) -> FakeIdentityState:
+    return identity_server.reset()
