@@ -27,6 +27,9 @@ thousands of rows per key, probing every row would make each claim walk the
 whole backlog. When the window yields nothing (all of it held by other relays
 or waiting for retries) the claim searches all unsent rows for heads, with a
 `NOT EXISTS` probe per row answered by the partial index on (topic, key, seq).
+Both statements are written so that no plan can re-run a subquery per backlog
+row (see `_COLUMNS`), because the table's statistics are usually stale exactly
+when a backlog appears.
 
 A head that another relay sends, or fails, and commits while our statement
 runs is re-checked by PostgreSQL before it is locked (read committed
@@ -59,20 +62,14 @@ from datetime import datetime
 from sqlalchemy import (
     ARRAY,
     BigInteger,
-    ColumnElement,
     Float,
-    Select,
-    Text,
-    and_,
+    TextClause,
     any_,
     bindparam,
-    cast,
     delete,
-    exists,
     func,
-    or_,
     select,
-    tuple_,
+    text,
 )
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -106,110 +103,83 @@ class FailedEvent:
 # The oldest unsent rows a claim looks at first, as a multiple of the batch size.
 WINDOW_FACTOR = 4
 
+# Every intermediate set is computed once (MATERIALIZED, ARRAY(...) init plans) and
+# rows are then fetched by seq: the outbox's statistics are often stale (analyzed
+# while everything was sent, then a backlog appears) and a planner that believes
+# in one unsent row would otherwise re-run a subquery per row of the backlog.
+_COLUMNS = """
+SELECT seq, id, topic, key, event_type, CAST(payload AS text) AS value, request_id, attempts
+FROM outbox_event
+"""
 
-def _due() -> ColumnElement[bool]:
-    return or_(_outbox.c.next_attempt_at.is_(None), _outbox.c.next_attempt_at <= func.now())
+# The window is a prefix of all unsent rows, so a key's first row in it is its head.
+_FROM_WINDOW = text(
+    """
+WITH oldest AS MATERIALIZED (
+    SELECT seq, min(seq) OVER (PARTITION BY topic, key) AS head_seq
+    FROM (
+        SELECT seq, topic, key FROM outbox_event
+        WHERE sent_at IS NULL ORDER BY seq LIMIT :window
+    ) AS window_rows
+),
+heads AS MATERIALIZED (
+    SELECT seq FROM outbox_event
+    WHERE seq = ANY (ARRAY(SELECT DISTINCT head_seq FROM oldest))
+      AND sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+    ORDER BY seq LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)"""
+    + _COLUMNS
+    + """
+WHERE seq = ANY (ARRAY(
+        SELECT seq FROM oldest
+        WHERE head_seq = ANY (ARRAY(SELECT seq FROM heads))
+        ORDER BY seq LIMIT :limit))
+  AND sent_at IS NULL
+ORDER BY seq
+FOR UPDATE"""
+)
 
-
-def _from_window(limit: int) -> Select[tuple[int]]:
-    """Rows of the keys whose heads were locked, among the oldest WINDOW_FACTOR * limit."""
-    oldest = (
-        select(_outbox.c.seq, _outbox.c.topic, _outbox.c.key)
-        .where(_outbox.c.sent_at.is_(None))
-        .order_by(_outbox.c.seq)
-        .limit(WINDOW_FACTOR * limit)
-        .cte("oldest")
-        .prefix_with("MATERIALIZED")
-    )
-    # The window is a prefix of all unsent rows, so a key's first row in it is its head.
-    firsts = select(func.min(oldest.c.seq)).group_by(oldest.c.topic, oldest.c.key)
-    heads = (
-        select(_outbox.c.topic, _outbox.c.key)
-        .where(_outbox.c.seq.in_(firsts), _outbox.c.sent_at.is_(None), _due())
-        .order_by(_outbox.c.seq)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("heads")
-        .prefix_with("MATERIALIZED")
-    )
-    return select(oldest.c.seq).join(
-        heads, and_(oldest.c.topic == heads.c.topic, oldest.c.key == heads.c.key)
-    )
-
-
-def _from_search(limit: int) -> Select[tuple[int]]:
-    """Rows of the keys whose heads were locked, found among all unsent rows."""
-    older = _outbox.alias("older")
-    heads = (
-        select(_outbox.c.topic, _outbox.c.key)
-        .where(
-            _outbox.c.sent_at.is_(None),
-            _due(),
-            ~exists().where(
-                older.c.sent_at.is_(None),
-                older.c.topic == _outbox.c.topic,
-                older.c.key == _outbox.c.key,
-                older.c.seq < _outbox.c.seq,
-            ),
-        )
-        .order_by(_outbox.c.seq)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("heads")
-        .prefix_with("MATERIALIZED")
-    )
-    pending = _outbox.alias("pending")
-    return (
-        select(pending.c.seq)
-        .where(
-            pending.c.sent_at.is_(None),
-            tuple_(pending.c.topic, pending.c.key).in_(select(heads.c.topic, heads.c.key)),
-        )
-        .order_by(pending.c.seq)
-        .limit(limit)
-    )
+_FROM_SEARCH = text(
+    """
+WITH heads AS MATERIALIZED (
+    SELECT seq, topic, key FROM outbox_event AS head
+    WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+      AND NOT EXISTS (
+          SELECT 1 FROM outbox_event AS older
+          WHERE older.sent_at IS NULL AND older.topic = head.topic
+            AND older.key = head.key AND older.seq < head.seq)
+    ORDER BY seq LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)"""
+    + _COLUMNS
+    + """
+WHERE seq = ANY (ARRAY(
+        SELECT run.seq FROM heads
+        CROSS JOIN LATERAL (
+            SELECT pending.seq FROM outbox_event AS pending
+            WHERE pending.topic = heads.topic AND pending.key = heads.key
+              AND pending.sent_at IS NULL
+            ORDER BY pending.seq LIMIT :limit) AS run
+        ORDER BY run.seq LIMIT :limit))
+  AND sent_at IS NULL
+ORDER BY seq
+FOR UPDATE"""
+)
 
 
 async def _lock_rows(
-    connection: AsyncConnection, candidates: Select[tuple[int]], limit: int
+    connection: AsyncConnection, statement: TextClause, **params: int
 ) -> list[ClaimedEvent]:
-    statement = (
-        select(
-            _outbox.c.seq,
-            _outbox.c.id,
-            _outbox.c.topic,
-            _outbox.c.key,
-            _outbox.c.event_type,
-            cast(_outbox.c.payload, Text).label("value"),
-            _outbox.c.request_id,
-            _outbox.c.attempts,
-        )
-        .where(_outbox.c.seq.in_(candidates), _outbox.c.sent_at.is_(None))
-        .order_by(_outbox.c.seq)
-        .limit(limit)
-        .with_for_update(of=_outbox)
-    )
-    rows = (await connection.execute(statement)).all()
-    return [
-        ClaimedEvent(
-            seq=row.seq,
-            id=row.id,
-            topic=row.topic,
-            key=row.key,
-            event_type=row.event_type,
-            value=row.value,
-            request_id=row.request_id,
-            attempts=row.attempts,
-        )
-        for row in rows
-    ]
+    rows = (await connection.execute(statement, params)).all()
+    return [ClaimedEvent(*row) for row in rows]
 
 
 async def claim_batch(connection: AsyncConnection, limit: int) -> list[ClaimedEvent]:
     """Lock up to `limit` rows that may be published now, in `seq` order (see module doc)."""
-    claimed = await _lock_rows(connection, _from_window(limit), limit)
+    claimed = await _lock_rows(connection, _FROM_WINDOW, window=WINDOW_FACTOR * limit, limit=limit)
     if not claimed:
-        claimed = await _lock_rows(connection, _from_search(limit), limit)
+        claimed = await _lock_rows(connection, _FROM_SEARCH, limit=limit)
     return claimed
 
 

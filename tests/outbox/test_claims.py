@@ -1,5 +1,6 @@
 """Claiming in per-key order, pruning and the backlog, straight against PostgreSQL."""
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -103,6 +104,36 @@ async def test_a_key_behind_a_window_full_of_blocked_rows_is_still_found(
     claimed = await _claimed(engine, limit=1)
 
     assert claimed == [("B", 6)]
+
+
+async def test_a_claim_stays_fast_when_statistics_predate_the_backlog(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Statistics taken while every row was sent, then an outage's backlog of 10,000 rows.
+
+    A planner that believes in one unsent row once turned this claim into a
+    subquery per backlog row (35 s for 20,000 rows); now it takes milliseconds.
+    """
+    copy_rows = text(
+        "INSERT INTO outbox_event (id, merchant_id, topic, key, event_type, payload, sent_at)"
+        " SELECT gen_random_uuid(), :merchant, 'topic.a', 'k' || (n % 100), 'TEST',"
+        " jsonb_build_object('n', n), CASE WHEN :sent THEN now() END"
+        " FROM generate_series(1, 10000) AS n"
+    )
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(copy_rows, {"merchant": MERCHANT, "sent": True})
+        await autocommit.execute(text("VACUUM ANALYZE outbox_event"))
+        await autocommit.execute(copy_rows, {"merchant": MERCHANT, "sent": False})
+
+    started = asyncio.get_running_loop().time()
+    claimed = await _claimed(engine, limit=500)
+    elapsed = asyncio.get_running_loop().time() - started
+
+    assert elapsed < 2.0
+    assert len(claimed) == 500
+    assert claimed == sorted(claimed, key=lambda c: c[1])
+    assert {key for key, _ in claimed} == {f"k{n}" for n in range(100)}
 
 
 def test_retry_delays_grow_exponentially_with_jitter_up_to_the_cap() -> None:
