@@ -25,7 +25,7 @@ from app.auth.dev import DevSigningKey, load_or_create_signing_key
 from app.embedded import EmbeddedBroker
 from app.settings import Settings
 from tests.fakes.identity_server import FakeIdentityServer, FakeIdentityState
-from tests.reliability.processes import Processes, processes
+from tests.reliability.processes import Processes, ServiceProcess, processes
 from tests.reliability.results import RESULTS_DIR, Report
 
 HERE = Path(__file__).resolve().parent
@@ -145,18 +145,33 @@ def make_token(signing_key: DevSigningKey) -> MakeToken:
     return make
 
 
+def _service_env(database_url: str, data_dir: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(data_dir),
+        "MIGRATE_ON_START": "false",
+        "KAFKA_ENABLE_IDEMPOTENCE": "false",
+        "LOG_LEVEL": "INFO",
+    }
+
+
 @pytest.fixture
 def stack(database_url: str, reliability_data_dir: Path, tmp_path: Path) -> Iterator[Processes]:
     """Service processes on the test database (killed at the end whatever happened)."""
-    with processes(
-        tmp_path / "logs",
-        DATABASE_URL=database_url,
-        DATA_DIR=str(reliability_data_dir),
-        MIGRATE_ON_START="false",
-        KAFKA_ENABLE_IDEMPOTENCE="false",
-        LOG_LEVEL="INFO",
-    ) as running:
+    env = _service_env(database_url, reliability_data_dir)
+    with processes(tmp_path / "logs", **env) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def served_app(
+    database_url: str, reliability_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    """One `inventory serve` (development identity, no broker) for tests that only call
+    its API; they use callers (subjects) of their own, so query budgets do not mix."""
+    env = _service_env(database_url, reliability_data_dir)
+    with processes(tmp_path_factory.mktemp("served-app"), **env) as running:
+        yield running.serve()
 
 
 @pytest.fixture

@@ -1,0 +1,42 @@
+"""A fingerprint of everything stored, to show a refused request changed nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.db.models import metadata
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def snapshot(sessions: Sessions) -> dict[str, Any]:
+    """Row counts of every table, and the sums of every stock's quantities and versions."""
+    stock = t.stock
+    async with sessions() as session:
+        state: dict[str, Any] = {
+            table.name: int(
+                (await session.execute(select(func.count()).select_from(table))).scalar_one()
+            )
+            for table in metadata.sorted_tables
+        }
+        sums = (
+            await session.execute(
+                select(
+                    func.coalesce(func.sum(stock.c.on_hand), 0),
+                    func.coalesce(func.sum(stock.c.reserved), 0),
+                    func.coalesce(func.sum(stock.c.version), 0),
+                )
+            )
+        ).one()
+    state["stock sums"] = tuple(str(v) for v in sums)
+    return state
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {
+        k: (before.get(k), after.get(k)) for k in before | after if before.get(k) != after.get(k)
+    }

@@ -1,0 +1,200 @@
+"""Bad input /graphql does not yet refuse cleanly: each test states the wanted answer and
+is marked xfail(strict=True) with the cause, so it turns red the day the fix lands (then
+drop the mark). Found by the corpus and the generated requests of test_graphql_bad_input.py.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.reliability import api
+from tests.reliability.graphql_corpus import deep_json
+from tests.reliability.leaks import leaks
+from tests.reliability.processes import ServiceProcess
+from tests.reliability.results import Report
+from tests.reliability.shop_seed import stocked_shop
+from tests.reliability.state import changed, snapshot
+
+Sessions = async_sessionmaker[AsyncSession]
+MAX_BODY_BYTES = 1024 * 1024  # Settings.max_body_bytes default, what /v1 enforces
+
+
+async def post(app: ServiceProcess, token: str, body: bytes) -> httpx.Response:
+    headers = {"content-type": "application/json", "Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=app.url, timeout=60) as http:
+        return await http.post("/graphql", content=body, headers=headers)
+
+
+def codes(response: httpx.Response) -> set[str]:
+    body: dict[str, Any] = response.json()
+    return {str((e.get("extensions") or {}).get("code")) for e in body.get("errors") or ()}
+
+
+@pytest.fixture
+def token(make_token: Callable[..., str]) -> str:
+    return make_token(uuid.uuid4(), "owner", subject="known-bugs")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="graphql_schema/app.py: strawberry's parse_http_body json.loads raises "
+    "UnicodeDecodeError, uncaught: 500 'Exception in ASGI application'",
+)
+async def test_a_body_that_is_not_utf8_gets_a_400(
+    served_app: ServiceProcess, token: str, report: Report
+) -> None:
+    report.category, report.scenario = "Known bug", "/graphql body not UTF-8 -> 500"
+
+    response = await post(served_app, token, b'{"query": "\xff\xfe{ locations }"}')
+
+    assert response.status_code == 400
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="graphql_schema/app.py: strawberry's parse_http_body calls data.get() on any "
+    "JSON value; a string or number body raises AttributeError: 500",
+)
+@pytest.mark.parametrize("body", ['"{ locations { totalCount } }"', "42"])
+async def test_a_json_body_that_is_not_an_object_gets_a_400(
+    served_app: ServiceProcess, token: str, body: str, report: Report
+) -> None:
+    report.category, report.scenario = "Known bug", f"/graphql JSON body {body[:12]} -> 500"
+
+    response = await post(served_app, token, body.encode())
+
+    assert response.status_code == 400
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="graphql_schema/app.py: json.loads of 100,000 nested arrays raises "
+    "RecursionError, uncaught: 500",
+)
+async def test_deeply_nested_json_gets_a_400(
+    served_app: ServiceProcess, token: str, report: Report
+) -> None:
+    report.category, report.scenario = "Known bug", "/graphql deeply nested JSON -> 500"
+    body = '{"query": "{ __typename }", "variables": {"v": ' + deep_json(100_000) + "}}"
+
+    response = await post(served_app, token, body.encode())
+
+    assert response.status_code == 400
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app/asgi.py / graphql_schema/app.py: /graphql has no body limit (only /v1 is "
+    "wrapped in BodyLimitMiddleware): a 5 MB body is read whole and answered 200",
+)
+async def test_a_graphql_body_over_the_limit_gets_a_413_like_v1(
+    served_app: ServiceProcess, token: str, report: Report
+) -> None:
+    report.category, report.scenario = "Known bug", "/graphql body over MAX_BODY_BYTES -> 200"
+    padding = "x" * (5 * MAX_BODY_BYTES)
+    body = json.dumps({"query": "{ __typename }", "variables": {"pad": padding}})
+
+    response = await post(served_app, token, body.encode())
+
+    assert response.status_code == 413
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app/services/text_input.py: required_text/optional_text accept NUL, which "
+    "PostgreSQL text cannot store; the INSERT fails and GraphQL answers INTERNAL_SERVER_ERROR "
+    "(/v1 refuses NUL in its schemas since b02c2d6, the services do not)",
+)
+@pytest.mark.parametrize(
+    ("document", "variables"),
+    [
+        (
+            "mutation($i: StockAdjustInput!) { stockAdjust(input: $i) { userErrors { code } } }",
+            lambda stock: {"i": {"stock": {"stockId": stock}, "delta": "1", "reason": "a\x00b"}},
+        ),
+        (
+            "mutation($n: String!) { locationCreate(input: {name: $n}) { userErrors { code } } }",
+            lambda stock: {"n": "Bar\x00"},
+        ),
+    ],
+    ids=["stockAdjust reason", "locationCreate name"],
+)
+async def test_nul_in_mutation_text_is_a_user_error_not_an_internal_error(
+    sessions: Sessions,
+    served_app: ServiceProcess,
+    make_token: Callable[..., str],
+    document: str,
+    variables: Callable[[str], dict[str, Any]],
+    report: Report,
+) -> None:
+    report.category, report.scenario = "Known bug", "NUL in GraphQL mutation text -> internal error"
+    shop = await stocked_shop(sessions, 1, "10")
+    token = make_token(shop.merchant_id, "owner", subject="known-bugs-nul")
+    before = await snapshot(sessions)
+
+    response = await post(
+        served_app,
+        token,
+        json.dumps({"query": document, "variables": variables(shop.stock_gids[0])}).encode(),
+    )
+
+    assert changed(before, await snapshot(sessions)) == {}
+    assert leaks(response.text) == []
+    assert "INTERNAL_SERVER_ERROR" not in codes(response), response.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="graphql_schema (subscriptions): a subscription POSTed over HTTP resolves to "
+    "null for a non-null field: 'Unexpected error.' INTERNAL_SERVER_ERROR instead of a "
+    "client error saying subscriptions need the websocket",
+)
+async def test_a_subscription_over_http_is_refused_as_a_client_error(
+    served_app: ServiceProcess, make_token: Callable[..., str], report: Report
+) -> None:
+    report.category, report.scenario = "Known bug", "subscription over HTTP -> internal error"
+    token = make_token(uuid.uuid4(), "owner", subject="known-bugs-sub")
+    body = json.dumps({"query": "subscription { stockChanged { occurredAt } }"})
+
+    response = await post(served_app, token, body.encode())
+
+    assert response.status_code == 400 or (
+        codes(response) and "INTERNAL_SERVER_ERROR" not in codes(response)
+    ), response.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="graphql_schema/security/masking.py + scalars.py: a malformed Decimal or "
+    "DateTime literal written in the document fails validation with the scalar's "
+    "ValueError as original_error, and the masking turns it into 'Unexpected error.' "
+    "INTERNAL_SERVER_ERROR (the same value in a variable gets a clear validation error)",
+)
+@pytest.mark.parametrize(
+    "document",
+    [
+        '{ stockMovements(since: "yesterday") { totalCount } }',
+        'mutation { stockAdjust(input: {stock: {stockId: "x"}, delta: "abc", reason: "r"})'
+        " { userErrors { code } } }",
+    ],
+    ids=["DateTime literal", "Decimal literal"],
+)
+async def test_a_malformed_scalar_literal_is_a_validation_error_not_an_internal_error(
+    served_app: ServiceProcess, make_token: Callable[..., str], document: str, report: Report
+) -> None:
+    report.category, report.scenario = "Known bug", "malformed scalar literal -> internal error"
+    token = make_token(uuid.uuid4(), "owner", subject="known-bugs-literal")
+
+    async with api.client(served_app.url) as http:
+        response = await api.graphql(http, token, document)
+
+    assert response.status_code in (200, 400)
+    assert codes(response)
+    assert "INTERNAL_SERVER_ERROR" not in codes(response), response.text
