@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.kafka.client import create_consumer, create_producer
 from app.settings import Settings
 from consumers.dead_letters import DeadLetterPublisher
-from consumers.failures import Failure, RetryPolicy, classify, poison_reason
-from consumers.messages import Handler, InboundMessage, Outcome, PoisonReason
+from consumers.delivery import Delivery
+from consumers.failures import RetryPolicy
+from consumers.messages import Handler, InboundMessage
 from consumers.metrics import ConsumerMetrics, default_metrics
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class ConsumerRunner:
         self._positions: dict[TopicPartition, int] = {}
         self._inflight: asyncio.Task[None] | None = None
         self._consumer: Any = None
-        self._dead_letters: DeadLetterPublisher | None = None
+        self._delivery: Delivery | None = None
         self.assigned = asyncio.Event()  # set while partitions are assigned
 
     @property
@@ -100,7 +100,14 @@ class ConsumerRunner:
         producer = create_producer(self._settings)
         await producer.start()
         try:
-            self._dead_letters = DeadLetterPublisher(producer, group=self._group)
+            self._delivery = Delivery(
+                self._sessions,
+                self._handlers,
+                DeadLetterPublisher(producer, group=self._group),
+                self._metrics,
+                self._options.retry,
+                self._stopping,
+            )
             consumer = create_consumer(
                 self._settings, group_id=self._group, **dict(self._options.consumer_options)
             )
@@ -166,11 +173,13 @@ class ConsumerRunner:
 
     async def _handle_batch(self, batch: Mapping[TopicPartition, Sequence[Any]]) -> None:
         slots = asyncio.Semaphore(self._options.concurrency)
+        delivery = self._delivery
+        assert delivery is not None
 
         async def handle_partition(tp: TopicPartition, records: Sequence[Any]) -> None:
             async with slots:
                 for record in records:
-                    if not await self._handle(InboundMessage.from_record(record)):
+                    if not await delivery.deliver(InboundMessage.from_record(record)):
                         return  # stopping while the message still fails: leave it uncommitted
                     self._uncommitted[tp] = record.offset + 1
                     self._positions[tp] = record.offset + 1
@@ -178,71 +187,6 @@ class ConsumerRunner:
         async with asyncio.TaskGroup() as group:
             for tp, records in batch.items():
                 group.create_task(handle_partition(tp, records))
-
-    async def _handle(self, message: InboundMessage) -> bool:
-        """Handle one message until it is applied or dead-lettered; False if given up
-        because the runner is stopping (the message stays uncommitted)."""
-        handler = self._handlers[message.topic]
-        topic = message.topic
-        attempt = 0
-        while True:
-            started = time.perf_counter()
-            try:
-                outcome = await handler(self._sessions, message)
-            except Exception as exc:
-                self._metrics.handler_seconds.labels(topic).observe(time.perf_counter() - started)
-                failure = classify(exc)
-                attempt += 1
-                exhausted = attempt >= self._options.retry.unexpected_attempts
-                if failure is Failure.POISON or (failure is Failure.UNEXPECTED and exhausted):
-                    reason, detail = poison_reason(exc)
-                    if failure is Failure.UNEXPECTED:
-                        log.exception("giving up on a message", extra=_where(message))
-                    return await self._dead_letter(message, reason, detail)
-                self._metrics.retries.labels(topic, failure.value).inc()
-                log.warning(
-                    "handling failed, retrying",
-                    extra={**_where(message), "failure": failure.value, "error": repr(exc)},
-                )
-                if not await self._backoff(attempt):
-                    return False
-                continue
-            self._metrics.handler_seconds.labels(topic).observe(time.perf_counter() - started)
-            self._metrics.processed.labels(topic, outcome.value).inc()
-            if outcome is Outcome.DUPLICATE:
-                self._metrics.duplicates.labels(topic).inc()
-            return True
-
-    async def _dead_letter(
-        self, message: InboundMessage, reason: PoisonReason, detail: str
-    ) -> bool:
-        assert self._dead_letters is not None
-        attempt = 0
-        while True:
-            try:
-                await self._dead_letters.publish(message, reason, detail)
-            except KafkaError as exc:
-                # Never skip a poison message without storing it: the partition waits.
-                attempt += 1
-                self._metrics.retries.labels(message.topic, "dead-letter").inc()
-                log.warning("dead-lettering failed, retrying", extra={"error": repr(exc)})
-                if not await self._backoff(attempt):
-                    return False
-                continue
-            self._metrics.dead_lettered.labels(message.topic, reason.value).inc()
-            self._metrics.processed.labels(message.topic, "dead_lettered").inc()
-            log.warning(
-                "message dead-lettered",
-                extra={**_where(message), "reason": reason.value, "detail": detail},
-            )
-            return True
-
-    async def _backoff(self, attempt: int) -> bool:
-        """Sleep before the next attempt; False at once when the runner is stopping."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._options.retry.delay(attempt)):
-                await self._stopping.wait()
-        return not self._stopping.is_set()
 
     async def _commit(self) -> None:
         async with self._commit_lock:
@@ -318,7 +262,3 @@ class _RebalanceListener(ConsumerRebalanceListener):  # type: ignore[misc]
         if assigned:
             self._runner.assigned.set()
         log.info("partitions assigned", extra={"partitions": sorted(map(str, assigned))})
-
-
-def _where(message: InboundMessage) -> dict[str, Any]:
-    return {"topic": message.topic, "partition": message.partition, "offset": message.offset}

@@ -92,7 +92,8 @@ async def test_sigterm_finishes_commits_and_exits_cleanly(
 
     assert returncode == 0, log.read_text()
     assert "consumer stopped" in log.read_text()
-    assert sum(await committed(settings, group, PAYMENT_SUCCESS, partitions=4)) == 10
+    offsets = await committed(settings, group, PAYMENT_SUCCESS, partitions=4)
+    assert sum(max(offset, 0) for offset in offsets) == 10  # -1: a partition with none
 
 
 async def _sold(sessions: Sessions, shop: object, item: uuid.UUID, count: int) -> bool:
