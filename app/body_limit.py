@@ -7,20 +7,20 @@ at most the limit) and handed to the app unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.rest.v1.errors import ApiError
-
-
-def payload_too_large(limit: int) -> ApiError:
-    return ApiError(413, "PAYLOAD_TOO_LARGE", f"the body is over the limit of {limit} bytes")
+# Builds the 413 response in the caller's error shape (/v1's or GraphQL's).
+TooLarge = Callable[[int], ASGIApp]
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, too_large: TooLarge) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.too_large = too_large
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -28,7 +28,7 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
-            await payload_too_large(self.max_bytes).response()(scope, receive, send)
+            await self.too_large(self.max_bytes)(scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -40,7 +40,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await payload_too_large(self.max_bytes).response()(scope, receive, send)
+                await self.too_large(self.max_bytes)(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -88,8 +88,9 @@ async def open_database(
 ) -> AsyncIterator[Database]:
     url, embedded = await resolve_database_url(settings)
     try:
-        await check_database(url)
         if settings.migrate_on_start if migrate is None else migrate:
+            # Migrating needs the database now; without it, serve starts and /readyz waits.
+            await check_database(url)
             await anyio.to_thread.run_sync(upgrade_to_head, url)
         engine = create_engine(
             url, pool_size=settings.database_pool_size, application_name=application_name

@@ -11,23 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UnsetType
 
 from app.auth.errors import IdentityError, Unauthenticated
+from app.body_limit import BodyLimitMiddleware
 from app.runtime import Runtime
 from app.settings import Settings
 from graphql_schema.context import Context
 from graphql_schema.reads import read_sessions
 from graphql_schema.schema import Extension, build_schema
 from graphql_schema.security import SecurityLimits, security_extensions
+from graphql_schema.subscriptions.shared import with_shared_subscription_events
 from graphql_schema.subscriptions.socket import accept_connection, socket_context, socket_options
+from graphql_schema.transport import SubscriptionsOverWebsocket
 
 PATH = "/graphql"
 READER = "graphql_read_sessions"
@@ -51,6 +56,18 @@ class GraphQLApp(GraphQL[Context, None]):
                     await refusal(scope, receive, send)
                     return
         await super().__call__(scope, receive, send)
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        # Strawberry lets a body that is not UTF-8, not a JSON object or nested past the
+        # recursion limit escape as a 500; each is the client's mistake.
+        try:
+            return await super().parse_http_body(request)
+        except (UnicodeDecodeError, RecursionError) as exc:
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
+        except AttributeError as exc:
+            raise HTTPException(400, "The request body must be a JSON object") from exc
 
     def _wants_ide(self, request: Request) -> bool:
         return self.graphql_ide is not None and "text/html" in request.headers.get("accept", "")
@@ -110,7 +127,10 @@ def graphql_app(
     """The route's ASGI app; `extensions` defaults to `default_extensions(settings)`."""
     if extensions is None:
         extensions = default_extensions(settings)
+    extensions = [SubscriptionsOverWebsocket, *extensions]
     schema = build_schema(settings, extensions=extensions, subscription=subscription)
+    # Terminals asking the same subscription share each event's execution.
+    schema.execution_context_class = with_shared_subscription_events(schema.execution_context_class)
     return GraphQLApp(
         schema,
         graphql_ide=None if settings.is_production else "graphiql",
@@ -127,4 +147,11 @@ def graphql_routes(
 ) -> list[BaseRoute]:
     """POST /graphql (and GraphiQL on GET outside production); websockets once subscribed."""
     app = graphql_app(settings, extensions=extensions, subscription=subscription)
-    return [Route(PATH, app, methods=["GET", "POST"]), WebSocketRoute(PATH, app)]
+    limited = BodyLimitMiddleware(app, max_bytes=settings.max_body_bytes, too_large=_too_large)
+    return [Route(PATH, limited, methods=["GET", "POST"]), WebSocketRoute(PATH, app)]
+
+
+def _too_large(limit: int) -> ASGIApp:
+    message = f"the body is over the limit of {limit} bytes"
+    body = {"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
+    return JSONResponse(body, status_code=413)

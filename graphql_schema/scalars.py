@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import decimal
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
-from graphql import FloatValueNode, IntValueNode, StringValueNode, ValueNode
+from graphql import FloatValueNode, GraphQLError, IntValueNode, StringValueNode, ValueNode
 from strawberry.types.scalar import ScalarDefinition
 
 from app.domain.quantities import decimal_str
@@ -20,6 +21,7 @@ from app.domain.quantities import decimal_str
 # A plain decimal: sign, digits, optional fraction, optional exponent; bounded in length.
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 _MAX_DECIMAL_TEXT = 64
+T = TypeVar("T")
 
 
 def serialize_decimal(value: Any) -> str:
@@ -55,8 +57,8 @@ def parse_decimal_value(value: Any) -> decimal.Decimal:
 def parse_decimal_literal(node: ValueNode, _variables: Any = None) -> decimal.Decimal:
     # A literal's text is exact, so 12.5 written in the query is as good as "12.5".
     if isinstance(node, StringValueNode | IntValueNode | FloatValueNode):
-        return parse_decimal_text(node.value)
-    raise ValueError('Decimal must be a string such as "12.5"')
+        return _as_client_error(parse_decimal_text, node)
+    raise GraphQLError('Decimal must be a string such as "12.5"', node)
 
 
 def serialize_datetime(value: Any) -> str:
@@ -82,8 +84,19 @@ def parse_datetime_value(value: Any) -> datetime:
 
 def parse_datetime_literal(node: ValueNode, _variables: Any = None) -> datetime:
     if isinstance(node, StringValueNode):
-        return parse_datetime_value(node.value)
-    raise ValueError("DateTime must be an ISO 8601 string")
+        return _as_client_error(parse_datetime_value, node)
+    raise GraphQLError("DateTime must be an ISO 8601 string", node)
+
+
+def _as_client_error(
+    parse: Callable[[str], T], node: StringValueNode | IntValueNode | FloatValueNode
+) -> T:
+    """A bad literal is the client's mistake: a GraphQLError is reported as written,
+    where a ValueError would reach validation as an unexpected error and be masked."""
+    try:
+        return parse(node.value)
+    except ValueError as exc:
+        raise GraphQLError(str(exc), node) from None
 
 
 DecimalScalar: ScalarDefinition = strawberry.scalar(

@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
-    if settings.database_url:
+    if settings.database_url and settings.migrate_on_start:
         # Fail with one line before uvicorn, whose lifespan would log a stack trace.
         asyncio.run(check_database(settings.database_url))
     from app.asgi import create_app

@@ -25,6 +25,7 @@ from app.db.models.base import utcnow, uuid7
 from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative
+from app.domain.text import refuse_nul
 from app.services import idempotency
 from app.services.context import Actor
 from app.services.merchants import ensure_merchant_row
@@ -198,6 +199,7 @@ def _check_input(upsert: ProductVariantUpsert, actor: Actor) -> None:
     problems = ProblemCollector()
     if upsert.merchant_id != actor.merchant_id:
         problems.add(UserErrorCode.NOT_FOUND, "merchant not found", ("merchantId",))
+    refuse_nul(problems, {("name",): upsert.name, ("sku",): upsert.sku, ("unit",): upsert.unit})
     if upsert.name is not None and not upsert.name.strip():
         problems.add(UserErrorCode.REQUIRED, "must not be blank", ("name",))
     if upsert.unit is not None and not upsert.unit.strip():

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
-from app.domain.errors import DomainError, FieldPath, UserErrorCode
+from app.domain.errors import DomainError, FieldPath, ProblemCollector, UserErrorCode
+from app.domain.text import refuse_nul
 
 DEFAULT_LOCATION_NAME = "Main"
 DELETED_STATUS = "DELETED"
@@ -50,6 +51,17 @@ async def ensure_merchant(
     that named the merchant (no lsn yet) takes the first CDC change. A delete marks
     the merchant DELETED and keeps everything else: stock history outlives it.
     """
+    problems = ProblemCollector()
+    refuse_nul(
+        problems,
+        {
+            ("name",): change.name,
+            ("status",): change.status,
+            ("currency",): change.currency,
+            ("timezone",): change.timezone,
+        },
+    )
+    problems.raise_if_any()
     async with sessions.begin() as session:
         changed = await _upsert(session, change)
         if change.deleted:

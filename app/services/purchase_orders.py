@@ -20,6 +20,7 @@ from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType, PurchaseOrderStatus
 from app.domain.errors import DomainError, FieldPath, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative, require_positive
+from app.domain.text import refuse_nul
 from app.services import idempotency
 from app.services.context import Actor
 
@@ -147,6 +148,7 @@ async def create_purchase_order(
         ],
     }
     problems = ProblemCollector()
+    refuse_nul(problems, {("input", "number"): number})
     if not CURRENCY_SHAPE.match(currency):
         problems.add(
             UserErrorCode.INVALID, "must be an ISO 4217 code like EUR", ("input", "currency")

@@ -16,6 +16,7 @@ from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType, MovementType, PurchaseOrderStatus, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_positive
+from app.domain.text import refuse_nul
 from app.outbox.purchase_events import (
     Receipt,
     ReceivedLine,
@@ -55,6 +56,9 @@ class PaymentInput:
 def _check_payments(problems: ProblemCollector, payments: Sequence[PaymentInput]) -> None:
     for i, payment in enumerate(payments):
         field = ("input", "payments", i)
+        refuse_nul(
+            problems, {(*field, "method"): payment.method, (*field, "reference"): payment.reference}
+        )
         if not payment.method.strip():
             problems.add(UserErrorCode.REQUIRED, "method is required", (*field, "method"))
         check_quantity(problems, require_positive, payment.amount, (*field, "amount"))

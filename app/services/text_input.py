@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from app.domain.errors import DomainError, FieldPath, ProblemCollector, UserErrorCode
+from app.domain.text import NUL
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -19,6 +20,9 @@ def required_text(
     if not text:
         problems.add(UserErrorCode.REQUIRED, "is required", field)
         return None
+    if NUL in text:
+        problems.add(UserErrorCode.INVALID, "must not contain NUL characters", field)
+        return None
     if len(text) > max_length:
         problems.add(UserErrorCode.INVALID, f"at most {max_length} characters", field)
         return None
@@ -30,6 +34,9 @@ def optional_text(
 ) -> str | None:
     """Stripped text, or None when missing or blank; longer than `max_length` is INVALID."""
     text = (value or "").strip()
+    if NUL in text:
+        problems.add(UserErrorCode.INVALID, "must not contain NUL characters", field)
+        return None
     if len(text) > max_length:
         problems.add(UserErrorCode.INVALID, f"at most {max_length} characters", field)
         return None

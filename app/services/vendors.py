@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
 from app.domain.errors import ProblemCollector, UserErrorCode
+from app.domain.text import refuse_nul
 from app.services import idempotency
 from app.services.context import Actor
 
@@ -56,6 +57,7 @@ async def create_vendor(
         "address": _optional(address),
     }
     problems = ProblemCollector()
+    refuse_nul(problems, {("input", key): value for key, value in fields.items()})
     if not fields["name"]:
         problems.add(UserErrorCode.REQUIRED, "name is required", ("input", "name"))
     if fields["email"] is not None and not EMAIL_SHAPE.match(fields["email"]):

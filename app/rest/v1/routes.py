@@ -16,8 +16,8 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.actions import Action
+from app.body_limit import BodyLimitMiddleware
 from app.rest.v1 import product_variants, purchase_orders, reads
-from app.rest.v1.body_limit import BodyLimitMiddleware
 from app.rest.v1.endpoint import Operation, perform
 from app.rest.v1.errors import ApiError
 from app.rest.v1.openapi import OPENAPI_PATH, openapi_document
@@ -171,7 +171,15 @@ def v1_app(settings: Settings) -> ASGIApp:
         routes=[*operation_routes(OPERATIONS), Route(OPENAPI_PATH, openapi, methods=["GET"])],
         redirect_slashes=False,
     )
-    return BodyLimitMiddleware(JsonHttpErrors(router), max_bytes=settings.max_body_bytes)
+    return BodyLimitMiddleware(
+        JsonHttpErrors(router), max_bytes=settings.max_body_bytes, too_large=payload_too_large
+    )
+
+
+def payload_too_large(limit: int) -> ASGIApp:
+    return ApiError(
+        413, "PAYLOAD_TOO_LARGE", f"the body is over the limit of {limit} bytes"
+    ).response()
 
 
 class V1Mount(Mount):

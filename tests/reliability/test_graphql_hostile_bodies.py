@@ -1,7 +1,7 @@
-"""Bad input /graphql does not yet refuse cleanly: each test states the wanted answer and
-is marked xfail(strict=True) with the cause, so it turns red the day the fix lands (then
-drop the mark). Found by the corpus and the generated requests of test_graphql_bad_input.py.
-"""
+"""Hostile /graphql requests found by the corpus and generated requests of
+test_graphql_bad_input.py: each once answered 500 or an internal error, and must stay a
+clean client error (non-UTF-8, non-object and deeply nested bodies, oversized bodies, NUL
+in text, subscriptions over HTTP, malformed scalar literals)."""
 
 from __future__ import annotations
 
@@ -42,46 +42,31 @@ def token(make_token: Callable[..., str]) -> str:
     return make_token(uuid.uuid4(), "owner", subject="known-bugs")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graphql_schema/app.py: strawberry's parse_http_body json.loads raises "
-    "UnicodeDecodeError, uncaught: 500 'Exception in ASGI application'",
-)
 async def test_a_body_that_is_not_utf8_gets_a_400(
     served_app: ServiceProcess, token: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Known bug", "/graphql body not UTF-8 -> 500"
+    report.category, report.scenario = "Bad input", "/graphql body not UTF-8 -> 500"
 
     response = await post(served_app, token, b'{"query": "\xff\xfe{ locations }"}')
 
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graphql_schema/app.py: strawberry's parse_http_body calls data.get() on any "
-    "JSON value; a string or number body raises AttributeError: 500",
-)
 @pytest.mark.parametrize("body", ['"{ locations { totalCount } }"', "42"])
 async def test_a_json_body_that_is_not_an_object_gets_a_400(
     served_app: ServiceProcess, token: str, body: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Known bug", f"/graphql JSON body {body[:12]} -> 500"
+    report.category, report.scenario = "Bad input", f"/graphql JSON body {body[:12]} -> 500"
 
     response = await post(served_app, token, body.encode())
 
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graphql_schema/app.py: json.loads of 100,000 nested arrays raises "
-    "RecursionError, uncaught: 500",
-)
 async def test_deeply_nested_json_gets_a_400(
     served_app: ServiceProcess, token: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Known bug", "/graphql deeply nested JSON -> 500"
+    report.category, report.scenario = "Bad input", "/graphql deeply nested JSON -> 500"
     body = '{"query": "{ __typename }", "variables": {"v": ' + deep_json(100_000) + "}}"
 
     response = await post(served_app, token, body.encode())
@@ -89,15 +74,10 @@ async def test_deeply_nested_json_gets_a_400(
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/asgi.py / graphql_schema/app.py: /graphql has no body limit (only /v1 is "
-    "wrapped in BodyLimitMiddleware): a 5 MB body is read whole and answered 200",
-)
 async def test_a_graphql_body_over_the_limit_gets_a_413_like_v1(
     served_app: ServiceProcess, token: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Known bug", "/graphql body over MAX_BODY_BYTES -> 200"
+    report.category, report.scenario = "Bad input", "/graphql body over MAX_BODY_BYTES -> 200"
     padding = "x" * (5 * MAX_BODY_BYTES)
     body = json.dumps({"query": "{ __typename }", "variables": {"pad": padding}})
 
@@ -106,12 +86,6 @@ async def test_a_graphql_body_over_the_limit_gets_a_413_like_v1(
     assert response.status_code == 413
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/services/text_input.py: required_text/optional_text accept NUL, which "
-    "PostgreSQL text cannot store; the INSERT fails and GraphQL answers INTERNAL_SERVER_ERROR "
-    "(/v1 refuses NUL in its schemas since b02c2d6, the services do not)",
-)
 @pytest.mark.parametrize(
     ("document", "variables"),
     [
@@ -134,7 +108,7 @@ async def test_nul_in_mutation_text_is_a_user_error_not_an_internal_error(
     variables: Callable[[str], dict[str, Any]],
     report: Report,
 ) -> None:
-    report.category, report.scenario = "Known bug", "NUL in GraphQL mutation text -> internal error"
+    report.category, report.scenario = "Bad input", "NUL in GraphQL mutation text -> internal error"
     shop = await stocked_shop(sessions, 1, "10")
     token = make_token(shop.merchant_id, "owner", subject="known-bugs-nul")
     before = await snapshot(sessions)
@@ -150,16 +124,10 @@ async def test_nul_in_mutation_text_is_a_user_error_not_an_internal_error(
     assert "INTERNAL_SERVER_ERROR" not in codes(response), response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graphql_schema (subscriptions): a subscription POSTed over HTTP resolves to "
-    "null for a non-null field: 'Unexpected error.' INTERNAL_SERVER_ERROR instead of a "
-    "client error saying subscriptions need the websocket",
-)
 async def test_a_subscription_over_http_is_refused_as_a_client_error(
     served_app: ServiceProcess, make_token: Callable[..., str], report: Report
 ) -> None:
-    report.category, report.scenario = "Known bug", "subscription over HTTP -> internal error"
+    report.category, report.scenario = "Bad input", "subscription over HTTP -> internal error"
     token = make_token(uuid.uuid4(), "owner", subject="known-bugs-sub")
     body = json.dumps({"query": "subscription { stockChanged { occurredAt } }"})
 
@@ -170,13 +138,6 @@ async def test_a_subscription_over_http_is_refused_as_a_client_error(
     ), response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graphql_schema/security/masking.py + scalars.py: a malformed Decimal or "
-    "DateTime literal written in the document fails validation with the scalar's "
-    "ValueError as original_error, and the masking turns it into 'Unexpected error.' "
-    "INTERNAL_SERVER_ERROR (the same value in a variable gets a clear validation error)",
-)
 @pytest.mark.parametrize(
     "document",
     [
@@ -189,7 +150,7 @@ async def test_a_subscription_over_http_is_refused_as_a_client_error(
 async def test_a_malformed_scalar_literal_is_a_validation_error_not_an_internal_error(
     served_app: ServiceProcess, make_token: Callable[..., str], document: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Known bug", "malformed scalar literal -> internal error"
+    report.category, report.scenario = "Bad input", "malformed scalar literal -> internal error"
     token = make_token(uuid.uuid4(), "owner", subject="known-bugs-literal")
 
     async with api.client(served_app.url) as http:
