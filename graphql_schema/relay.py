@@ -50,12 +50,17 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     nodes: list[T]
     page_info: PageInfo
-    cursors: strawberry.Private[list[str]]
+    # The nodes' ids, encoded into cursors only when edges are asked for.
+    keys: strawberry.Private[list[uuid.UUID]]
+    type_name: strawberry.Private[str]
     counter: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field
     def edges(self) -> list[Edge[T]]:
-        return [Edge(cursor=c, node=n) for c, n in zip(self.cursors, self.nodes, strict=True)]
+        return [
+            Edge(cursor=encode_cursor(self.type_name, key), node=node)
+            for key, node in zip(self.keys, self.nodes, strict=True)
+        ]
 
     @strawberry.field
     async def total_count(self) -> int:
@@ -112,27 +117,30 @@ def build_connection(
     counter: Callable[[], Awaitable[int]],
 ) -> Connection[T]:
     nodes = [to_node(row) for row in result.rows]
-    cursors = [encode_cursor(request.type_name, row.id) for row in result.rows]
-    return connection_of(request, nodes, cursors, result.has_more, counter)
+    keys = [row.id for row in result.rows]
+    return connection_of(request, nodes, keys, result.has_more, counter)
 
 
 def connection_of(
     request: PageRequest,
     nodes: Sequence[T],
-    cursors: list[str],
+    keys: list[uuid.UUID],
     has_more: bool,
     counter: Callable[[], Awaitable[int]],
 ) -> Connection[T]:
     page = request.keyset
+    type_name = request.type_name
     info = PageInfo(
         # Beyond the page in the direction of travel we know exactly; behind it, a cursor
         # given means the row it names (and so at least one) lies there.
         has_next_page=has_more if not page.backward else page.before is not None,
         has_previous_page=has_more if page.backward else page.after is not None,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
+        start_cursor=encode_cursor(type_name, keys[0]) if keys else None,
+        end_cursor=encode_cursor(type_name, keys[-1]) if keys else None,
     )
-    return Connection(nodes=list(nodes), page_info=info, cursors=cursors, counter=counter)
+    return Connection(
+        nodes=list(nodes), page_info=info, keys=keys, type_name=type_name, counter=counter
+    )
 
 
 async def keyset_connection(

@@ -7,20 +7,15 @@ from dataclasses import dataclass
 
 import strawberry
 
-from app.db import tables as t
+from app.db.queries.keyset import count_rows
 from app.db.queries.stocks import stocks_statement
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.ids import filter_id, parse_id
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, keyset_connection, node_fields, page_request
-from graphql_schema.stocks.types import (
-    TYPE_NAME,
-    Stock,
-    load_stock,
-    prefetch_relations,
-    stock_from_row,
-)
+from graphql_schema.relay import Connection, build_connection, node_fields, page_request
+from graphql_schema.stocks.page import StockWhere, fetch_stocks_page
+from graphql_schema.stocks.types import TYPE_NAME, Stock, load_stock
 
 
 @dataclass(frozen=True)
@@ -39,17 +34,25 @@ async def stock_connection(
     before: str | None,
 ) -> Connection[Stock]:
     request = page_request(TYPE_NAME, first, after, last, before)
-    statement = stocks_statement(
-        info.context.merchant_id,
-        location_id=where.location_id,
-        item_type=where.item_type,
-        low_stock_only=where.low_stock_only,
+    context = info.context
+    scope = StockWhere(
+        context.merchant_id, where.location_id, where.item_type, where.low_stock_only
     )
-    connection = await keyset_connection(
-        info.context, request, statement, t.stock.c.id, stock_from_row
+    wanted = node_fields(info)
+    result, to_stock = await context.read(
+        lambda session: fetch_stocks_page(session, scope, request.keyset, wanted)
     )
-    await prefetch_relations(info, connection.nodes, node_fields(info))
-    return connection
+
+    async def counter() -> int:
+        statement = stocks_statement(
+            scope.merchant_id,
+            location_id=scope.location_id,
+            item_type=scope.item_type,
+            low_stock_only=scope.low_stock_only,
+        )
+        return await context.read(lambda session: count_rows(session, statement))
+
+    return build_connection(request, result, to_stock, counter)
 
 
 @strawberry.type

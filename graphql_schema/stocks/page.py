@@ -1,0 +1,182 @@
+"""A page of stocks with the relations its selection asks for, in one cached statement.
+
+When a page selects `location` or `item`, the page query LEFT JOINs them (within the
+merchant), so a page costs one statement instead of a page query plus a batch per
+relation, and each stock answers them without a loader (Stock.known_location/known_item,
+read directly by the fast list executor). A location shared by many stocks of a page is
+built once. A relation the join did not find stays unknown, and the resolver asks the
+loader, as it does for stocks reached any other way.
+
+The statement is built once per shape (which filters, which cursor, which joins) with
+bound parameters, so SQLAlchemy neither rebuilds it nor recomputes its cache key per
+request (about 0.8 ms a page). The page rules are `fetch_page`'s (app/db/queries/keyset.py):
+one row more than the limit tells whether there are more, and a backward page is read
+in descending order and reversed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import namedtuple
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, cast
+
+from sqlalchemy import Integer, Row, Select, Table, and_, bindparam
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import tables as t
+from app.db.queries.keyset import KeysetPage, KeysetResult
+from app.db.queries.stocks import stocks_statement
+from app.domain.enums import ItemType as DomainItemType
+from graphql_schema.items.types import item_from_row
+from graphql_schema.locations.types import Location, location_from_row
+from graphql_schema.materials.types import material_from_row
+from graphql_schema.stocks.types import Stock, stock_from_row
+
+ToStock = Callable[[Row[Any]], Stock]
+
+
+@dataclass(frozen=True)
+class StockWhere:
+    """The stocks connection's filters (the merchant's stocks, narrowed)."""
+
+    merchant_id: uuid.UUID
+    location_id: uuid.UUID | None = None
+    item_type: DomainItemType | None = None
+    low_stock_only: bool = False
+
+
+@dataclass(frozen=True)
+class _Shape:
+    location: bool
+    item_type: bool
+    low_stock_only: bool
+    after: bool
+    before: bool
+    backward: bool
+    with_location: bool
+    with_item: bool
+
+
+@dataclass(frozen=True)
+class _Statement:
+    select: Select[Any]
+    row: Any  # a namedtuple of its columns: SQLAlchemy's Row attributes cost ~1.4 µs each
+    location_at: slice | None
+    item_at: slice | None
+    material_at: slice | None
+
+
+def _row_type(table: Table) -> Any:
+    # Attribute access like the table's own rows, for the *_from_row builders.
+    return namedtuple(f"{table.name}_row", [column.name for column in table.c])  # type: ignore[misc]
+
+
+_LOCATION_ROW = _row_type(t.location)
+_ITEM_ROW = _row_type(t.inventory_item)
+_MATERIAL_ROW = _row_type(t.material)
+
+
+def _join(statement: Select[Any], table: Table, key: Any) -> tuple[Select[Any], slice]:
+    """`statement` LEFT JOIN `table` on `key` within the merchant; where its columns land."""
+    start = len(statement.selected_columns)
+    labelled = [column.label(f"{table.name}__{column.name}") for column in table.c]
+    joined = statement.add_columns(*labelled).outerjoin(
+        table, and_(table.c.id == key, table.c.merchant_id == t.stock.c.merchant_id)
+    )
+    return joined, slice(start, start + len(labelled))
+
+
+@lru_cache(maxsize=128)
+def _statement(shape: _Shape) -> _Statement:
+    stock = t.stock
+    statement = stocks_statement(
+        cast(uuid.UUID, bindparam("merchant_id")),
+        location_id=cast(uuid.UUID, bindparam("location_id")) if shape.location else None,
+        item_type=cast(DomainItemType, bindparam("item_type")) if shape.item_type else None,
+        low_stock_only=shape.low_stock_only,
+    )
+    if shape.after:
+        statement = statement.where(stock.c.id > bindparam("after"))
+    if shape.before:
+        statement = statement.where(stock.c.id < bindparam("before"))
+    location_at = item_at = material_at = None
+    if shape.with_location:
+        statement, location_at = _join(statement, t.location, stock.c.location_id)
+    if shape.with_item:
+        statement, item_at = _join(statement, t.inventory_item, stock.c.inventory_item_id)
+        statement, material_at = _join(statement, t.material, stock.c.material_id)
+    order = stock.c.id.desc() if shape.backward else stock.c.id.asc()
+    statement = statement.order_by(order).limit(bindparam("limit", type_=Integer))
+    names = [str(column.key) for column in statement.selected_columns]
+    row = namedtuple("stock_page_row", names)  # type: ignore[misc]
+    return _Statement(statement, row, location_at, item_at, material_at)
+
+
+async def fetch_stocks_page(
+    session: AsyncSession, where: StockWhere, page: KeysetPage, wanted: set[str]
+) -> tuple[KeysetResult, ToStock]:
+    """One page of the stocks `where` selects, joined with the relations in `wanted`
+    (the fields its nodes select), and the builder of its Stock nodes."""
+    shape = _Shape(
+        location=where.location_id is not None,
+        item_type=where.item_type is not None,
+        low_stock_only=where.low_stock_only,
+        after=page.after is not None,
+        before=page.before is not None,
+        backward=page.backward,
+        with_location="location" in wanted,
+        with_item="item" in wanted,
+    )
+    statement = _statement(shape)
+    parameters: dict[str, Any] = {"merchant_id": where.merchant_id, "limit": page.limit + 1}
+    for name, value in (
+        ("location_id", where.location_id),
+        ("item_type", where.item_type),
+        ("after", page.after),
+        ("before", page.before),
+    ):
+        if value is not None:
+            parameters[name] = value
+    make = statement.row._make
+    rows = [make(row) for row in await session.execute(statement.select, parameters)]
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    if page.backward:
+        rows.reverse()
+    return KeysetResult(rows, has_more), _builder(statement)  # type: ignore[arg-type]
+
+
+def _builder(statement: _Statement) -> ToStock:
+    location_at, item_at, material_at = (
+        statement.location_at,
+        statement.item_at,
+        statement.material_at,
+    )
+    if location_at is None and item_at is None:
+        return stock_from_row
+    locations: dict[uuid.UUID, Location] = {}
+
+    def to_stock(row: Row[Any]) -> Stock:
+        node = stock_from_row(row)
+        if location_at is not None:
+            values = row[location_at]
+            if values[0] is not None:
+                known = locations.get(values[0])
+                if known is None:
+                    known = locations[values[0]] = location_from_row(_LOCATION_ROW._make(values))
+                node.known_location = known
+        if item_at is not None and material_at is not None:
+            if node.item_type is DomainItemType.PRODUCT:
+                values = row[item_at]
+                if values[0] is not None:
+                    node.known_item = item_from_row(_ITEM_ROW._make(values))
+            else:
+                values = row[material_at]
+                if values[0] is not None:
+                    node.known_item = material_from_row(_MATERIAL_ROW._make(values))
+        return node
+
+    return to_stock

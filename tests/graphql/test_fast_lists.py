@@ -1,0 +1,319 @@
+"""The fast list executor answers exactly what graphql-core's generic path answers.
+
+On the real schema over seeded stocks (varied selections: aliases, fragments, @skip and
+@include, __typename, unions, edges, backward pages, filters, lists it must leave to
+graphql-core), and on a small schema built to make the fast pass give up mid-list
+(nulls in non-null fields, failing serializers, wrong classes, awaitables, middleware).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any, TypeVar, cast
+
+import pytest
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from app.domain.enums import ItemType
+from app.settings import Settings
+from graphql_schema.execution import FastListExecutor, prefetched
+from graphql_schema.schema import build_schema
+from tests.graphql import seed
+from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Gql
+
+GENERIC = StrawberryGraphQLCoreExecutionContext
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def answer(result: Any) -> str:
+    """Data (in response order) and errors, as a client would receive them."""
+    errors = [error.formatted for error in result.errors or ()]
+    return json.dumps({"data": result.data, "errors": errors})
+
+
+@pytest.fixture
+def generic_gql(gql: Gql, settings: Settings) -> Gql:
+    schema = build_schema(settings)
+    schema.execution_context_class = GENERIC
+    return Gql(schema, gql.settings, gql.sessions, gql.identity)
+
+
+@pytest.fixture
+async def stocks(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Stocks of both kinds over two locations, some thresholds, another merchant's too."""
+    bar = await seed.location(sessions, MERCHANT_A, "Bar", is_default=True)
+    kitchen = await seed.location(sessions, MERCHANT_A, "Kitchen")
+    for i, at in enumerate((bar, kitchen, bar)):
+        flour = await seed.material(sessions, MERCHANT_A, f"Flour {i}", unit="kg")
+        cake, _ = await seed.item(sessions, MERCHANT_A, f"Cake {i}", track=i != 1)
+        threshold = "5" if i else None
+        await seed.stock(sessions, MERCHANT_A, at, ItemType.MATERIAL, flour, f"{i}.250")
+        await seed.stock(sessions, MERCHANT_A, at, ItemType.PRODUCT, cake, "3", threshold=threshold)
+    elsewhere = await seed.location(sessions, MERCHANT_B, "Elsewhere")
+    other = await seed.material(sessions, MERCHANT_B, "Sugar")
+    await seed.stock(sessions, MERCHANT_B, elsewhere, ItemType.MATERIAL, other, "1")
+
+
+ITEM = """item {
+  __typename
+  ... on InventoryItem {
+    id pk: id productVariantId sku name trackInventory unit archived createdAt updatedAt
+  }
+  ... on Material { id name sku unit archived averageUnitCost createdAt updatedAt }
+}"""
+LOCATION = "location { id name code address isDefault archived createdAt }"
+
+QUERIES = [
+    # everything a stock has, leaf fields, relations and fields with resolvers
+    f"""{{ stocks(first: 50) {{ totalCount nodes {{
+      __typename id itemType onHand reserved available incoming lowStockThreshold lowStock
+      version updatedAt {LOCATION} {ITEM} }} }} }}""",
+    # the plain part only: the fast pass takes the whole list
+    f"""{{ stocks(first: 50) {{ nodes {{
+      id itemType onHand reserved available lowStockThreshold version updatedAt
+      {LOCATION} {ITEM} }} }} }}""",
+    # aliases, a field asked twice, merged sub-selections
+    """{ stocks { nodes { a: id b: id id onHand x: location { n: name name } x: location { id }
+      item { ... on Material { u: unit } ... on InventoryItem { u: name } } } } }""",
+    # named and inline fragments, interface conditions
+    """query { stocks(first: 4) { nodes { ...S ... on Node { id } item { ... on Node { id }
+      ...M } } } }
+    fragment S on Stock { onHand location { ... on Location { name } } }
+    fragment M on Material { unit name }""",
+    # edges beside nodes, pageInfo, a backward page
+    f"""{{ stocks(last: 3) {{ pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}
+      edges {{ cursor node {{ id onHand {ITEM} }} }} nodes {{ id {LOCATION} }} }} }}""",
+    # filters
+    """{ stocks(itemType: MATERIAL) { nodes { id item { __typename } } } }""",
+    """{ stocks(lowStockOnly: true) { nodes { id lowStockThreshold location { name } } } }""",
+    # lists the fast pass leaves to graphql-core (arguments), with fast lists inside
+    f"""{{ locations {{ nodes {{ name stocks(first: 2) {{ nodes {{ id {ITEM} }} }} }} }} }}""",
+    """{ stocks { nodes { id item { ... on Material { stocks { id onHand } } } } } }""",
+    """{ inventoryItems { nodes { id name stocks { id location { name } } } } }""",
+    """{ materials { nodes { id name sku unit archived } } }""",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_fast_and_generic_executors_answer_alike(
+    stocks: None, gql: Gql, generic_gql: Gql, query: str
+) -> None:
+    fast = await gql(query)
+    generic = await generic_gql(query)
+
+    assert fast.errors is None, fast.errors
+    assert answer(fast) == answer(generic)
+
+
+@pytest.mark.parametrize("shown", [True, False])
+async def test_skip_and_include_follow_the_variables(
+    stocks: None, gql: Gql, generic_gql: Gql, shown: bool
+) -> None:
+    query = """query($shown: Boolean!) { stocks { nodes {
+      id @include(if: $shown) onHand @skip(if: $shown)
+      location @include(if: $shown) { name } item { ... on Material @skip(if: $shown) { unit } }
+    } } }"""
+
+    fast = await gql(query, {"shown": shown})
+
+    assert answer(fast) == answer(await generic_gql(query, {"shown": shown}))
+    node = fast.data["stocks"]["nodes"][0] if fast.data else {}
+    assert ("id" in node, "onHand" in node) == (shown, not shown)
+
+
+async def test_a_page_built_from_the_join_matches_each_stock_read_on_its_own(
+    stocks: None, gql: Gql
+) -> None:
+    page = await gql.data(f"{{ stocks {{ nodes {{ id {LOCATION} {ITEM} }} }} }}")
+    nodes = page["stocks"]["nodes"]
+    alone = [
+        (await gql.data(f'{{ stock(id: "{n["id"]}") {{ id {LOCATION} {ITEM} }} }}'))["stock"]
+        for n in nodes
+    ]
+
+    assert len(nodes) == 6
+    assert nodes == alone
+
+
+async def test_the_fast_pass_completes_the_page_without_a_field_resolution_per_field(
+    stocks: None, gql: Gql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = 0
+    execute_field = FastListExecutor.execute_field
+
+    def counted(self: FastListExecutor, *args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return execute_field(self, *args)
+
+    monkeypatch.setattr(FastListExecutor, "execute_field", counted)
+
+    await gql.data(f"{{ stocks {{ nodes {{ id onHand {LOCATION} {ITEM} }} }} }}")
+
+    assert calls == 2  # stocks and its nodes; the 6 stocks' 14 fields each come in one pass
+
+
+# ---- a small schema where the fast pass has to give up --------------------------------
+
+
+class Colour(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+def known_as(attribute: str) -> Callable[[F], F]:
+    """A field declared prefetched (typed for mypy)."""
+    return cast(Callable[[F], F], strawberry.field(metadata=prefetched(attribute)))
+
+
+def _lookup(name: str) -> str:
+    return f"looked up {name}"
+
+
+@strawberry.type
+class Tag:
+    name: str
+
+
+@strawberry.type
+class Label:
+    text: str
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Thing(Named):  # an interface, so graphql-core checks the class of each thing
+    name: str
+    size: int
+    colour: Colour
+    note: str | None
+    tag: Tag
+    tags: list[Tag]
+    mark: Annotated[Tag | Label, strawberry.union("Mark")]
+    known_owner: strawberry.Private[str | None] = None
+
+    @known_as("known_owner")
+    def owner(self) -> str:
+        return self.known_owner if self.known_owner is not None else _lookup(self.name)
+
+
+class Impostor:
+    """Not a Thing, though it has a Thing's attributes."""
+
+    def __init__(self) -> None:
+        self.name, self.size, self.colour, self.note = "impostor", 1, Colour.RED, None
+        self.tag, self.mark, self.known_owner = Tag(name="t"), Tag(name="m"), "x"
+        self.tags: list[Tag] = []
+
+
+def thing(i: int, **changes: Any) -> Any:
+    values: dict[str, Any] = {
+        "name": f"thing {i}",
+        "size": i,
+        "colour": Colour.BLUE if i % 2 else Colour.RED,
+        "note": None if i % 2 else f"note {i}",
+        "tag": Tag(name=f"tag {i}"),
+        "tags": [Tag(name="a"), Tag(name="b")],
+        "mark": Label(text="l") if i % 2 else Tag(name="t"),
+        "known_owner": f"owner {i}",
+    }
+    values.update(changes)
+    return Thing(**values)
+
+
+SPOILED: dict[str, Any] = {
+    "nothing unusual": {},
+    "a null in a non-null field": {"name": None},
+    "a null non-null object": {"tag": None},
+    "an int beyond 32 bits": {"size": 2**40},
+    "a value of the wrong enum": {"colour": "green"},
+    "a string for a list": {"tags": "ab"},
+    "a relation not prefetched": {"known_owner": None},
+    "an exception as a value": {"note": ValueError("boom")},
+    "an object of the wrong class": {"tag": Label(text="not a tag")},
+    "a union member of no member type": {"mark": "neither"},
+}
+
+
+def schema_answering(things: list[Any], executor: type[Any] | None) -> strawberry.Schema:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def things(self) -> list[Thing]:
+            return things
+
+    if executor is None:
+        return strawberry.Schema(query=Query)
+    return strawberry.Schema(query=Query, execution_context_class=executor)
+
+
+THINGS = """{ things { __typename name size colour note owner tag { name } tags { name }
+  mark { __typename ... on Tag { name } ... on Label { text } } } }"""
+
+
+@pytest.mark.parametrize("spoiled", list(SPOILED), ids=list(SPOILED))
+async def test_a_spoiled_item_gets_graphql_cores_answer(spoiled: str) -> None:
+    things = [thing(1), thing(2), thing(3, **SPOILED[spoiled]), thing(4)]
+
+    fast = await schema_answering(things, FastListExecutor).execute(THINGS)
+    generic = await schema_answering(things, None).execute(THINGS)
+
+    assert answer(fast) == answer(generic)
+    assert bool(fast.errors) is (spoiled not in ("nothing unusual", "a relation not prefetched"))
+
+
+async def test_a_thing_of_another_class_fails_as_in_graphql_core() -> None:
+    things = [thing(1), Impostor()]
+
+    fast = await schema_answering(things, FastListExecutor).execute(THINGS)
+
+    assert answer(fast) == answer(await schema_answering(things, None).execute(THINGS))
+    assert fast.errors
+
+
+async def test_an_awaitable_value_is_awaited_as_in_graphql_core() -> None:
+    async def later() -> str:
+        return "later"
+
+    things = [thing(1), thing(2, note=later())]
+
+    fast = await schema_answering(things, FastListExecutor).execute("{ things { note } }")
+
+    assert fast.data == {"things": [{"note": None}, {"note": "later"}]}
+
+
+async def test_a_middleware_sees_every_field_so_the_fast_pass_stays_off() -> None:
+    seen: list[str] = []
+
+    class Watcher(SchemaExtension):
+        def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(info.field_name)
+            return _next(root, info, *args, **kwargs)
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def things(self) -> list[Thing]:
+            return [thing(1), thing(2)]
+
+    schema = strawberry.Schema(
+        query=Query, extensions=[Watcher], execution_context_class=FastListExecutor
+    )
+
+    result = await schema.execute("{ things { name tag { name } } }")
+
+    assert result.errors is None
+    assert seen == ["things", "name", "tag", "name", "name", "tag", "name"]
+
+
+def test_prefetched_names_the_attribute() -> None:
+    assert prefetched("known_x") == {"graphql_schema.prefetched": "known_x"}
