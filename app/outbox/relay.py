@@ -39,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -51,13 +50,13 @@ from app.db.models.base import utcnow
 from app.outbox.backlog import OutboxBacklog, read_backlog
 from app.outbox.claims import (
     ClaimedEvent,
-    FailedEvent,
     claim_batch,
     mark_sent,
     prune_sent,
     record_failures,
 )
-from app.outbox.publisher import Acked, Failed, Outcome, Publisher
+from app.outbox.outcomes import settle
+from app.outbox.publisher import Acked, Publisher
 from app.outbox.wakeup import Backoff, OutboxListener
 from app.settings import Settings
 
@@ -91,45 +90,6 @@ class RelayOptions:
             prune_every=settings.outbox_prune_interval_seconds,
         )
         return replace(options, **overrides)
-
-
-def retry_delay(attempts: int, *, base: float, cap: float, jitter: float) -> float:
-    """Seconds until the retry after failure number `attempts` (1, 2, ...).
-
-    base·2^(attempts-1), capped, then scaled by `jitter` in [0, 1) into [½, 1]
-    of that, so relays that failed together do not retry together.
-    """
-    delay = min(cap, base * 2.0 ** min(attempts - 1, 62))
-    return delay * (0.5 + jitter / 2)
-
-
-def settle(
-    events: Sequence[ClaimedEvent],
-    outcomes: Sequence[Outcome],
-    options: RelayOptions,
-    jitter: Callable[[], float] = random.random,
-) -> tuple[list[int], list[FailedEvent]]:
-    """Split a published batch into rows to mark sent and failures to record."""
-    sent: list[int] = []
-    failed: list[FailedEvent] = []
-    broken_keys: set[tuple[str, str]] = set()
-    for event, outcome in zip(events, outcomes, strict=True):
-        key = (event.topic, event.key)
-        if isinstance(outcome, Failed) and key not in broken_keys:
-            broken_keys.add(key)
-            delay = retry_delay(
-                event.attempts + 1, base=options.retry_base, cap=options.retry_max, jitter=jitter()
-            )
-            failed.append(FailedEvent(event.seq, _describe(outcome.error), delay))
-        elif isinstance(outcome, Acked) and key not in broken_keys:
-            sent.append(event.seq)
-        else:
-            broken_keys.add(key)
-    return sent, failed
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:1000]
 
 
 @dataclass(frozen=True)
@@ -224,7 +184,12 @@ class OutboxRelay:
                 outcomes = await self.publisher.publish(events)
                 if self._before_mark is not None:
                     await self._before_mark(events)
-                sent, failed = settle(events, outcomes, self.options)
+                sent, failed = settle(
+                    events,
+                    outcomes,
+                    retry_base=self.options.retry_base,
+                    retry_max=self.options.retry_max,
+                )
                 await mark_sent(connection, sent)
                 await record_failures(connection, failed)
         except BaseException:

@@ -12,7 +12,7 @@ from app.db import tables as t
 from app.db.models.base import utcnow
 from app.outbox.backlog import BacklogCollector, read_backlog
 from app.outbox.claims import claim_batch
-from app.outbox.relay import OutboxRelay, RelayOptions, retry_delay
+from app.outbox.relay import OutboxRelay, RelayOptions
 from app.outbox.writer import PendingEvent, enqueue
 from tests.outbox.helpers import make_relay
 
@@ -134,19 +134,6 @@ async def test_a_claim_stays_fast_when_statistics_predate_the_backlog(
     assert len(claimed) == 500
     assert claimed == sorted(claimed, key=lambda c: c[1])
     assert {key for key, _ in claimed} == {f"k{n}" for n in range(100)}
-
-
-def test_retry_delays_grow_exponentially_with_jitter_up_to_the_cap() -> None:
-    def delay(n: int, jitter: float) -> float:
-        return retry_delay(n, base=0.5, cap=60, jitter=jitter)
-
-    assert [delay(n, 0.0) for n in (1, 2, 3, 4)] == [0.25, 0.5, 1.0, 2.0]
-    assert [delay(n, 0.999999) for n in (1, 2)] == [
-        0.5 * (0.5 + 0.999999 / 2),
-        1.0 * (0.5 + 0.999999 / 2),
-    ]
-    assert delay(50, 0.0) == 30.0
-    assert delay(10_000, 1.0) == 60.0
 
 
 async def test_prune_removes_only_rows_sent_long_ago(
