@@ -124,6 +124,8 @@ class RealtimeConsumer:
             "client_id": "inventory-realtime",
             # The broker answers a fetch as soon as there is data, or after this long.
             "fetch_max_wait_ms": 100,
+            # A member joining or leaving is noticed within a second (the default is 3).
+            "heartbeat_interval_ms": 1000,
         }
         options.update(self._overrides)
         return create_consumer(self._settings, topics.INVENTORY_STOCK_CHANGED, **options)
@@ -171,7 +173,9 @@ class RealtimeConsumer:
         message = (record.value or b"").decode("utf-8", errors="replace")
         try:
             event = decode_stock_event(message)
-        except MalformedEvent as exc:
+        except Exception as exc:  # MalformedEvent, or a bug: never worth a restart loop
+            if not isinstance(exc, MalformedEvent):
+                log.exception("stock event decoding failed")
             self.stats.malformed += 1
             log.warning(
                 "skipped a malformed stock event",

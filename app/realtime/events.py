@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -56,6 +56,9 @@ class StockEvent:
     unit: str | None
     occurred_at: datetime
     movement: MovementEvent
+    # What the subscribers of this process make of the event (their GraphQL objects),
+    # made once and shared by all of them; see graphql_schema/subscriptions/types.py.
+    views: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def coalesce_key(self) -> uuid.UUID:
@@ -76,7 +79,8 @@ def decode_stock_event(text: str | bytes) -> StockEvent:
         return _stock_event(payload)
     except MalformedEvent:
         raise
-    except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
+    except (ValueError, TypeError, KeyError, InvalidOperation, RecursionError) as exc:
+        # RecursionError: json.loads of deeply nested input; it must not stop the consumer.
         raise MalformedEvent(f"{type(exc).__name__}: {exc}") from None
 
 

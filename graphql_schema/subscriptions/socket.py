@@ -92,9 +92,7 @@ class SocketContext(Context):
         """Forget cached rows and give back the read connection between two events, so a
         long-lived socket neither serves stale rows, nor grows, nor holds a connection."""
         vars(self).pop("loaders", None)
-        close = getattr(super(), "close", None)
-        if close is not None:
-            await close()
+        await self.close()
 
 
 def socket_options(settings: Settings) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from graphql_schema.movements.types import TYPE_NAME as MOVEMENT_TYPE
 from graphql_schema.movements.types import StockMovement
 from graphql_schema.stocks.types import TYPE_NAME as STOCK_TYPE
 from graphql_schema.stocks.types import Stock
+from graphql_schema.subscriptions.shared import share_results
 
 
 @strawberry.type
@@ -23,7 +24,17 @@ class StockChange:
 
 
 def stock_as_of(event: StockEvent) -> Stock:
-    """The stock right after the event's movement; relations (item, location) load as usual."""
+    """The stock right after the event's movement; relations (item, location) load as usual.
+
+    One object per event, whichever subscriber asks, so their executions can be shared.
+    """
+    stock: Stock | None = event.views.get("Stock")
+    if stock is None:
+        stock = event.views["Stock"] = share_results(_stock(event))
+    return stock
+
+
+def _stock(event: StockEvent) -> Stock:
     return Stock(
         id=strawberry.ID(global_id(STOCK_TYPE, event.stock_id)),
         pk=event.stock_id,
@@ -59,6 +70,10 @@ def movement_of(event: StockEvent) -> StockMovement:
 
 
 def stock_change(event: StockEvent) -> StockChange:
-    return StockChange(
-        stock=stock_as_of(event), movement=movement_of(event), occurred_at=event.occurred_at
-    )
+    change: StockChange | None = event.views.get("StockChange")
+    if change is None:
+        change = StockChange(
+            stock=stock_as_of(event), movement=movement_of(event), occurred_at=event.occurred_at
+        )
+        event.views["StockChange"] = share_results(change)
+    return change

@@ -68,13 +68,14 @@ async def test_the_hub_passes_each_version_on_once_and_skips_malformed_messages(
     stock = StockOf(uuid.uuid4())
     async with hub.subscribe(STOCK, stock.merchant_id) as subscriber:
         first = stock.event(1)
-        for message in (first, first, "{not json", stock.event(2), stock.event(1)):
+        nested = "[" * 100_000 + "]" * 100_000
+        for message in (first, first, "{not json", nested, stock.event(2), stock.event(1)):
             await hub.publish(STOCK, stock.merchant_id, message)
         await settle()
         delivered = await subscriber.get()
 
     assert (delivered.version, subscriber.pending) == (2, 0)
-    assert (hub.stats.duplicates, hub.stats.malformed) == (2, 1)
+    assert (hub.stats.duplicates, hub.stats.malformed) == (2, 2)
 
 
 async def test_the_last_subscriber_leaving_closes_the_channel(hub: RealtimeHub) -> None:
