@@ -33,9 +33,11 @@ from graphql_schema.security import SecurityLimits, security_extensions
 from graphql_schema.subscriptions.shared import with_shared_subscription_events
 from graphql_schema.subscriptions.socket import accept_connection, socket_context, socket_options
 from graphql_schema.transport import SubscriptionsOverWebsocket
+from graphql_schema.verified_tokens import VerifiedTokens
 
 PATH = "/graphql"
 READER = "graphql_read_sessions"
+TOKENS = "graphql_verified_tokens"
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -74,8 +76,11 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def _authenticate(self, request: Request) -> Response | None:
         runtime: Runtime = request.app.state.runtime
+        tokens = runtime.extras.get(TOKENS)
+        if tokens is None:
+            tokens = runtime.extras[TOKENS] = VerifiedTokens(runtime.identity)
         try:
-            principal = await runtime.identity.authenticate(request.headers.get("authorization"))
+            principal = await tokens.authenticate(request.headers.get("authorization"))
         except IdentityError as exc:
             headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else {}
             body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 
 import uvicorn
 
@@ -32,8 +33,11 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(check_database(settings.database_url))
     from app.asgi import create_app
 
+    app = create_app(settings)
+    freeze_startup_objects()
+    # loop and http stay "auto": uvloop and httptools (uvicorn[standard]) when installed.
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         log_config=None,
@@ -41,3 +45,11 @@ def run(args: argparse.Namespace) -> int:
         ws="websockets-sansio",
     )
     return 0
+
+
+def freeze_startup_objects() -> None:
+    """Keep what startup built (modules, the GraphQL schema, ~160k objects) out of the
+    garbage collector's full passes, which otherwise walk all of it every few dozen
+    requests (about 1 ms a request on a page of 100 stocks)."""
+    gc.collect()
+    gc.freeze()
