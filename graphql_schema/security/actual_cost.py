@@ -3,8 +3,8 @@
 Where the estimate multiplies by `first`, this counts the nodes that came back,
 and an object that came back null costs nothing: asking for 250 stocks of a
 location holding 12 costs 12 * node + 2. The difference to the estimate is
-refunded, as Shopify does. The selections are compiled once into a plan that
-keeps only the fields that can cost something, so a page of nodes is walked
+refunded, as Shopify does. The selections are compiled once per document into a plan
+that keeps only the fields that can cost something, so a page of nodes is walked
 cheaply.
 """
 
@@ -28,6 +28,7 @@ from graphql import (
 from graphql.utilities import get_operation_ast
 
 from graphql_schema.security.cost import CONNECTION_OVERHEAD, CostRules
+from graphql_schema.security.memo import DocumentMemo
 from graphql_schema.security.selections import (
     Fields,
     Selections,
@@ -44,22 +45,40 @@ def actual_cost(
     operation_name: str | None = None,
 ) -> int:
     """The cost of the operation by the data it returned."""
-    operation = get_operation_ast(document, operation_name)
-    root = schema.get_root_type(operation.operation) if operation else None
-    if operation is None or root is None:
+    compiled = _COMPILED.get(
+        schema, document, operation_name, lambda: _compile(schema, document, operation_name)
+    )
+    if compiled is None:
         return 0
-    selections = Selections(schema, document)
-    plan = _Compiler(selections).plan(root, [operation.selection_set])
-    if operation.operation is not OperationType.MUTATION:
+    plan, mutation_fields = compiled
+    if mutation_fields is None:
         return _children(plan, data)
     # Each mutation field costs mutation_cost in place of its payload object.
-    fields = selections.collect(root, [operation.selection_set]).values()
-    total = rules.mutation_cost * sum(nodes[0].name.value in root.fields for nodes in fields)
+    total = rules.mutation_cost * mutation_fields
     for step in plan.by_type[0]:
         payload = data.get(step.key)
         if isinstance(payload, Mapping) and step.children is not None:
             total += _children(step.children, payload)
     return total
+
+
+def _compile(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> tuple[_Plan, int | None] | None:
+    """The operation's plan, and for a mutation how many of its root fields are mutations."""
+    operation = get_operation_ast(document, operation_name)
+    root = schema.get_root_type(operation.operation) if operation else None
+    if operation is None or root is None:
+        return None
+    selections = Selections(schema, document)
+    plan = _Compiler(selections).plan(root, [operation.selection_set])
+    if operation.operation is not OperationType.MUTATION:
+        return plan, None
+    fields = selections.collect(root, [operation.selection_set]).values()
+    return plan, sum(nodes[0].name.value in root.fields for nodes in fields)
+
+
+_COMPILED: DocumentMemo[tuple[_Plan, int | None] | None] = DocumentMemo()
 
 
 @dataclass(slots=True)

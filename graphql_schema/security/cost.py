@@ -39,6 +39,7 @@ from graphql import (
 )
 from graphql.utilities import get_operation_ast
 
+from graphql_schema.security.memo import DocumentMemo
 from graphql_schema.security.page_size import PAGE_SIZE_ARGUMENTS, page_size_value
 from graphql_schema.security.selections import Selections, is_connection, sub_selections
 
@@ -59,6 +60,26 @@ def operation_cost(
     variables: Mapping[str, Any] | None = None,
 ) -> int:
     """The estimated cost of the operation a request executes (0 if there is none)."""
+    if not variables:  # then the estimate depends on the document alone
+        return _ESTIMATES.get(
+            schema,
+            document,
+            (operation_name, rules),
+            lambda: _operation_cost(schema, document, rules, operation_name, None),
+        )
+    return _operation_cost(schema, document, rules, operation_name, variables)
+
+
+_ESTIMATES: DocumentMemo[int] = DocumentMemo()
+
+
+def _operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: CostRules,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> int:
     operation = get_operation_ast(document, operation_name)
     root = schema.get_root_type(operation.operation) if operation else None
     if operation is None or root is None:
