@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with (
             open_database(settings, application_name="inventory-serve") as database,
-            open_realtime(settings) as realtime,
+            open_realtime(settings, database.sessions) as realtime,
         ):
             identity = await build_identity(settings)
             relay: RelayHandle | None = None

@@ -7,6 +7,9 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.realtime.availability import availability_handler
 from app.realtime.consumer import RealtimeConsumer
 from app.realtime.hub import RealtimeHub
 from app.realtime.metrics import watch_hub
@@ -23,8 +26,13 @@ class Realtime:
 
 
 @contextlib.asynccontextmanager
-async def open_realtime(settings: Settings) -> AsyncIterator[Realtime]:
-    """Start the hub on BROADCAST_URL and, when Kafka is configured, its consumer."""
+async def open_realtime(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession] | None = None
+) -> AsyncIterator[Realtime]:
+    """Start the hub on BROADCAST_URL and, when Kafka is configured, its consumer.
+
+    With `sessions`, the consumer also derives availabilityChanged (it reads recipes).
+    """
     hub = RealtimeHub.from_url(
         settings.broadcast_url, queue_limit=settings.realtime_subscriber_queue_limit
     )
@@ -34,6 +42,9 @@ async def open_realtime(settings: Settings) -> AsyncIterator[Realtime]:
     try:
         if settings.kafka_bootstrap_servers and settings.run_realtime_consumer_in_serve:
             consumer = RealtimeConsumer.for_hub(settings, hub)
+            if sessions is not None:
+                shared = not settings.broadcast_url.startswith("memory://")
+                consumer.add_handler(availability_handler(shared, hub, sessions))
             consumer.start()
         elif not settings.kafka_bootstrap_servers:
             log.warning("KAFKA_BOOTSTRAP_SERVERS is not set: subscriptions get no stock events")

@@ -10,6 +10,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from app.db.models.availability import PublishedAvailability  # noqa: E402
 from app.db.models.catalog import InventoryItem, Material, Recipe, RecipeLine  # noqa: E402
 from app.db.models.idempotency import IdempotencyKey  # noqa: E402
 from app.db.models.outbox import OutboxEvent  # noqa: E402
@@ -33,6 +34,7 @@ __all__ = [
     "Material",
     "Merchant",
     "OutboxEvent",
+    "PublishedAvailability",
     "PurchaseOrder",
     "PurchaseOrderLine",
     "PurchaseOrderPayment",

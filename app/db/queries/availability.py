@@ -1,17 +1,21 @@
-"""The inputs of availableToSell for many (item, location) pairs in one aggregate query."""
+"""The inputs of availableToSell in one aggregate query: for many (item, location) pairs
+(the API's dataloader), and for the products one stock change can move (the realtime
+availabilityChanged derivation)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import Row, and_, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.domain.enums import RecipeOwner
+from app.domain.enums import ItemType, RecipeOwner, ReferenceType
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,174 @@ async def availability_inputs(
         )
         for row in await session.execute(statement)
     }
+
+
+@dataclass(frozen=True)
+class StockChangeRef:
+    """One stock change as the realtime path saw it: what moved where, and in which batch.
+
+    The batch is every movement with the same reference at the same instant and
+    location: one `apply_moves` call, e.g. a payment's sale and all its reservations.
+    """
+
+    location_id: uuid.UUID
+    item_type: ItemType
+    item_id: uuid.UUID
+    reference_type: ReferenceType
+    reference_id: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Published:
+    available_to_sell: Decimal | None
+    version: int
+
+
+@dataclass(frozen=True)
+class AffectedProduct:
+    item: Row[Any]  # the inventory_item row
+    now: AvailabilityInputs
+    # The same inputs without the batch's movements: what the batch changed from.
+    before: AvailabilityInputs
+    published: Published | None
+
+
+async def affected_products(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    change: StockChangeRef,
+    *,
+    with_published: bool,
+) -> list[AffectedProduct]:
+    """The products whose availableToSell at the location a stock change can move.
+
+    A product's own stock moves only itself; a material moves every (not archived)
+    product whose item recipe uses it (modifier recipes don't limit a product). One
+    aggregate statement for all of them: their inputs now, the batch's deltas on each
+    input (to tell the value before), and, with `with_published`, the value last
+    published (`published_availability`).
+    """
+    item, recipe, line, ledger = t.inventory_item, t.recipe, t.recipe_line, t.stock_movement
+    own, mat = t.stock.alias("own"), t.stock.alias("mat")
+    batch = (
+        select(
+            ledger.c.stock_id,
+            func.sum(ledger.c.delta_on_hand - ledger.c.delta_reserved).label("delta"),
+        )
+        .where(
+            ledger.c.merchant_id == merchant_id,
+            ledger.c.reference_type == change.reference_type,
+            ledger.c.reference_id == change.reference_id,
+            ledger.c.location_id == change.location_id,
+            ledger.c.occurred_at == change.occurred_at,
+        )
+        .group_by(ledger.c.stock_id)
+        .cte("batch")
+    )
+    own_batch, mat_batch = batch.alias("own_batch"), batch.alias("mat_batch")
+    if change.item_type is ItemType.PRODUCT:
+        affected = item.c.id == change.item_id
+    else:
+        users = (
+            select(recipe.c.owner_id)
+            .select_from(line.join(recipe, recipe.c.id == line.c.recipe_id))
+            .where(
+                line.c.merchant_id == merchant_id,
+                line.c.material_id == change.item_id,
+                recipe.c.merchant_id == merchant_id,
+                recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
+            )
+        )
+        affected = item.c.product_variant_id.in_(users)
+    has_line = line.c.id.is_not(None)
+    columns = [
+        *item.c,
+        own.c.available.label("stock_available"),
+        own_batch.c.delta.label("stock_delta"),
+        func.array_agg(mat.c.available).filter(has_line).label("material"),
+        func.array_agg(line.c.quantity).filter(has_line).label("per_unit"),
+        func.array_agg(mat_batch.c.delta).filter(has_line).label("material_delta"),
+    ]
+    grouped = [item.c.id, own.c.available, own_batch.c.delta]
+    source = (
+        item.outerjoin(
+            own,
+            and_(
+                own.c.merchant_id == merchant_id,
+                own.c.location_id == change.location_id,
+                own.c.inventory_item_id == item.c.id,
+            ),
+        )
+        .outerjoin(own_batch, own_batch.c.stock_id == own.c.id)
+        .outerjoin(
+            recipe,
+            and_(
+                recipe.c.merchant_id == merchant_id,
+                recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
+                recipe.c.owner_id == item.c.product_variant_id,
+            ),
+        )
+        .outerjoin(line, and_(line.c.merchant_id == merchant_id, line.c.recipe_id == recipe.c.id))
+        .outerjoin(
+            mat,
+            and_(
+                mat.c.merchant_id == merchant_id,
+                mat.c.location_id == change.location_id,
+                mat.c.material_id == line.c.material_id,
+            ),
+        )
+        .outerjoin(mat_batch, mat_batch.c.stock_id == mat.c.id)
+    )
+    if with_published:
+        state = t.published_availability
+        source = source.outerjoin(
+            state,
+            and_(
+                state.c.merchant_id == merchant_id,
+                state.c.location_id == change.location_id,
+                state.c.inventory_item_id == item.c.id,
+            ),
+        )
+        columns += [
+            state.c.available_to_sell.label("published_value"),
+            state.c.version.label("published_version"),
+        ]
+        grouped += [state.c.available_to_sell, state.c.version]
+    statement = (
+        select(*columns)
+        .select_from(source)
+        .where(item.c.merchant_id == merchant_id, item.c.archived.is_(False), affected)
+        .group_by(*grouped)
+        .order_by(item.c.id)
+    )
+    return [_affected(row, with_published) for row in await session.execute(statement)]
+
+
+def _affected(row: Row[Any], with_published: bool) -> AffectedProduct:
+    material = list(row.material or [])
+    per_unit = list(row.per_unit or [])
+    deltas = list(row.material_delta or [])
+    now = AvailabilityInputs(
+        tracked=row.track_inventory,
+        stock_available=row.stock_available,
+        recipe=list(zip(material, per_unit, strict=True)),
+    )
+    before = AvailabilityInputs(
+        tracked=row.track_inventory,
+        stock_available=_without(row.stock_available, row.stock_delta),
+        recipe=[
+            (_without(available, delta), quantity)
+            for available, quantity, delta in zip(material, per_unit, deltas, strict=True)
+        ],
+    )
+    published = None
+    if with_published and row.published_version is not None:
+        published = Published(row.published_value, row.published_version)
+    return AffectedProduct(row, now, before, published)
+
+
+def _without(available: Decimal | None, delta: Decimal | None) -> Decimal | None:
+    if available is None or delta is None:
+        return available
+    return available - delta

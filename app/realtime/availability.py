@@ -1,0 +1,221 @@
+"""`availabilityChanged`, derived on the realtime path from `inventory.stock-changed`.
+
+Where it runs: in the realtime consumer, as a handler after the stock one
+(`RealtimeConsumer.add_handler`), so an event is derived once by the instance that
+read it and the result goes to the merchant's AVAILABILITY channel, which every
+instance's hub receives, exactly as stock events do.
+
+How: a stock change can move the availableToSell of its own product, or of every
+product whose item recipe uses the material (modifier recipes don't limit a
+product). One aggregate query (`affected_products`) gives their inputs now, and
+the current value is compared with the value last published for that product at
+that location; only differences are sent. Comparing with what was last sent,
+rather than with "the event's value before", matters: one payment reserves all of
+a recipe's materials at once, one event per material, and when two materials limit
+a latte equally neither event alone changes it (each "before" already sees the
+other's new value), so the drop would never be sent. For a product never published
+yet, the value before is the current inputs without the event's batch (the moves
+of the same reference at the same instant), so the first change is judged right
+too and nothing is sent for a product whose count did not change.
+
+What was last published lives:
+- with `memory://` (every process consumes every event for its own hub), in the
+  process (`ProcessAvailability`);
+- with a shared broadcast (one consumer group: an event is read by one instance,
+  the next event of the same location maybe by another), in
+  `published_availability`, read and written under a per-location advisory lock,
+  and published before that transaction commits, so a failed publish is retried
+  (`SharedAvailability`).
+
+Not derived (no stock event): a recipe change, or an item's tracking or archiving,
+changes availability without any stock moving. Subscribers see the new value with
+the next stock change of the product or one of its materials (it is compared with
+what was last sent, so it is not lost); until then a POS refetches
+`availableToSell` after editing a recipe.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.db.queries.availability import (
+    AffectedProduct,
+    AvailabilityInputs,
+    Published,
+    StockChangeRef,
+    affected_products,
+)
+from app.domain.availability import available_to_sell
+from app.realtime.availability_events import (
+    AVAILABILITY,
+    AvailabilityEvent,
+    ItemSnapshot,
+    encode_availability,
+)
+from app.realtime.events import StockEvent
+from app.realtime.hub import RealtimeHub
+
+log = logging.getLogger(__name__)
+
+Sessions = async_sessionmaker[AsyncSession]
+EventHandler = Callable[[StockEvent, str], Awaitable[None]]
+
+# (Product, location) pairs remembered per process (memory://); past it the oldest is forgotten
+# and judged again from its event's batch, like a product never published.
+PROCESS_MEMORY_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    product: AffectedProduct
+    value: Published  # to remember
+    publish: bool
+
+
+def value_of(inputs: AvailabilityInputs) -> Decimal | None:
+    return available_to_sell(
+        tracked=inputs.tracked, stock_available=inputs.stock_available, recipe=inputs.recipe
+    )
+
+
+def judge(product: AffectedProduct, last: Published | None) -> Outcome | None:
+    """What to remember and whether to publish; None when nothing changed."""
+    now = value_of(product.now)
+    if last is None:
+        before = value_of(product.before)
+        return Outcome(product, Published(now, 1), publish=before != now)
+    if last.available_to_sell == now:
+        return None
+    return Outcome(product, Published(now, last.version + 1), publish=True)
+
+
+def stock_change_ref(event: StockEvent) -> StockChangeRef:
+    return StockChangeRef(
+        location_id=event.location_id,
+        item_type=event.item_type,
+        item_id=event.item_id,
+        reference_type=event.movement.reference_type,
+        reference_id=event.movement.reference_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+def message(event: StockEvent, outcome: Outcome) -> str:
+    row = outcome.product.item
+    return encode_availability(
+        AvailabilityEvent(
+            merchant_id=event.merchant_id,
+            location_id=event.location_id,
+            item=ItemSnapshot(
+                id=row.id,
+                product_variant_id=row.product_variant_id,
+                sku=row.sku,
+                name=row.name,
+                track_inventory=row.track_inventory,
+                unit=row.unit,
+                archived=row.archived,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            ),
+            available_to_sell=outcome.value.available_to_sell,
+            version=outcome.value.version,
+            occurred_at=event.occurred_at,
+        )
+    )
+
+
+class ProcessAvailability:
+    """memory://: this process sees every event, so it remembers what it published."""
+
+    def __init__(self, hub: RealtimeHub, sessions: Sessions) -> None:
+        self._hub = hub
+        self._sessions = sessions
+        self._published: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], Published] = {}
+
+    async def __call__(self, event: StockEvent, _message: str) -> None:
+        async with self._sessions() as session:
+            products = await affected_products(
+                session, event.merchant_id, stock_change_ref(event), with_published=False
+            )
+        for product in products:
+            key = (event.merchant_id, event.location_id, product.item.id)
+            outcome = judge(product, self._published.get(key))
+            if outcome is None:
+                continue
+            if outcome.publish:
+                await self._hub.publish(AVAILABILITY, event.merchant_id, message(event, outcome))
+            # Remembered only once sent: a failed publish is derived again on retry.
+            self._remember(key, outcome.value)
+
+    def _remember(self, key: tuple[uuid.UUID, uuid.UUID, uuid.UUID], value: Published) -> None:
+        self._published.pop(key, None)
+        self._published[key] = value
+        if len(self._published) > PROCESS_MEMORY_LIMIT:
+            del self._published[next(iter(self._published))]
+
+
+class SharedAvailability:
+    """A shared broadcast: instances share one consumer group and `published_availability`."""
+
+    def __init__(self, hub: RealtimeHub, sessions: Sessions) -> None:
+        self._hub = hub
+        self._sessions = sessions
+
+    async def __call__(self, event: StockEvent, _message: str) -> None:
+        async with self._sessions.begin() as session:
+            # Serializes the location's derivations across instances: each reads what the
+            # previous one published, and its own read sees every stock committed before.
+            key = f"availability:{event.merchant_id}:{event.location_id}"
+            await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+            products = await affected_products(
+                session, event.merchant_id, stock_change_ref(event), with_published=True
+            )
+            outcomes = [o for p in products if (o := judge(p, p.published)) is not None]
+            if not outcomes:
+                return
+            await _remember(session, event, outcomes)
+            for outcome in outcomes:
+                if outcome.publish:
+                    await self._hub.publish(
+                        AVAILABILITY, event.merchant_id, message(event, outcome)
+                    )
+
+
+async def _remember(session: AsyncSession, event: StockEvent, outcomes: list[Outcome]) -> None:
+    state = t.published_availability
+    insert = pg_insert(state).values(
+        [
+            {
+                "merchant_id": event.merchant_id,
+                "location_id": event.location_id,
+                "inventory_item_id": o.product.item.id,
+                "available_to_sell": o.value.available_to_sell,
+                "version": o.value.version,
+            }
+            for o in outcomes
+        ]
+    )
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[state.c.merchant_id, state.c.location_id, state.c.inventory_item_id],
+            set_={
+                "available_to_sell": insert.excluded.available_to_sell,
+                "version": insert.excluded.version,
+                "updated_at": func.now(),
+            },
+        )
+    )
+
+
+def availability_handler(shared: bool, hub: RealtimeHub, sessions: Sessions) -> EventHandler:
+    """The derivation for the realtime consumer: shared state with a shared broadcast."""
+    return SharedAvailability(hub, sessions) if shared else ProcessAvailability(hub, sessions)
