@@ -20,7 +20,7 @@ import strawberry
 from app.metrics import track_subscription
 from app.realtime.events import StockEvent
 from app.realtime.hub import RealtimeHub, RealtimeUnavailable
-from app.realtime.streams import STOCK
+from app.realtime.streams import STOCK, E, Stream
 from app.realtime.subscriber import SubscriberClosed, SubscriberOverflow
 from graphql_schema.context import Context, Info
 from graphql_schema.errors import UNAVAILABLE, ClientError
@@ -72,13 +72,24 @@ def hub_of(context: Context) -> RealtimeHub:
     return hub
 
 
-async def stock_events(
+def stock_events(
     info: Info,
     name: str,
     location_id: uuid.UUID | None,
     accepts: Callable[[StockEvent], bool],
 ) -> AsyncGenerator[StockEvent, None]:
     """The merchant's stock events that pass the filters, newest state per stock first."""
+    return hub_events(info, STOCK, name, location_id, accepts)
+
+
+async def hub_events(
+    info: Info,
+    stream: Stream[E],
+    name: str,
+    location_id: uuid.UUID | None,
+    accepts: Callable[[E], bool],
+) -> AsyncGenerator[E, None]:
+    """The merchant's events of `stream` that pass the filters, newest state per key first."""
     context = info.context
     merchant_id = context.merchant_id
     hub = hub_of(context)
@@ -91,7 +102,7 @@ async def stock_events(
     with track_subscription(name):
         try:
             async with hub.subscribe(
-                STOCK,
+                stream,
                 merchant_id,
                 location_id=location_id,
                 accepts=accepts,
