@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from app.cli import consume, dev, migrate, relay, serve, simulate, token
+from app.cli import check_ledger, consume, dev, migrate, relay, serve, simulate, token
 from app.cli.errors import describe_unreachable
 from app.settings import SettingsError
 
@@ -19,6 +19,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     relay.register,
     dev.register,
     simulate.register,
+    check_ledger.register,
 ]
 
 

@@ -6,8 +6,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -38,7 +40,11 @@ async def check_ledger(
     merchant_id: uuid.UUID | None = None,
     location_id: uuid.UUID | None = None,
 ) -> LedgerCheckResult:
-    """Recompute every stock from its ledger in one aggregate query and list the differences."""
+    """Recompute every stock from its ledger and list the stocks that differ.
+
+    One aggregate statement answers one row: how many stocks were checked, and the
+    differing ones as parallel arrays, so only discrepancies cross the wire.
+    """
     stock, ledger = t.stock, t.stock_movement
     sums = select(
         ledger.c.stock_id,
@@ -53,40 +59,43 @@ async def check_ledger(
     ledger_on_hand = func.coalesce(totals.c.on_hand, 0)
     ledger_reserved = func.coalesce(totals.c.reserved, 0)
     differs = (stock.c.on_hand != ledger_on_hand) | (stock.c.reserved != ledger_reserved)
-    statement = (
-        select(
-            stock.c.id,
-            stock.c.merchant_id,
-            stock.c.location_id,
-            stock.c.on_hand,
-            stock.c.reserved,
-            ledger_on_hand.label("ledger_on_hand"),
-            ledger_reserved.label("ledger_reserved"),
-            func.count().over().label("checked"),
-            differs.label("differs"),
-        )
-        .select_from(stock.outerjoin(totals, totals.c.stock_id == stock.c.id))
-        .order_by(stock.c.id)
-    )
+
+    def differing(column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return aggregate_order_by(column, stock.c.id)
+
+    statement = select(
+        func.count().label("checked"),
+        *(
+            func.array_agg(differing(column)).filter(differs).label(name)
+            for name, column in (
+                ("stock_id", stock.c.id),
+                ("merchant_id", stock.c.merchant_id),
+                ("location_id", stock.c.location_id),
+                ("on_hand", stock.c.on_hand),
+                ("reserved", stock.c.reserved),
+                ("ledger_on_hand", ledger_on_hand),
+                ("ledger_reserved", ledger_reserved),
+            )
+        ),
+    ).select_from(stock.outerjoin(totals, totals.c.stock_id == stock.c.id))
     if merchant_id is not None:
         statement = statement.where(stock.c.merchant_id == merchant_id)
     if location_id is not None:
         statement = statement.where(stock.c.location_id == location_id)
-    rows = (await session.execute(statement)).all()
+    row = (await session.execute(statement)).one()
+    columns = (
+        row.stock_id,
+        row.merchant_id,
+        row.location_id,
+        row.on_hand,
+        row.reserved,
+        row.ledger_on_hand,
+        row.ledger_reserved,
+    )
     return LedgerCheckResult(
-        stocks_checked=rows[0].checked if rows else 0,
+        stocks_checked=row.checked,
         discrepancies=[
-            LedgerDiscrepancy(
-                stock_id=r.id,
-                merchant_id=r.merchant_id,
-                location_id=r.location_id,
-                on_hand=r.on_hand,
-                reserved=r.reserved,
-                ledger_on_hand=r.ledger_on_hand,
-                ledger_reserved=r.ledger_reserved,
-            )
-            for r in rows
-            if r.differs
+            LedgerDiscrepancy(*values) for values in zip(*(c or [] for c in columns), strict=True)
         ],
         checked_at=utcnow(),
     )
