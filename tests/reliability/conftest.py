@@ -65,7 +65,9 @@ def _quiet_broker_log_handle() -> Iterator[None]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _run_record() -> Iterator[None]:
-    """The machine and the time of this run, for RELIABILITY.md."""
+    """The machine and the time of this run, for RELIABILITY.md (earlier results go)."""
+    for stale in RESULTS_DIR.glob("*.json"):
+        stale.unlink()
     started = time.monotonic()
     run: dict[str, Any] = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -103,6 +105,7 @@ def report(request: pytest.FixtureRequest) -> Iterator[Report]:
         outcome = "error" if setup is not None and setup.failed else "not run"
     elif hasattr(call, "wasxfail"):
         outcome = "xfail (known bug)"
+        measured.details.setdefault("cause", call.wasxfail)
     else:
         outcome = call.outcome
     measured.write(request.node.nodeid, outcome, round(time.monotonic() - started, 1))
