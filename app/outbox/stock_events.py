@@ -7,8 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from app.db.models import StockMovement
-from app.domain.enums import ItemType
+from app.domain.enums import ItemType, MovementType, ReferenceType
 from app.domain.quantities import decimal_str
 from app.domain.stock_rules import is_low
 from app.kafka import topics
@@ -26,13 +25,40 @@ class StockLike(Protocol):
     low_stock_threshold: Decimal | None
 
 
+class MovementLike(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def type(self) -> MovementType: ...
+    @property
+    def reference_type(self) -> ReferenceType: ...
+    @property
+    def reference_id(self) -> str: ...
+    @property
+    def delta_on_hand(self) -> Decimal: ...
+    @property
+    def delta_reserved(self) -> Decimal: ...
+    @property
+    def on_hand_after(self) -> Decimal: ...
+    @property
+    def reserved_after(self) -> Decimal: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def went_negative(self) -> bool: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
 def stock_changed_payload(
     stock: StockLike,
-    movement: StockMovement,
+    movement: MovementLike,
     *,
     product_variant_id: str | None,
     unit: str | None,
@@ -83,7 +109,7 @@ def stock_changed_payload(
 
 def stock_change_events(
     stock: StockLike,
-    movement: StockMovement,
+    movement: MovementLike,
     *,
     product_variant_id: str | None,
     unit: str | None,

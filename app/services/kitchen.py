@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,6 +30,9 @@ from app.services.recipe_snapshot import ItemSnapshot, load_recorded_sale
 from app.services.stock_ledger import Move, apply_moves, lock_stocks
 
 _CONSUMING = frozenset({KitchenStatus.READY, KitchenStatus.SERVED})
+_LOCK_SALE_ORDER = select(
+    func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=String), 0))
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ async def lock_sale_order(
     flows, so it adds no deadlock; a hash collision only serializes two unrelated orders.
     """
     key = f"sale-order:{merchant_id}:{sale_order_id}"
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    await session.execute(_LOCK_SALE_ORDER, {"key": key})
 
 
 async def apply_kitchen_status(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -27,6 +27,34 @@ from app.services.stock_ledger import StockKey
 SNAPSHOT_VERSION = 1
 # Products of three 6-place quantities need more digits than the default context keeps.
 _PRECISION = 80
+
+
+_recipe, _line = t.recipe, t.recipe_line
+_RECIPES = (
+    select(
+        _recipe.c.owner_type,
+        _recipe.c.owner_id,
+        _line.c.id,
+        _line.c.material_id,
+        _line.c.quantity,
+    )
+    .select_from(_recipe.join(_line, _line.c.recipe_id == _recipe.c.id))
+    .where(
+        _recipe.c.merchant_id == bindparam("merchant_id"),
+        _line.c.merchant_id == bindparam("merchant_id"),
+        or_(
+            and_(
+                _recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
+                _recipe.c.owner_id.in_(bindparam("variant_ids", expanding=True)),
+            ),
+            and_(
+                _recipe.c.owner_type == RecipeOwner.MODIFIER_OPTION,
+                _recipe.c.owner_id.in_(bindparam("modifier_option_ids", expanding=True)),
+            ),
+        ),
+    )
+    .order_by(_recipe.c.owner_id, _line.c.position, _line.c.id)
+)
 
 
 class ModifierLike(Protocol):
@@ -143,31 +171,15 @@ async def read_recipes(
     modifier_option_ids: Sequence[uuid.UUID],
 ) -> RecipeBook:
     """The lines of every recipe of these variants and modifier options, in one query."""
-    recipe, line = t.recipe, t.recipe_line
-    owners = []
-    if product_variant_ids:
-        owners.append(
-            and_(
-                recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
-                recipe.c.owner_id.in_(set(product_variant_ids)),
-            )
-        )
-    if modifier_option_ids:
-        owners.append(
-            and_(
-                recipe.c.owner_type == RecipeOwner.MODIFIER_OPTION,
-                recipe.c.owner_id.in_(set(modifier_option_ids)),
-            )
-        )
-    if not owners:
+    if not product_variant_ids and not modifier_option_ids:
         return {}
     rows = await session.execute(
-        select(
-            recipe.c.owner_type, recipe.c.owner_id, line.c.id, line.c.material_id, line.c.quantity
-        )
-        .select_from(recipe.join(line, line.c.recipe_id == recipe.c.id))
-        .where(recipe.c.merchant_id == merchant_id, line.c.merchant_id == merchant_id, or_(*owners))
-        .order_by(recipe.c.owner_id, line.c.position, line.c.id)
+        _RECIPES,
+        {
+            "merchant_id": merchant_id,
+            "variant_ids": list(set(product_variant_ids)),
+            "modifier_option_ids": list(set(modifier_option_ids)),
+        },
     )
     book: dict[tuple[RecipeOwner, uuid.UUID], list[RecipeLineRow]] = {}
     for row in rows:

@@ -11,19 +11,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import tables as t
-from app.db.models import StockMovement
 from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType, MovementType, ReferenceType
 from app.outbox.stock_events import stock_change_events
 from app.outbox.writer import PendingEvent, enqueue
+from app.services import stock_ledger_sql as sql
 from app.services.context import Actor
 
 ZERO = Decimal(0)
@@ -86,10 +85,41 @@ class Move:
     recipe_snapshot: Any = None
 
 
+# (reference type, reference id, stock id, movement type): the ledger's unique key.
+LedgerKey = tuple[ReferenceType, str, uuid.UUID, MovementType]
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """A ledger row as written: a plain record, as the ORM model costs more to build."""
+
+    id: uuid.UUID
+    merchant_id: uuid.UUID
+    stock_id: uuid.UUID
+    location_id: uuid.UUID
+    type: MovementType
+    reference_type: ReferenceType
+    reference_id: str
+    delta_on_hand: Decimal
+    delta_reserved: Decimal
+    on_hand_after: Decimal
+    reserved_after: Decimal
+    reason: str | None
+    actor: str | None
+    went_negative: bool
+    recipe_snapshot: Any
+    occurred_at: datetime
+
+
 @dataclass
 class AppliedMove:
-    movement: StockMovement
+    movement: Movement
     stock: LockedStock  # the stock as of this movement (a copy: later moves don't change it)
+
+    @property
+    def key(self) -> LedgerKey:
+        m = self.movement
+        return (m.reference_type, m.reference_id, m.stock_id, m.type)
 
 
 @dataclass
@@ -112,112 +142,66 @@ async def lock_stocks(
     wanted = sorted(set(keys))
     if not wanted:
         return {}
+    connection = await session.connection()
+    params = _key_params(merchant_id, wanted)
     if create_missing:
-        await _create_missing(session, merchant_id, wanted)
-    products = [(k.location_id, k.item_id) for k in wanted if k.item_type is ItemType.PRODUCT]
-    materials = [(k.location_id, k.item_id) for k in wanted if k.item_type is ItemType.MATERIAL]
-    stock, item, material = t.stock, t.inventory_item, t.material
-    conditions = []
-    if products:
-        conditions.append(tuple_(stock.c.location_id, stock.c.inventory_item_id).in_(products))
-    if materials:
-        conditions.append(tuple_(stock.c.location_id, stock.c.material_id).in_(materials))
-    statement = (
-        select(
-            stock.c.id,
-            stock.c.merchant_id,
-            stock.c.location_id,
-            stock.c.item_type,
-            stock.c.inventory_item_id,
-            stock.c.material_id,
-            stock.c.on_hand,
-            stock.c.reserved,
-            stock.c.version,
-            stock.c.low_stock_threshold,
-            item.c.unit.label("item_unit"),
-            material.c.unit.label("material_unit"),
-            item.c.product_variant_id,
+        # Usually every stock exists: one statement locks them all. Otherwise it locks
+        # none, so the creation below still precedes every lock, as it must for id order.
+        rows = (
+            await connection.execute(sql.LOCK_IF_ALL_EXIST, {**params, "expected": len(wanted)})
+        ).all()
+        if rows:
+            return _locked(rows)
+        await connection.execute(
+            sql.INSERT_STOCK, [_new_stock_row(merchant_id, key) for key in wanted]
         )
-        .select_from(
-            stock.outerjoin(item, item.c.id == stock.c.inventory_item_id).outerjoin(
-                material, material.c.id == stock.c.material_id
-            )
-        )
-        .where(stock.c.merchant_id == merchant_id, or_(*conditions))
-        .order_by(stock.c.id)
-        .with_for_update(of=stock)
-    )
-    rows = (await session.execute(statement)).all()
+    return _locked((await connection.execute(sql.LOCK, params)).all())
+
+
+def _key_params(merchant_id: uuid.UUID, keys: Sequence[StockKey]) -> dict[str, Any]:
+    return {
+        "merchant_id": merchant_id,
+        "products": [(k.location_id, k.item_id) for k in keys if k.item_type is ItemType.PRODUCT],
+        "materials": [(k.location_id, k.item_id) for k in keys if k.item_type is ItemType.MATERIAL],
+    }
+
+
+def _new_stock_row(merchant_id: uuid.UUID, key: StockKey) -> dict[str, Any]:
+    is_product = key.item_type is ItemType.PRODUCT
+    return {
+        "id": uuid7(),
+        "merchant_id": merchant_id,
+        "location_id": key.location_id,
+        "item_type": key.item_type,
+        "inventory_item_id": key.item_id if is_product else None,
+        # A material's stock starts with the material's default threshold.
+        sql.MATERIAL_REF: None if is_product else key.item_id,
+        "on_hand": ZERO,
+        "reserved": ZERO,
+        "version": 0,
+    }
+
+
+def _locked(rows: Sequence[Row[*tuple[Any, ...]]]) -> dict[StockKey, LockedStock]:
     locked: dict[StockKey, LockedStock] = {}
     for row in rows:
+        item_type = ItemType(row.item_type)
         held = LockedStock(
             id=row.id,
             merchant_id=row.merchant_id,
             location_id=row.location_id,
-            item_type=ItemType(row.item_type),
+            item_type=item_type,
             inventory_item_id=row.inventory_item_id,
             material_id=row.material_id,
             on_hand=row.on_hand,
             reserved=row.reserved,
             version=row.version,
             low_stock_threshold=row.low_stock_threshold,
-            unit=row.item_unit if row.item_type == ItemType.PRODUCT else row.material_unit,
+            unit=row.item_unit if item_type is ItemType.PRODUCT else row.material_unit,
             product_variant_id=row.product_variant_id,
         )
         locked[held.key] = held
     return locked
-
-
-async def _create_missing(
-    session: AsyncSession, merchant_id: uuid.UUID, keys: Sequence[StockKey]
-) -> None:
-    rows: list[dict[str, Any]] = []
-    for key in keys:
-        is_product = key.item_type is ItemType.PRODUCT
-        threshold = (
-            None
-            if is_product
-            else select(t.material.c.default_low_stock_threshold)
-            .where(t.material.c.id == key.item_id)
-            .scalar_subquery()
-        )
-        rows.append(
-            {
-                "id": uuid7(),
-                "merchant_id": merchant_id,
-                "location_id": key.location_id,
-                "item_type": key.item_type,
-                "inventory_item_id": key.item_id if is_product else None,
-                "material_id": None if is_product else key.item_id,
-                "on_hand": ZERO,
-                "reserved": ZERO,
-                "version": 0,
-                "low_stock_threshold": threshold,
-            }
-        )
-    await session.execute(pg_insert(t.stock).values(rows).on_conflict_do_nothing())
-
-
-async def _existing_move_keys(
-    session: AsyncSession,
-    merchant_id: uuid.UUID,
-    candidates: Sequence[tuple[str, str, uuid.UUID, str]],
-) -> set[tuple[str, str, uuid.UUID, str]]:
-    if not candidates:
-        return set()
-    ledger = t.stock_movement
-    statement = select(
-        ledger.c.reference_type, ledger.c.reference_id, ledger.c.stock_id, ledger.c.type
-    ).where(
-        ledger.c.merchant_id == merchant_id,
-        tuple_(
-            ledger.c.reference_type, ledger.c.reference_id, ledger.c.stock_id, ledger.c.type
-        ).in_(candidates),
-    )
-    return {
-        (ReferenceType(r[0]).value, r[1], r[2], MovementType(r[3]).value)
-        for r in (await session.execute(statement)).all()
-    }
 
 
 async def apply_moves(
@@ -232,26 +216,90 @@ async def apply_moves(
     nothing. The caller holds the stock locks (`lock_stocks`) and decides the rules
     (may it go negative? is the compare-and-set fresh?) before calling.
     """
-
-    def ledger_key(move: Move) -> tuple[str, str, uuid.UUID, str]:
-        stock = stocks[move.key]
-        return (move.reference_type.value, move.reference_id, stock.id, move.type.value)
-
-    existing = await _existing_move_keys(session, actor.merchant_id, [ledger_key(m) for m in moves])
-    result = MoveResult()
+    if not moves:
+        return MoveResult()
+    connection = await session.connection()
     now = utcnow()
-    seen: set[tuple[str, str, uuid.UUID, str]] = set()
+    existing: set[LedgerKey] = set()
+    while True:
+        result, after = _plan(actor, stocks, moves, existing, now)
+        if not result.applied:
+            return result
+        # Written as if no key were in the ledger yet, the usual case, which saves
+        # looking first. Under the stock locks nobody else adds these keys meanwhile.
+        written = set(
+            (
+                await connection.execute(
+                    sql.INSERT_MOVEMENTS, [_movement_row(a.movement) for a in result.applied]
+                )
+            ).scalars()
+        )
+        if len(written) == len(result.applied):
+            break
+        # Some were (a re-delivery): take back the rows just written, which no one
+        # else can see and whose quantities counted the duplicates, and plan again.
+        existing |= {a.key for a in result.applied if a.movement.id not in written}
+        if written:
+            await connection.execute(sql.DELETE_MOVEMENTS, {"ids": list(written)})
+    for key, stock in after.items():
+        held = stocks[key]
+        held.on_hand, held.reserved, held.version = stock.on_hand, stock.reserved, stock.version
+    await connection.execute(
+        sql.UPDATE_STOCK,
+        [
+            {
+                "stock_id": s.id,
+                "on_hand": s.on_hand,
+                "reserved": s.reserved,
+                "version": s.version,
+                "updated_at": now,
+            }
+            for s in after.values()
+        ],
+    )
+    events: list[PendingEvent] = []
+    for applied in result.applied:
+        stock = applied.stock
+        events.extend(
+            stock_change_events(
+                stock,
+                applied.movement,
+                product_variant_id=(
+                    str(stock.product_variant_id) if stock.product_variant_id else None
+                ),
+                unit=stock.unit,
+            )
+        )
+    await enqueue(session, actor.merchant_id, events, request_id=actor.request_id)
+    return result
+
+
+def _plan(
+    actor: Actor,
+    stocks: dict[StockKey, LockedStock],
+    moves: Sequence[Move],
+    existing: set[LedgerKey],
+    now: datetime,
+) -> tuple[MoveResult, dict[StockKey, LockedStock]]:
+    """The movements of `moves` minus duplicates, and each touched stock after them."""
+    result = MoveResult()
+    after: dict[StockKey, LockedStock] = {}
+    seen = set(existing)
     for move in moves:
-        key = ledger_key(move)
-        if key in existing or key in seen:
+        stock = after.get(move.key) or stocks[move.key]
+        key: LedgerKey = (move.reference_type, move.reference_id, stock.id, move.type)
+        if key in seen:
             result.duplicates.append(move)
             continue
         seen.add(key)
-        stock = stocks[move.key]
-        stock.on_hand += move.delta_on_hand
-        stock.reserved += move.delta_reserved
-        stock.version += 1
-        movement = StockMovement(
+        stock = replace(
+            stock,
+            on_hand=stock.on_hand + move.delta_on_hand,
+            reserved=stock.reserved + move.delta_reserved,
+            version=stock.version + 1,
+        )
+        after[move.key] = stock
+        movement = Movement(
             id=uuid7(),
             merchant_id=actor.merchant_id,
             stock_id=stock.id,
@@ -269,52 +317,11 @@ async def apply_moves(
             recipe_snapshot=move.recipe_snapshot,
             occurred_at=now,
         )
-        result.applied.append(AppliedMove(movement, replace(stock)))
-    if not result.applied:
-        return result
-    await session.execute(
-        insert(t.stock_movement), [_movement_row(a.movement) for a in result.applied]
-    )
-    touched = {a.stock.id: stocks[a.stock.key] for a in result.applied}
-    await session.execute(
-        update(t.stock)
-        .where(t.stock.c.id == bindparam("stock_id"))
-        .values(
-            on_hand=bindparam("on_hand"),
-            reserved=bindparam("reserved"),
-            version=bindparam("version"),
-            updated_at=bindparam("updated_at"),
-        ),
-        [
-            {
-                "stock_id": s.id,
-                "on_hand": s.on_hand,
-                "reserved": s.reserved,
-                "version": s.version,
-                "updated_at": now,
-            }
-            for s in touched.values()
-        ],
-    )
-    events: list[PendingEvent] = []
-    for applied in result.applied:
-        events.extend(
-            stock_change_events(
-                applied.stock,
-                applied.movement,
-                product_variant_id=(
-                    str(applied.stock.product_variant_id)
-                    if applied.stock.product_variant_id
-                    else None
-                ),
-                unit=applied.stock.unit,
-            )
-        )
-    await enqueue(session, actor.merchant_id, events, request_id=actor.request_id)
-    return result
+        result.applied.append(AppliedMove(movement, stock))
+    return result, after
 
 
-def _movement_row(movement: StockMovement) -> dict[str, Any]:
+def _movement_row(movement: Movement) -> dict[str, Any]:
     return {
         "id": movement.id,
         "merchant_id": movement.merchant_id,
@@ -337,9 +344,11 @@ def _movement_row(movement: StockMovement) -> dict[str, Any]:
 
 __all__ = [
     "AppliedMove",
+    "LedgerKey",
     "LockedStock",
     "Move",
     "MoveResult",
+    "Movement",
     "StockKey",
     "apply_moves",
     "lock_stocks",

@@ -125,3 +125,52 @@ async def test_ledger_check_finds_a_planted_discrepancy(
     assert [(d.on_hand, d.ledger_on_hand) for d in check.discrepancies] == [
         (Decimal("4"), Decimal("3"))
     ]
+
+
+async def test_a_batch_mixing_a_recorded_move_and_a_new_one_applies_only_the_new_one(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    [key] = await _materials(sessions, 1)
+    await _move(sessions, [_adjust(key, "5", "first")])
+
+    applied, duplicates = await _move(
+        sessions, [_adjust(key, "5", "first"), _adjust(key, "2", "second")]
+    )
+
+    async with sessions() as session:
+        stock = (await session.execute(select(t.stock))).one()
+        afters = (
+            await session.execute(
+                select(t.stock_movement.c.reference_id, t.stock_movement.c.on_hand_after).order_by(
+                    t.stock_movement.c.id
+                )
+            )
+        ).all()
+        outbox = (await session.execute(select(t.outbox_event.c.payload))).scalars().all()
+        check = await check_ledger(session, merchant_id=MERCHANT)
+    assert (applied, duplicates) == (1, 1)
+    assert (stock.on_hand, stock.version) == (Decimal("7"), 2)
+    assert [tuple(a) for a in afters] == [("first", Decimal("5")), ("second", Decimal("7"))]
+    assert sorted((p["onHand"], p["version"]) for p in outbox) == [
+        ("5", 1),
+        ("5", 1),
+        ("7", 2),
+        ("7", 2),
+    ]
+    assert check.discrepancies == []
+
+
+async def test_stocks_of_which_only_some_exist_are_all_created_and_locked(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    a, b, c = await _materials(sessions, 3)
+    await _move(sessions, [_adjust(b, "1", "r0")])
+
+    applied, _ = await _move(
+        sessions, [_adjust(a, "1", "r1"), _adjust(b, "1", "r1"), _adjust(c, "1", "r1")]
+    )
+
+    async with sessions() as session:
+        stocks = (await session.execute(select(t.stock.c.material_id, t.stock.c.on_hand))).all()
+    assert applied == 3
+    assert dict(stocks) == {a.item_id: 1, b.item_id: 2, c.item_id: 1}

@@ -1,0 +1,121 @@
+"""Per-payment CPU of the payment consumer's parts, in process, one payment at a time.
+
+    python -m bench.consumer_profile [--payments 400] [--profile out.html]
+
+Seeds shops like the consumer benchmark, then times, for fresh payments, the decoding
+(JSON, contract validation, dataclasses) and `apply_payment` separately: wall time and
+this process's CPU time (PostgreSQL runs in its own processes, so CPU time is the
+Python cost of the service path). With `--profile`, the apply phase runs under
+pyinstrument (installed by hand: a development tool, not a dependency) and the HTML
+report is written. DATABASE_URL is used when set, else an embedded PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from app.db.engine import create_engine, create_session_factory
+from app.db.migrate import upgrade_to_head
+from app.embedded import EmbeddedPostgres
+from app.services.sales import PaymentSucceeded, apply_payment
+from app.settings import to_asyncpg_url
+from bench.consumer_bench import payment_events, seed
+from consumers import payments
+
+
+@asynccontextmanager
+async def database() -> AsyncIterator[str]:
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        yield to_asyncpg_url(configured)
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="consumer-profile-"))
+    os.chmod(data_dir, 0o755)  # the embedded server runs as its own user
+    server = EmbeddedPostgres(data_dir / "pg", database="bench")
+    url = await asyncio.to_thread(server.start)
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+class _Clock:
+    """Wall time, and this process's user and system CPU time, since it was made."""
+
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.times = os.times()
+
+    def report(self, label: str, count: int) -> None:
+        wall = time.perf_counter() - self.wall
+        now = os.times()
+        user, system = now.user - self.times.user, now.system - self.times.system
+        print(
+            f"{label:<14} {count} payments, per payment: {wall / count * 1000:6.2f} ms wall, "
+            f"{(user + system) / count * 1000:6.2f} ms CPU "
+            f"({user / count * 1000:.2f} user + {system / count * 1000:.2f} system)",
+            flush=True,
+        )
+
+
+async def run(args: argparse.Namespace) -> None:
+    async with database() as url:
+        await asyncio.to_thread(upgrade_to_head, url)
+        engine = create_engine(url, pool_size=2)
+        sessions = create_session_factory(engine)
+        try:
+            shops = await seed(sessions, args.shops)
+            raw = [
+                v for _, v in payment_events(shops, args.warmup + args.payments, random.Random(7))
+            ]
+
+            def decode_all(values: list[bytes]) -> list[PaymentSucceeded]:
+                return [payments.decode_payment(v) for v in values]
+
+            decode_all(raw[: args.warmup])
+            clock = _Clock()
+            decoded = decode_all(raw)
+            clock.report("decode", len(raw))
+
+            for payment in decoded[: args.warmup]:
+                await apply_payment(sessions, payment)
+            measured = decoded[args.warmup :]
+            profiler = None
+            if args.profile:
+                from pyinstrument import Profiler
+
+                profiler = Profiler(interval=0.0005, async_mode="enabled")
+                profiler.start()
+            clock = _Clock()
+            for payment in measured:
+                await apply_payment(sessions, payment)
+            if profiler is not None:
+                profiler.stop()
+                await asyncio.to_thread(Path(args.profile).write_text, profiler.output_html())
+                print(profiler.output_text(unicode=True, color=False, show_all=False))
+            clock.report("apply_payment", len(measured))
+        finally:
+            await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.consumer_profile", description=__doc__)
+    parser.add_argument("--payments", type=int, default=400, help="timed payments (default 400)")
+    parser.add_argument("--warmup", type=int, default=50, help="untimed payments first")
+    parser.add_argument("--shops", type=int, default=64, help="merchants the sales spread over")
+    parser.add_argument("--profile", help="write a pyinstrument HTML report of the apply phase")
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    asyncio.run(run(parser.parse_args()))
+    print(f"load average after: {os.getloadavg()}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
