@@ -273,6 +273,15 @@ async def kafka_leg(bootstrap: str, latencies_ms: list[float], ready: asyncio.Ev
         await consumer.stop()
 
 
+def schedstat(pid: int) -> tuple[float, float]:
+    """Seconds the process ran and seconds it was runnable but waiting for a CPU (Linux)."""
+    try:
+        ran, waited, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return math.nan, math.nan
+    return int(ran) / 1e9, int(waited) / 1e9
+
+
 def rss_mb(process: psutil.Process) -> float:
     return float(process.memory_info().rss) / 2**20
 
@@ -316,8 +325,11 @@ class Figures:
     rss_start_mb: float
     rss_end_mb: float
     rss_max_mb: float
+    rss_every_30s: list[float]
     app_cpu_percent: float
     bench_cpu_percent: float
+    app_ran_s: float
+    app_waited_s: float
     services: str
 
 
@@ -369,11 +381,14 @@ async def run_bench(args: argparse.Namespace) -> Figures:
                 cpu: list[tuple[float, float]] = []
                 sampler = asyncio.create_task(sample_memory(app, samples, cpu))
                 warmup, _ = await produce(producer, run, args.rate, args.warmup, first=0)
+                ran_before, waited_before = schedstat(process.pid)
                 run.recording = True
                 sent, achieved = await produce(
                     producer, run, args.rate, args.seconds, first=len(warmup)
                 )
                 sent += warmup
+                ran_after, waited_after = schedstat(process.pid)
+                ran, waited = ran_after - ran_before, waited_after - waited_before
                 by_location: dict[int, set[int]] = {}
                 for seq, location in sent:
                     by_location.setdefault(location, set()).add(seq)
@@ -413,8 +428,11 @@ async def run_bench(args: argparse.Namespace) -> Figures:
         rss_start_mb=samples[0][1],
         rss_end_mb=samples[-1][1],
         rss_max_mb=max(mb for _, mb in samples),
+        rss_every_30s=[mb for at, mb in samples if at % 30 < 2.6],
         app_cpu_percent=sum(a for a, _ in cpu) / max(1, len(cpu)),
         bench_cpu_percent=sum(b for _, b in cpu) / max(1, len(cpu)),
+        app_ran_s=ran,
+        app_waited_s=waited,
         services=where,
     )
 
@@ -473,9 +491,14 @@ def report(f: Figures) -> str:
             f"({f.delivered_per_s:,.0f} messages/s), lost {f.lost} | none lost: "
             f"{verdict(f.lost == 0)} |",
             f"| app RSS | {f.rss_start_mb:.0f} MB at start, {f.rss_end_mb:.0f} MB at the end "
-            f"({growth:+.1f} MB), max {f.rss_max_mb:.0f} MB | stable |",
+            f"({growth:+.1f} MB), max {f.rss_max_mb:.0f} MB; every 30 s: "
+            f"{', '.join(f'{mb:.0f}' for mb in f.rss_every_30s)} MB | stable |",
             f"| CPU (100% = one core) | app {f.app_cpu_percent:.0f}%, benchmark process "
             f"(clients, producer) {f.bench_cpu_percent:.0f}% | |",
+            f"| app main thread during the timed {f.seconds:g} s (/proc schedstat) | ran "
+            f"{f.app_ran_s:.1f} s, runnable but waiting for a CPU {f.app_waited_s:.1f} s; "
+            f"{1e6 * f.app_ran_s / max(1, f.rate * f.seconds * PER_LOCATION):.0f} µs of CPU per "
+            "delivered message | |",
             "",
         ]
     )
