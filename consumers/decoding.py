@@ -28,6 +28,9 @@ def loads(value: bytes | None) -> Any:
         return json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PoisonMessage(PoisonReason.INVALID_JSON, str(exc)) from None
+    except RecursionError:
+        # Nesting past the parser's depth can never decode: poison, not a retry.
+        raise PoisonMessage(PoisonReason.INVALID_JSON, "nested too deeply") from None
 
 
 def invalid(field: str, problem: str) -> PoisonMessage:

@@ -176,13 +176,6 @@ def _production(
     return app, fake.token(merchant_id=str(uuid.uuid4()), role="owner", sub="prod-tester")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/rest/v1/errors.py is_database_unavailable: a database that refuses new "
-    "connections with SQLSTATE 55000 ('is not currently accepting connections', e.g. "
-    "ALTER DATABASE ... ALLOW_CONNECTIONS false during maintenance) is not recognised "
-    "as unavailable: /v1 answers 500 instead of the contract's 503 UNAVAILABLE",
-)
 async def test_v1_answers_503_while_the_database_refuses_connections(
     stack: Processes,
     closable_database: tuple[str, str],
@@ -192,7 +185,7 @@ async def test_v1_answers_503_while_the_database_refuses_connections(
     redis_url: str,
     report: Report,
 ) -> None:
-    report.category, report.scenario = "Known bug", "/v1 500 while the database refuses connections"
+    report.category, report.scenario = "Bad input", "/v1 500 while the database refuses connections"
     database_url, database = closable_database
     app, token = _production(stack, database_url, kafka_bootstrap, identity_server, redis_url)
     async with api.client(app.url) as http:

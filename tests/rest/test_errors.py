@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy.exc
 
+from app.db.errors import is_database_unavailable
 from app.domain.errors import DomainError, Problem, UserErrorCode
-from app.rest.v1.errors import from_domain_error, is_database_unavailable
+from app.rest.v1.errors import from_domain_error
 
 
 def test_domain_codes_map_to_the_contract_statuses() -> None:

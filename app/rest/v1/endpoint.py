@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 
 from app.auth.actions import Action
 from app.auth.principal import Principal
+from app.db.errors import is_database_unavailable
 from app.domain.errors import DomainError, FieldPath
 from app.request_context import current_request_id
 from app.rest.v1.auth import NamedMerchant, authorized_principal, merchant_header, resolve_merchant
@@ -29,7 +30,6 @@ from app.rest.v1.errors import (
     from_domain_error,
     from_validation_error,
     invalid,
-    is_database_unavailable,
 )
 from app.rest.v1.wire import QueryModel, RequestModel, ResponseModel
 from app.runtime import Runtime

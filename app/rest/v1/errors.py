@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
-import sqlalchemy.exc
 from pydantic import Field, ValidationError
 from starlette.responses import JSONResponse
 
@@ -163,30 +160,3 @@ def database_unavailable() -> ApiError:
         "database unavailable; retry with the same Idempotency-Key",
         headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
-
-
-_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    sqlalchemy.exc.TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-)
-
-
-def is_database_unavailable(error: BaseException) -> bool:
-    """A refused, lost or exhausted connection (retrying may succeed), not a bad query."""
-    seen: set[int] = set()
-    current: Any = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, _CONNECTION_ERRORS):
-            return True
-        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
-            return True
-        # asyncpg reports a connection lost mid-query this way; other InterfaceErrors are bugs.
-        if isinstance(current, asyncpg.InterfaceError) and "connection is closed" in str(current):
-            return True
-        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
-    return False

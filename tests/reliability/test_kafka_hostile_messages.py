@@ -1,6 +1,6 @@
-"""Deeply nested JSON on a consumed topic: handled, but not as cleanly as it should be.
+"""Deeply nested JSON on a consumed topic is dead-lettered at once and never stops a consumer.
 
-Each test states the wanted behaviour and is xfail(strict=True) with the cause. Found
+Each once failed (retried as unexpected, or restarting the realtime consumer). Found
 by test_kafka_garbage.py (which passes: every message still ends dead-lettered or
 skipped, and the topics keep flowing).
 """
@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Callable
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.embedded import EmbeddedBroker
@@ -32,16 +31,10 @@ from tests.reliability.shop_seed import stocked_shop
 NESTED = deep_json(50_000).encode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consumers/decoding.py loads() catches JSONDecodeError and UnicodeDecodeError "
-    "but not RecursionError: deeply nested JSON is an 'unexpected' failure, retried "
-    "5 times with backoff, then dead-lettered as handler-error instead of invalid-json",
-)
 async def test_deeply_nested_json_is_dead_lettered_at_once_as_invalid_json(
     stack: Processes, own_broker: EmbeddedBroker, report: Report
 ) -> None:
-    report.category, report.scenario = "Known bug", "consumer: nested JSON retried as unexpected"
+    report.category, report.scenario = "Bad input", "consumer: nested JSON retried as unexpected"
     settings = broker_settings(own_broker.bootstrap)
     topic = topics.PAYMENT_SUCCESS
     await ensure_topics(settings, [topic, topics.dead_letter_topic(topic)], partitions=1)
@@ -60,13 +53,6 @@ async def test_deeply_nested_json_is_dead_lettered_at_once_as_invalid_json(
     assert consumer.log_count("handling failed, retrying") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/realtime/events.py decode_stock_event: json.loads RecursionError is not "
-    "turned into MalformedEvent, so the realtime consumer fails and restarts; with a "
-    "shared BROADCAST_URL (consumer group) the uncommitted record is read again on every "
-    "restart, so one such message would stop realtime for every instance",
-)
 async def test_the_realtime_consumer_skips_deeply_nested_json_without_restarting(
     sessions: async_sessionmaker[AsyncSession],
     stack: Processes,
@@ -74,7 +60,7 @@ async def test_the_realtime_consumer_skips_deeply_nested_json_without_restarting
     make_token: Callable[..., str],
     report: Report,
 ) -> None:
-    report.category, report.scenario = "Known bug", "realtime consumer restarts on nested JSON"
+    report.category, report.scenario = "Bad input", "realtime consumer restarts on nested JSON"
     settings = broker_settings(own_broker.bootstrap)
     await ensure_topics(settings, [topics.INVENTORY_STOCK_CHANGED], partitions=1)
     shop = await stocked_shop(sessions, 1, "5")
