@@ -88,10 +88,17 @@ class SocketContext(Context):
     connection_params: dict[str, object] | None = None
     socket: SocketSession | None = None
 
-    async def release(self) -> None:
-        """Forget cached rows and give back the read connection between two events, so a
-        long-lived socket neither serves stale rows, nor grows, nor holds a connection."""
+    async def close(self) -> None:
+        """What HTTP keeps per request is dropped after each operation of the socket (the
+        schema's ReadsClosing calls this) and between two events of a subscription: the
+        loaders' cached rows, the permission answers, the read connection. So a socket
+        that lives for hours serves no stale rows, does not grow, holds no connection,
+        and its operations are authorized like requests."""
         vars(self).pop("loaders", None)
+        self._allowed.clear()
+        await super().close()
+
+    async def release(self) -> None:
         await self.close()
 
 

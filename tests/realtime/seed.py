@@ -120,3 +120,10 @@ async def forget_staged_events(sessions: Sessions) -> None:
             .where(t.outbox_event.c.sent_at.is_(None))
             .values(sent_at=func.now())
         )
+
+
+async def rename_location(sessions: Sessions, shop: Shop, name: str) -> None:
+    async with sessions.begin() as session:
+        await session.execute(
+            update(t.location).where(t.location.c.id == shop.location_id).values(name=name)
+        )

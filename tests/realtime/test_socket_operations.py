@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from graphql_schema.ids import global_id
+from tests.realtime import seed
 from tests.realtime.app_server import RunningApp
 from tests.realtime.client import GqlSocket, socket
 from tests.realtime.conftest import MakeToken
@@ -25,6 +27,7 @@ mutation ($name: String!, $key: String) {
 """
 TOO_BIG_A_PAGE = "{ locations(first: 1000) { nodes { id } } }"
 LOCATIONS = "{ locations(first: 10) { nodes { name } } }"
+LOCATION_NAME = "query ($id: ID!) { location(id: $id) { name } }"
 
 
 async def over_socket(pos: GqlSocket, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -95,3 +98,18 @@ async def test_the_request_limits_answer_the_same_over_the_socket(
     on_http = await over_http(served, token, TOO_BIG_A_PAGE, {})
 
     assert codes(on_socket) == codes(on_http) == ["PAGE_SIZE_EXCEEDED"]
+
+
+async def test_a_long_lived_socket_reads_what_changed_since_its_last_query(
+    sessions: Sessions, served: RunningApp, make_token: MakeToken
+) -> None:
+    shop = await seed.a_shop(sessions)
+    token = make_token(shop.merchant_id, role="owner")
+    location = {"id": global_id("Location", shop.location_id)}
+    async with socket(served.url, token) as dashboard:
+        before = await over_socket(dashboard, LOCATION_NAME, location)
+        await seed.rename_location(sessions, shop, "Terrace")  # elsewhere, not on this socket
+        after = await over_socket(dashboard, LOCATION_NAME, location)
+
+    assert before["data"]["location"]["name"] == "Main"
+    assert after["data"]["location"]["name"] == "Terrace"
