@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import subprocess
 import time
 import uuid
 import warnings
@@ -75,12 +76,23 @@ def _run_record() -> Iterator[None]:
         "cpu": _cpu_model(),
         "python": platform.python_version(),
         "load_average_before": [round(x, 1) for x in os.getloadavg()],
+        "commit": os.environ.get("RELIABILITY_COMMIT") or _commit(),
     }
     yield
     run["seconds"] = round(time.monotonic() - started, 1)
     run["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
     RESULTS_DIR.mkdir(exist_ok=True)
     (RESULTS_DIR / "run.json").write_text(json.dumps(run, indent=2) + "\n")
+
+
+def _commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+        )
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
 
 
 def _cpu_model() -> str:

@@ -4,7 +4,7 @@ Every entry is one HTTP request. Refused means: a 4xx, or a 200 whose body has
 top-level errors and no data (or only nulls), or a mutation payload with userErrors
 only — and in every case nothing stored changes. Entries marked `answered` are valid
 GraphQL built to be expensive (a fragment bomb): they must be answered, quickly.
-Requests that show a known bug are not here but in test_graphql_known_bugs.py.
+The requests that once showed bugs are in test_graphql_hostile_bodies.py.
 """
 
 from __future__ import annotations

@@ -32,6 +32,15 @@ class Report:
     notes: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    def regression(self, was: str, fixed_in: str, requests: int = 1) -> None:
+        """A check of a bug this suite found: what it was, and the commit that fixed it."""
+        self.faults = f"{requests} hostile input{'s' if requests > 1 else ''}"
+        self.events_processed = requests
+        self.events_lost = 0
+        self.duplicates_applied = 0
+        self.notes = f"found by this suite (was: {was}); fixed in {fixed_in}"
+        self.details.update(was=was, fixed_in=fixed_in)
+
     def write(self, test_id: str, outcome: str, seconds: float) -> Path:
         RESULTS_DIR.mkdir(exist_ok=True)
         path = RESULTS_DIR / f"{_file_name(test_id)}.json"

@@ -39,13 +39,14 @@ def codes(response: httpx.Response) -> set[str]:
 
 @pytest.fixture
 def token(make_token: Callable[..., str]) -> str:
-    return make_token(uuid.uuid4(), "owner", subject="known-bugs")
+    return make_token(uuid.uuid4(), "owner", subject="hostile-bodies")
 
 
 async def test_a_body_that_is_not_utf8_gets_a_400(
     served_app: ServiceProcess, token: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Bad input", "/graphql body not UTF-8 -> 500"
+    report.category, report.scenario = "Bad input", "/graphql body not UTF-8 -> 400"
+    report.regression("500, UnicodeDecodeError", "49834fc")
 
     response = await post(served_app, token, b'{"query": "\xff\xfe{ locations }"}')
 
@@ -56,7 +57,8 @@ async def test_a_body_that_is_not_utf8_gets_a_400(
 async def test_a_json_body_that_is_not_an_object_gets_a_400(
     served_app: ServiceProcess, token: str, body: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Bad input", f"/graphql JSON body {body[:12]} -> 500"
+    report.category, report.scenario = "Bad input", f"/graphql JSON body {body[:12]} -> 400"
+    report.regression("500, AttributeError", "49834fc")
 
     response = await post(served_app, token, body.encode())
 
@@ -66,7 +68,8 @@ async def test_a_json_body_that_is_not_an_object_gets_a_400(
 async def test_deeply_nested_json_gets_a_400(
     served_app: ServiceProcess, token: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Bad input", "/graphql deeply nested JSON -> 500"
+    report.category, report.scenario = "Bad input", "/graphql deeply nested JSON -> 400"
+    report.regression("500, RecursionError", "49834fc")
     body = '{"query": "{ __typename }", "variables": {"v": ' + deep_json(100_000) + "}}"
 
     response = await post(served_app, token, body.encode())
@@ -77,7 +80,8 @@ async def test_deeply_nested_json_gets_a_400(
 async def test_a_graphql_body_over_the_limit_gets_a_413_like_v1(
     served_app: ServiceProcess, token: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Bad input", "/graphql body over MAX_BODY_BYTES -> 200"
+    report.category, report.scenario = "Bad input", "/graphql body over MAX_BODY_BYTES -> 413"
+    report.regression("200, no body limit on /graphql", "49834fc")
     padding = "x" * (5 * MAX_BODY_BYTES)
     body = json.dumps({"query": "{ __typename }", "variables": {"pad": padding}})
 
@@ -108,7 +112,8 @@ async def test_nul_in_mutation_text_is_a_user_error_not_an_internal_error(
     variables: Callable[[str], dict[str, Any]],
     report: Report,
 ) -> None:
-    report.category, report.scenario = "Bad input", "NUL in GraphQL mutation text -> internal error"
+    report.category, report.scenario = "Bad input", "NUL in GraphQL mutation text -> userError"
+    report.regression("INTERNAL_SERVER_ERROR from PostgreSQL", "49834fc")
     shop = await stocked_shop(sessions, 1, "10")
     token = make_token(shop.merchant_id, "owner", subject="known-bugs-nul")
     before = await snapshot(sessions)
@@ -127,7 +132,8 @@ async def test_nul_in_mutation_text_is_a_user_error_not_an_internal_error(
 async def test_a_subscription_over_http_is_refused_as_a_client_error(
     served_app: ServiceProcess, make_token: Callable[..., str], report: Report
 ) -> None:
-    report.category, report.scenario = "Bad input", "subscription over HTTP -> internal error"
+    report.category, report.scenario = "Bad input", "subscription over HTTP -> client error"
+    report.regression("INTERNAL_SERVER_ERROR", "49834fc")
     token = make_token(uuid.uuid4(), "owner", subject="known-bugs-sub")
     body = json.dumps({"query": "subscription { stockChanged { occurredAt } }"})
 
@@ -150,7 +156,8 @@ async def test_a_subscription_over_http_is_refused_as_a_client_error(
 async def test_a_malformed_scalar_literal_is_a_validation_error_not_an_internal_error(
     served_app: ServiceProcess, make_token: Callable[..., str], document: str, report: Report
 ) -> None:
-    report.category, report.scenario = "Bad input", "malformed scalar literal -> internal error"
+    report.category, report.scenario = "Bad input", "malformed scalar literal -> validation error"
+    report.regression("masked as INTERNAL_SERVER_ERROR", "49834fc")
     token = make_token(uuid.uuid4(), "owner", subject="known-bugs-literal")
 
     async with api.client(served_app.url) as http:

@@ -34,7 +34,8 @@ NESTED = deep_json(50_000).encode()
 async def test_deeply_nested_json_is_dead_lettered_at_once_as_invalid_json(
     stack: Processes, own_broker: EmbeddedBroker, report: Report
 ) -> None:
-    report.category, report.scenario = "Bad input", "consumer: nested JSON retried as unexpected"
+    report.category, report.scenario = "Bad input", "consumer: nested JSON dead-lettered at once"
+    report.regression("retried 5x as unexpected, then handler-error", "7820b37")
     settings = broker_settings(own_broker.bootstrap)
     topic = topics.PAYMENT_SUCCESS
     await ensure_topics(settings, [topic, topics.dead_letter_topic(topic)], partitions=1)
@@ -60,7 +61,8 @@ async def test_the_realtime_consumer_skips_deeply_nested_json_without_restarting
     make_token: Callable[..., str],
     report: Report,
 ) -> None:
-    report.category, report.scenario = "Bad input", "realtime consumer restarts on nested JSON"
+    report.category, report.scenario = "Bad input", "realtime consumer skips nested JSON"
+    report.regression("RecursionError restarted the realtime consumer", "7820b37")
     settings = broker_settings(own_broker.bootstrap)
     await ensure_topics(settings, [topics.INVENTORY_STOCK_CHANGED], partitions=1)
     shop = await stocked_shop(sessions, 1, "5")
