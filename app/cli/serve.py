@@ -43,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
         log_config=None,
         timeout_graceful_shutdown=10,
         ws="websockets-sansio",
+        # Stock events are a few hundred bytes: compressing each costs more than it saves.
+        ws_per_message_deflate=False,
     )
     return 0
 
