@@ -138,11 +138,11 @@ class ProcessAvailability:
 
     def __init__(self, hub: RealtimeHub, sessions: Sessions) -> None:
         self._hub = hub
-        self._sessions = sessions
+        self._reads = autocommit(sessions)
         self._published: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], Published] = {}
 
     async def __call__(self, event: StockEvent, _message: str) -> None:
-        async with self._sessions() as session:
+        async with self._reads() as session:
             products = await affected_products(
                 session, event.merchant_id, stock_change_ref(event), with_published=False
             )
@@ -161,6 +161,14 @@ class ProcessAvailability:
         self._published[key] = value
         if len(self._published) > PROCESS_MEMORY_LIMIT:
             del self._published[next(iter(self._published))]
+
+
+def autocommit(sessions: Sessions) -> Sessions:
+    """Sessions of the same engine that read without a transaction (no BEGIN, no ROLLBACK)."""
+    engine = sessions.kw["bind"]
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+    )
 
 
 class SharedAvailability:

@@ -4,6 +4,7 @@ availabilityChanged derivation)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select, tuple_
+from sqlalchemy import ARRAY, Row, Select, Uuid, and_, bindparam, column, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -31,61 +32,88 @@ async def availability_inputs(
 ) -> dict[tuple[uuid.UUID, uuid.UUID], AvailabilityInputs]:
     """Per (inventory item id, location id): tracking, own stock, recipe materials' stock.
 
-    Items of other merchants and unknown ids are absent from the answer.
+    Items of other merchants and unknown ids are absent from the answer. The pairs go
+    as two arrays, so every page size runs the same prepared statement.
     """
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return {}
-    item, recipe, line = t.inventory_item, t.recipe, t.recipe_line
-    location = t.location
-    own, mat = t.stock.alias("own"), t.stock.alias("mat")
-    statement = (
-        select(
-            item.c.id.label("item_id"),
-            location.c.id.label("location_id"),
-            item.c.track_inventory,
-            own.c.available.label("stock_available"),
-            func.array_agg(mat.c.available).filter(line.c.id.is_not(None)).label("material"),
-            func.array_agg(line.c.quantity).filter(line.c.id.is_not(None)).label("per_unit"),
-        )
-        .select_from(item)
-        .join(location, location.c.merchant_id == merchant_id)
-        .outerjoin(
-            own,
-            and_(
-                own.c.merchant_id == merchant_id,
-                own.c.location_id == location.c.id,
-                own.c.inventory_item_id == item.c.id,
-            ),
-        )
-        .outerjoin(
-            recipe,
-            and_(
-                recipe.c.merchant_id == merchant_id,
-                recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
-                recipe.c.owner_id == item.c.product_variant_id,
-            ),
-        )
-        .outerjoin(line, and_(line.c.merchant_id == merchant_id, line.c.recipe_id == recipe.c.id))
-        .outerjoin(
-            mat,
-            and_(
-                mat.c.merchant_id == merchant_id,
-                mat.c.location_id == location.c.id,
-                mat.c.material_id == line.c.material_id,
-            ),
-        )
-        .where(item.c.merchant_id == merchant_id, tuple_(item.c.id, location.c.id).in_(wanted))
-        .group_by(item.c.id, location.c.id, item.c.track_inventory, own.c.available)
+    rows = await session.execute(
+        _inputs_statement(),
+        {
+            "merchant_id": merchant_id,
+            "item_ids": [item_id for item_id, _ in wanted],
+            "location_ids": [location_id for _, location_id in wanted],
+        },
     )
     return {
         (row.item_id, row.location_id): AvailabilityInputs(
             tracked=row.track_inventory,
             stock_available=row.stock_available,
-            recipe=list(zip(row.material or [], row.per_unit or [], strict=True)),
+            recipe=list(zip(row.material or (), row.per_unit or (), strict=True)),
         )
-        for row in await session.execute(statement)
+        for row in rows
     }
+
+
+@functools.cache
+def _inputs_statement() -> Select[Any]:
+    merchant_id = bindparam("merchant_id", type_=Uuid)
+    item, recipe, line, location = t.inventory_item, t.recipe, t.recipe_line, t.location
+    own, mat = t.stock.alias("own"), t.stock.alias("mat")
+    pairs = (
+        func.unnest(
+            bindparam("item_ids", type_=ARRAY(Uuid)), bindparam("location_ids", type_=ARRAY(Uuid))
+        )
+        .table_valued(column("item_id", Uuid), column("location_id", Uuid))
+        .render_derived(name="wanted")
+    )
+    has_line = line.c.id.is_not(None)
+    return (
+        select(
+            pairs.c.item_id,
+            pairs.c.location_id,
+            item.c.track_inventory,
+            own.c.available.label("stock_available"),
+            func.array_agg(mat.c.available).filter(has_line).label("material"),
+            func.array_agg(line.c.quantity).filter(has_line).label("per_unit"),
+        )
+        .select_from(
+            pairs.join(item, and_(item.c.merchant_id == merchant_id, item.c.id == pairs.c.item_id))
+            .join(
+                location,
+                and_(location.c.merchant_id == merchant_id, location.c.id == pairs.c.location_id),
+            )
+            .outerjoin(
+                own,
+                and_(
+                    own.c.merchant_id == merchant_id,
+                    own.c.location_id == pairs.c.location_id,
+                    own.c.inventory_item_id == pairs.c.item_id,
+                ),
+            )
+            .outerjoin(
+                recipe,
+                and_(
+                    recipe.c.merchant_id == merchant_id,
+                    recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
+                    recipe.c.owner_id == item.c.product_variant_id,
+                ),
+            )
+            .outerjoin(
+                line, and_(line.c.merchant_id == merchant_id, line.c.recipe_id == recipe.c.id)
+            )
+            .outerjoin(
+                mat,
+                and_(
+                    mat.c.merchant_id == merchant_id,
+                    mat.c.location_id == pairs.c.location_id,
+                    mat.c.material_id == line.c.material_id,
+                ),
+            )
+        )
+        .group_by(pairs.c.item_id, pairs.c.location_id, item.c.track_inventory, own.c.available)
+    )
 
 
 @dataclass(frozen=True)
@@ -134,6 +162,25 @@ async def affected_products(
     input (to tell the value before), and, with `with_published`, the value last
     published (`published_availability`).
     """
+    rows = await session.execute(
+        _affected_statement(change.item_type, with_published),
+        {
+            "merchant_id": merchant_id,
+            "location_id": change.location_id,
+            "item_id": change.item_id,
+            "reference_type": change.reference_type,
+            "reference_id": change.reference_id,
+            "occurred_at": change.occurred_at,
+        },
+    )
+    return [_affected(row, with_published) for row in rows]
+
+
+@functools.cache
+def _affected_statement(item_type: ItemType, with_published: bool) -> Select[Any]:
+    """Built once per shape: executions only bind values (one prepared statement each)."""
+    merchant_id = bindparam("merchant_id", type_=Uuid)
+    location_id = bindparam("location_id", type_=Uuid)
     item, recipe, line, ledger = t.inventory_item, t.recipe, t.recipe_line, t.stock_movement
     own, mat = t.stock.alias("own"), t.stock.alias("mat")
     batch = (
@@ -143,24 +190,24 @@ async def affected_products(
         )
         .where(
             ledger.c.merchant_id == merchant_id,
-            ledger.c.reference_type == change.reference_type,
-            ledger.c.reference_id == change.reference_id,
-            ledger.c.location_id == change.location_id,
-            ledger.c.occurred_at == change.occurred_at,
+            ledger.c.reference_type == bindparam("reference_type"),
+            ledger.c.reference_id == bindparam("reference_id"),
+            ledger.c.location_id == location_id,
+            ledger.c.occurred_at == bindparam("occurred_at"),
         )
         .group_by(ledger.c.stock_id)
         .cte("batch")
     )
     own_batch, mat_batch = batch.alias("own_batch"), batch.alias("mat_batch")
-    if change.item_type is ItemType.PRODUCT:
-        affected = item.c.id == change.item_id
+    if item_type is ItemType.PRODUCT:
+        affected = item.c.id == bindparam("item_id")
     else:
         users = (
             select(recipe.c.owner_id)
             .select_from(line.join(recipe, recipe.c.id == line.c.recipe_id))
             .where(
                 line.c.merchant_id == merchant_id,
-                line.c.material_id == change.item_id,
+                line.c.material_id == bindparam("item_id"),
                 recipe.c.merchant_id == merchant_id,
                 recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
             )
@@ -181,7 +228,7 @@ async def affected_products(
             own,
             and_(
                 own.c.merchant_id == merchant_id,
-                own.c.location_id == change.location_id,
+                own.c.location_id == location_id,
                 own.c.inventory_item_id == item.c.id,
             ),
         )
@@ -199,7 +246,7 @@ async def affected_products(
             mat,
             and_(
                 mat.c.merchant_id == merchant_id,
-                mat.c.location_id == change.location_id,
+                mat.c.location_id == location_id,
                 mat.c.material_id == line.c.material_id,
             ),
         )
@@ -211,7 +258,7 @@ async def affected_products(
             state,
             and_(
                 state.c.merchant_id == merchant_id,
-                state.c.location_id == change.location_id,
+                state.c.location_id == location_id,
                 state.c.inventory_item_id == item.c.id,
             ),
         )
@@ -220,14 +267,13 @@ async def affected_products(
             state.c.version.label("published_version"),
         ]
         grouped += [state.c.available_to_sell, state.c.version]
-    statement = (
+    return (
         select(*columns)
         .select_from(source)
         .where(item.c.merchant_id == merchant_id, item.c.archived.is_(False), affected)
         .group_by(*grouped)
         .order_by(item.c.id)
     )
-    return [_affected(row, with_published) for row in await session.execute(statement)]
 
 
 def _affected(row: Row[Any], with_published: bool) -> AffectedProduct:
