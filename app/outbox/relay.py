@@ -68,6 +68,15 @@ BeforeMark = Callable[[Sequence[ClaimedEvent]], Awaitable[None]]
 
 @dataclass(frozen=True)
 class RelayOptions:
+    """Seconds unless named otherwise. `from_settings` reads the OUTBOX_* settings.
+
+    batch_size: rows claimed, published and marked per transaction; poll_interval:
+    longest idle wait without a notification; retry_base/retry_max: a failed row's
+    backoff; prune_after/prune_every/prune_chunk: deleting old sent rows;
+    request_timeout: the producer's; reconnect_max: longest pause between attempts
+    to reach the broker or the database; backlog_every: how often `backlog` is read.
+    """
+
     batch_size: int = 500
     poll_interval: float = 1.0
     retry_base: float = 0.5
