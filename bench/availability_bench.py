@@ -1,0 +1,659 @@
+"""Availability benchmark: `python bench/availability_bench.py [--rounds N] [--no-record]`.
+
+One merchant, one location, 500 untracked-or-tracked items with a 5-line recipe each
+over 50 materials; one material ("the milk") is a line of 200 of those recipes.
+
+1. The query: availableToSell of all 500 items at the location in ONE GraphQL query.
+   A page is at most 250 items (`first` above 250 is refused), so the query holds
+   two aliased connections, `head: inventoryItems(first: 250)` and
+   `tail: inventoryItems(last: 250)`, which together are the 500 items and need no
+   cursor from a first round trip. Timed over HTTP one request at a time (latency,
+   not queueing), interleaved with the plain `stocks(first: 100)` dashboard query in
+   the same run. SQL statements counted in this process on the same schema, for 2 x 25
+   and 2 x 250 items: constant.
+2. The fan-out: the milk's stock changes by one unit (all 200 products move), the
+   `inventory.stock-changed` event is produced to Kafka, and one websocket client
+   subscribed to `availabilityChanged(locationId)` waits for the 200 messages; the
+   time from producing the event to the last message, per round.
+
+The app runs in its own process (uvicorn, the real /graphql route, realtime hub and
+consumer; the query budget raised so the benchmark is not throttled; relay off: this
+process produces the events it stages). DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS when
+set (disposable servers), else an embedded PostgreSQL and tansu. Appends the figures
+under "## Availability" in bench/RESULTS.md. Targets: constant statement count, query
+p99 < 50 ms, fan-out < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+RESULTS = ROOT / "bench" / "RESULTS.md"
+HEADING = "## Availability"
+MERCHANT = uuid.UUID("00000000-0000-7000-8000-0000000000a5")
+ITEMS, LINES, MATERIALS, MILK_USERS = 500, 5, 50, 200
+
+AVAILABILITY = """query Availability($loc: ID!, $n: Int!) {
+  head: inventoryItems(first: $n) { nodes { id availableToSell(locationId: $loc) } }
+  tail: inventoryItems(last: $n) { nodes { id availableToSell(locationId: $loc) } }
+}"""
+STOCKS = """query Stocks { stocks(first: 100) { nodes {
+  id onHand reserved available
+  item { __typename ... on InventoryItem { id name sku } ... on Material { id name unit } }
+  location { id name }
+} } }"""
+SUBSCRIPTION = """subscription ($loc: ID!) {
+  availabilityChanged(locationId: $loc) { inventoryItem { id } availableToSell soldOut }
+}"""
+
+
+# ---- the app (a uvicorn factory, run in its own process) ------------------------------
+
+
+def bench_app() -> Any:
+    """`create_app`'s GraphQL route and realtime side, with an unthrottled query budget."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+
+    from app.auth.identity import build_identity
+    from app.auth.request_id import RequestIdMiddleware
+    from app.realtime.lifespan import open_realtime
+    from app.runtime import Runtime, open_database
+    from app.settings import load_settings
+    from graphql_schema.app import caller_key, graphql_routes
+    from graphql_schema.security import SecurityLimits, security_extensions
+
+    settings = load_settings()
+    limits = SecurityLimits(budget_points=10**9, refill_per_second=10**9)
+    extensions = security_extensions(limits, production=False, caller_key=caller_key)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with (
+            open_database(settings, application_name="availability-bench") as database,
+            open_realtime(settings, database.sessions) as realtime,
+        ):
+            identity = await build_identity(settings)
+            app.state.runtime = Runtime(
+                settings=settings, database=database, identity=identity, realtime=realtime
+            )
+            try:
+                yield
+            finally:
+                await identity.aclose()
+
+    return Starlette(
+        routes=graphql_routes(settings, extensions=list(extensions)),
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+
+
+@contextlib.asynccontextmanager
+async def app_process(database: str, bootstrap: str, data_dir: Path) -> AsyncIterator[int]:
+    import httpx
+
+    from app.embedded import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "KAFKA_ENABLE_IDEMPOTENCE": "false",
+        "DATA_DIR": str(data_dir),
+        "BROADCAST_URL": "memory://",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.availability_bench:bench_app",
+        "--factory",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: ASYNC220 (starts, no wait)
+    try:
+        async with httpx.AsyncClient() as client, asyncio.timeout(120):
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    await client.get(f"http://127.0.0.1:{port}/graphql")
+                    break
+                if process.poll() is not None:
+                    raise RuntimeError("the app exited while starting")
+                await asyncio.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(20)
+        if process.poll() is None:
+            process.kill()
+
+
+# ---- services and data ----------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def services() -> AsyncIterator[tuple[str, str, str]]:
+    """(database URL, bootstrap servers, description), each configured or embedded."""
+    from app.embedded import EmbeddedBroker, EmbeddedPostgres
+
+    pg = broker = None
+    database = os.environ.get("DATABASE_URL")
+    if not database:
+        pg = EmbeddedPostgres(Path(tempfile.mkdtemp()) / "pg")
+        database = await asyncio.to_thread(pg.start)
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if not bootstrap:
+        broker = EmbeddedBroker()
+        bootstrap = broker.start()
+    where = (
+        f"{'embedded' if pg else 'external'} PostgreSQL, "
+        f"{'embedded tansu (memory storage)' if broker else 'external broker'}"
+    )
+    try:
+        yield database, bootstrap, where
+    finally:
+        if broker is not None:
+            broker.stop()
+        if pg is not None:
+            await asyncio.to_thread(pg.stop)
+
+
+@dataclass
+class Shop:
+    location: uuid.UUID
+    milk: uuid.UUID
+    items: list[uuid.UUID]
+
+
+async def seed(database: str) -> Shop:
+    """The café: every item has 5 recipe lines; half are tracked with stock of their own."""
+    from sqlalchemy import insert
+
+    from app.db import tables as t
+    from app.db.engine import create_engine
+    from app.db.migrate import upgrade_to_head
+    from app.db.models.base import uuid7
+    from app.domain.enums import ItemType, RecipeOwner
+
+    await asyncio.to_thread(upgrade_to_head, database)
+    location = uuid7()
+    materials: list[dict[str, Any]] = [
+        {"id": uuid7(), "merchant_id": MERCHANT, "name": f"material {i}", "unit": "g"}
+        for i in range(MATERIALS)
+    ]
+    milk = materials[0]["id"]
+    items: list[dict[str, Any]] = []
+    recipes: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    stocks: list[dict[str, Any]] = []
+    for i in range(ITEMS):
+        item, variant, recipe = uuid7(), uuid.uuid4(), uuid7()
+        tracked = i % 2 == 1
+        items.append(
+            {
+                "id": item,
+                "merchant_id": MERCHANT,
+                "product_variant_id": variant,
+                "name": f"item {i}",
+                "sku": f"SKU-{i}",
+                "unit": "pcs",
+                "track_inventory": tracked,
+            }
+        )
+        recipes.append(
+            {
+                "id": recipe,
+                "merchant_id": MERCHANT,
+                "owner_type": RecipeOwner.PRODUCT_VARIANT,
+                "owner_id": variant,
+            }
+        )
+        # 5 distinct materials other than the milk; the first 200 items use the milk too.
+        others = [materials[1 + (i + k * 7) % (MATERIALS - 1)] for k in range(LINES)]
+        used = [materials[0], *others[: LINES - 1]] if i < MILK_USERS else others
+        for position, material in enumerate(used):
+            lines.append(
+                {
+                    "id": uuid7(),
+                    "merchant_id": MERCHANT,
+                    "recipe_id": recipe,
+                    "material_id": material["id"],
+                    "quantity": Decimal(1) if material["id"] == milk else Decimal(position + 1),
+                    "position": position,
+                }
+            )
+        if tracked:
+            stocks.append(_stock(location, ItemType.PRODUCT, item, Decimal(10**6)))
+    stocks += [
+        _stock(location, ItemType.MATERIAL, m["id"], Decimal(1000 if m["id"] == milk else 10**7))
+        for m in materials
+    ]
+    engine = create_engine(database)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(t.location), [{"id": location, "merchant_id": MERCHANT, "name": "Café"}]
+            )
+            for table, rows in (
+                (t.material, materials),
+                (t.inventory_item, items),
+                (t.recipe, recipes),
+                (t.recipe_line, lines),
+                (t.stock, stocks),
+            ):
+                for start in range(0, len(rows), 1000):
+                    await connection.execute(insert(table), rows[start : start + 1000])
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql("ANALYZE")
+    finally:
+        await engine.dispose()
+    return Shop(location, milk, [row["id"] for row in items])
+
+
+def _stock(
+    location: uuid.UUID, item_type: Any, item_id: uuid.UUID, on_hand: Decimal
+) -> dict[str, Any]:
+    from app.db.models.base import uuid7
+    from app.domain.enums import ItemType
+
+    product = item_type is ItemType.PRODUCT
+    return {
+        "id": uuid7(),
+        "merchant_id": MERCHANT,
+        "location_id": location,
+        "item_type": item_type,
+        "inventory_item_id": item_id if product else None,
+        "material_id": None if product else item_id,
+        "on_hand": on_hand,
+        "version": 0,
+    }
+
+
+# ---- part 1: the query ----------------------------------------------------------------
+
+
+def global_id(type_name: str, pk: uuid.UUID) -> str:
+    from graphql_schema.ids import global_id as encode
+
+    return encode(type_name, pk)
+
+
+async def statement_counts(database: str, shop: Shop) -> dict[str, int]:
+    """SQL statements of each query, executed in this process on the served schema."""
+    from sqlalchemy import event
+
+    from app.auth.identity import build_identity
+    from app.auth.principal import Principal
+    from app.db.engine import create_engine, create_session_factory
+    from app.settings import Settings
+    from graphql_schema.context import Context
+    from graphql_schema.schema import build_schema
+
+    settings = Settings(database_url=database, data_dir=Path(tempfile.mkdtemp()))
+    engine = create_engine(database)
+    identity = await build_identity(settings)
+    schema = build_schema(settings)
+    counts: dict[str, int] = {}
+    statements: list[str] = []
+
+    def count(*_args: Any) -> None:
+        statements.append("")
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        cases = [
+            ("availableToSell of 2 x 25 items", AVAILABILITY, 25),
+            ("availableToSell of 2 x 250 items", AVAILABILITY, 250),
+            ("stocks(first: 100)", STOCKS, 0),
+        ]
+        for name, query, n in cases:
+            principal = Principal(
+                subject="bench",
+                merchant_id=MERCHANT,
+                role="owner",
+                is_service=False,
+                expires_at=datetime.now(UTC) + timedelta(hours=1),
+            )
+            context = Context(
+                settings=settings,
+                sessions=create_session_factory(engine),
+                identity=identity,
+                principal=principal,
+            )
+            variables = {"loc": global_id("Location", shop.location), "n": n} if n else None
+            statements.clear()
+            result = await schema.execute(query, variable_values=variables, context_value=context)
+            if result.errors:
+                raise RuntimeError(result.errors)
+            counts[name] = len(statements)
+            if n == 250:
+                assert result.data is not None
+                ids = {node["id"] for part in result.data.values() for node in part["nodes"]}
+                if len(ids) != ITEMS:
+                    raise RuntimeError(f"head and tail hold {len(ids)} items, not {ITEMS}")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+        await identity.aclose()
+        await engine.dispose()
+    return counts
+
+
+async def time_queries(port: int, token: str, shop: Shop, rounds: int) -> dict[str, list[float]]:
+    """Latency of each query, one request at a time, the two interleaved."""
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/graphql"
+    bodies = {
+        "availableToSell, 500 items": {
+            "query": AVAILABILITY,
+            "variables": {"loc": global_id("Location", shop.location), "n": 250},
+        },
+        "stocks(first: 100)": {"query": STOCKS},
+    }
+    timings: dict[str, list[float]] = {name: [] for name in bodies}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(headers=headers, timeout=30) as client:
+        for i in range(rounds + 20):  # the first 20 warm up caches and connections
+            for name, body in bodies.items():
+                started = time.perf_counter()
+                response = await client.post(url, json=body)
+                elapsed = (time.perf_counter() - started) * 1000
+                answer = response.json()
+                if response.status_code != 200 or answer.get("errors"):
+                    raise RuntimeError(f"{name}: {response.status_code} {answer}")
+                if i >= 20:
+                    timings[name].append(elapsed)
+    return timings
+
+
+# ---- part 2: the fan-out --------------------------------------------------------------
+
+
+async def staged_milk_change(database: str, shop: Shop, delta: Decimal) -> tuple[bytes, bytes]:
+    """Adjust the milk through the service; (key, value) of the event it staged."""
+    from sqlalchemy import select, update
+
+    from app.db import tables as t
+    from app.db.engine import create_engine, create_session_factory
+    from app.domain.enums import ItemType
+    from app.kafka import topics
+    from app.services.context import Actor
+    from app.services.stock_adjustments import adjust_stock
+    from app.services.stock_refs import StockRef
+
+    engine = create_engine(database, pool_size=1)
+    try:
+        sessions = create_session_factory(engine)
+        ref = StockRef(location_id=shop.location, item_type=ItemType.MATERIAL, item_id=shop.milk)
+        await adjust_stock(sessions, Actor(MERCHANT, "bench"), ref=ref, delta=delta, reason="bench")
+        outbox = t.outbox_event
+        async with sessions.begin() as session:
+            row = (
+                await session.execute(
+                    select(outbox.c.key, outbox.c.payload)
+                    .where(
+                        outbox.c.topic == topics.INVENTORY_STOCK_CHANGED,
+                        outbox.c.sent_at.is_(None),
+                    )
+                    .order_by(outbox.c.seq.desc())
+                    .limit(1)
+                )
+            ).one()
+            await session.execute(
+                update(outbox).where(outbox.c.sent_at.is_(None)).values(sent_at=outbox.c.created_at)
+            )
+    finally:
+        await engine.dispose()
+    return row.key.encode(), json.dumps(row.payload).encode()
+
+
+@dataclass
+class Round:
+    broker_ms: float  # produce → a raw consumer with the app's fetch options
+    first_ms: float  # produce → the first availabilityChanged at the client
+    last_ms: float  # produce → the last (200th)
+
+
+async def fan_out(
+    port: int, token: str, bootstrap: str, database: str, shop: Shop, rounds: int
+) -> list[Round]:
+    """Per round of one milk change: produce → broker receipt, first and last message."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+    from websockets.asyncio.client import connect
+    from websockets.typing import Subprotocol
+
+    from app.kafka import topics
+
+    url = f"ws://127.0.0.1:{port}/graphql"
+    times: list[Round] = []
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0, acks=1)
+    await producer.start()
+    # The broker's share, as the app's realtime consumer reads (no group, 100 ms fetch wait).
+    tap = AIOKafkaConsumer(
+        topics.INVENTORY_STOCK_CHANGED,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="latest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=100,
+    )
+    await tap.start()
+    try:
+        async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+            if json.loads(await ws.recv())["type"] != "connection_ack":
+                raise RuntimeError("the socket was not acknowledged")
+            variables = {"loc": global_id("Location", shop.location)}
+            payload = {"query": SUBSCRIPTION, "variables": variables}
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            await asyncio.sleep(0.5)
+            # Round 0 waits for the app's consumer to be reading (it starts at "latest").
+            for round_ in range(rounds + 1):
+                delta = Decimal(-1 if round_ % 2 == 0 else 1)
+                key, value = await staged_milk_change(database, shop, delta)
+                seen: set[str] = set()
+                first = 0.0
+                started = time.perf_counter()
+                await producer.send_and_wait(topics.INVENTORY_STOCK_CHANGED, value, key=key)
+                broker = asyncio.create_task(_received(tap, value, started))
+                deadline = 120 if round_ == 0 else 30
+                while len(seen) < MILK_USERS:
+                    raw = await asyncio.wait_for(ws.recv(), deadline)
+                    message = json.loads(raw)
+                    if message.get("type") != "next":
+                        continue
+                    if not seen:
+                        first = (time.perf_counter() - started) * 1000
+                    seen.add(
+                        message["payload"]["data"]["availabilityChanged"]["inventoryItem"]["id"]
+                    )
+                last = (time.perf_counter() - started) * 1000
+                broker_ms = await asyncio.wait_for(broker, 30)
+                if round_ > 0:
+                    times.append(Round(broker_ms, first, last))
+                await asyncio.sleep(0.2)
+    finally:
+        await tap.stop()
+        await producer.stop()
+    return times
+
+
+async def _received(consumer: Any, value: bytes, started: float) -> float:
+    while True:
+        batches = await consumer.getmany(timeout_ms=1000)
+        for records in batches.values():
+            if any(record.value == value for record in records):
+                return (time.perf_counter() - started) * 1000
+
+
+# ---- the run --------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+def dev_token(data_dir: Path) -> str:
+    from app.auth.dev import load_or_create_signing_key
+    from app.settings import Settings
+
+    settings = Settings(data_dir=data_dir)
+    return load_or_create_signing_key(data_dir).issue_token(
+        issuer=settings.identity_issuer,
+        audience=settings.identity_audience,
+        subject="bench",
+        merchant_id=MERCHANT,
+        role="owner",
+        ttl=timedelta(hours=1),
+    )
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} CPUs (nproc), {model}, Python {platform.python_version()}; "
+        f"load average at the end {load} (other work on the machine skews every figure)"
+    )
+
+
+@dataclass
+class Figures:
+    statements: dict[str, int]
+    queries: dict[str, list[float]]
+    fan_out: list[Round]
+    services: str
+
+
+async def run(rounds: int, fan_out_rounds: int) -> Figures:
+    with tempfile.TemporaryDirectory() as work:
+        data_dir = Path(work)
+        async with services() as (database, bootstrap, where):
+            shop = await seed(database)
+            statements = await statement_counts(database, shop)
+            token = dev_token(data_dir)
+            async with app_process(database, bootstrap, data_dir) as port:
+                queries = await time_queries(port, token, shop, rounds)
+                spread = await fan_out(port, token, bootstrap, database, shop, fan_out_rounds)
+    return Figures(statements, queries, spread, where)
+
+
+def report(f: Figures) -> str:
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    counts = list(f.statements.values())
+    constant = counts[0] == counts[1]
+    availability = f.queries["availableToSell, 500 items"]
+    lasts = [r.last_ms for r in f.fan_out]
+    firsts = [r.first_ms for r in f.fan_out]
+    brokers = [r.broker_ms for r in f.fan_out]
+    rows = [
+        f"### {stamp}",
+        "",
+        f"- machine: {machine()}",
+        f"- data: one location, {ITEMS} items with {LINES} recipe lines each over {MATERIALS} "
+        f"materials, half of them tracked with stock of their own; one material used by "
+        f"{MILK_USERS} recipes; {f.services}; the app in its own process (uvicorn, memory "
+        "broadcaster), the clients in the benchmark process, all on this machine",
+        "- query: `head: inventoryItems(first: 250)` and `tail: inventoryItems(last: 250)` "
+        "aliased in one document (a `first` above 250 is refused), `id availableToSell` per "
+        f"node; {len(availability)} requests of each query one at a time, interleaved, after "
+        "20 of warm-up; statements counted in process on the same schema",
+        f"- fan-out: {len(f.fan_out)} rounds of a ±1 adjustment of that material (all "
+        f"{MILK_USERS} counts move); its `inventory.stock-changed` event produced by the "
+        "benchmark, timed to the first and the last of the 200 `availabilityChanged` "
+        "messages at one websocket client",
+        "",
+        "| measure | result | target |",
+        "| --- | --- | --- |",
+    ]
+    for name, count in f.statements.items():
+        rows.append(f"| SQL statements: {name} | {count} | |")
+    rows.append(
+        f"| statement count constant (2 x 25 vs 2 x 250 items) | {constant} | {verdict(constant)} |"
+    )
+    for name, timings in f.queries.items():
+        p99 = percentile(timings, 99)
+        target = f"p99 < 50 ms: {verdict(p99 < 50)}" if name == "availableToSell, 500 items" else ""
+        rows.append(
+            f"| {name} | p50 {percentile(timings, 50):.1f} ms, **p99 {p99:.1f} ms** | {target} |"
+        )
+    worst = max(lasts)
+    rows += [
+        f"| fan-out to 200 products: event → last message | p50 {percentile(lasts, 50):.1f} ms, "
+        f"**max {worst:.1f} ms** | < 100 ms: {verdict(worst < 100)} |",
+        f"| event → first message | p50 {percentile(firsts, 50):.1f} ms, "
+        f"max {max(firsts):.1f} ms | |",
+        f"| event → a raw consumer (the broker's share, same fetch options) | p50 "
+        f"{percentile(brokers, 50):.1f} ms, max {max(brokers):.1f} ms | |",
+        "",
+    ]
+    return "\n".join(rows)
+
+
+def append_results(section: str) -> None:
+    """Add this run at the end of the "## Availability" section (created when missing)."""
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    if HEADING not in text:
+        intro = f"{HEADING}\n\nRun: `python bench/availability_bench.py` (see its docstring).\n"
+        RESULTS.write_text(text.rstrip("\n") + "\n\n" + intro + "\n" + section)
+        return
+    start = text.index(HEADING)
+    following = text.find("\n## ", start + len(HEADING))
+    if following == -1:
+        RESULTS.write_text(text.rstrip("\n") + "\n\n" + section)
+    else:
+        before, after = text[:following], text[following:]
+        RESULTS.write_text(before.rstrip("\n") + "\n\n" + section + after)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=200, help="timed requests per query")
+    parser.add_argument("--fan-out-rounds", type=int, default=20, help="material changes")
+    parser.add_argument("--no-record", action="store_true", help="do not touch RESULTS.md")
+    args = parser.parse_args()
+    section = report(asyncio.run(run(args.rounds, args.fan_out_rounds)))
+    print(section)
+    if not args.no_record:
+        append_results(section)
+
+
+if __name__ == "__main__":
+    main()
