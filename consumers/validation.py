@@ -1,6 +1,11 @@
 """Payload validation against the contract's JSON Schemas (contracts/events).
 
 The contract is field-additive: the schemas allow unknown properties, and so do we.
+`jsonschema` decides; when `jsonschema-rs` is installed it accepts valid payloads
+first, a few hundred times faster. It checks formats at least as strictly (it also
+checks date-time, which `jsonschema` skips without an extra package), so what it
+accepts `jsonschema` accepts too, and anything else still goes through `jsonschema`,
+which gives the same verdict and messages as without it.
 """
 
 from __future__ import annotations
@@ -8,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +43,7 @@ class ContractValidator:
         if not events_dir.is_dir():
             raise ContractsNotFound(f"no contract schemas in {events_dir}")
         self._validators: dict[str, Draft202012Validator] = {}
+        self._accepts: dict[str, Callable[[Any], bool]] = {}
         for path in sorted(events_dir.glob("*.schema.json")):
             schema = json.loads(path.read_text(encoding="utf-8"))
             Draft202012Validator.check_schema(schema)
@@ -44,16 +51,27 @@ class ContractValidator:
             self._validators[name] = Draft202012Validator(
                 schema, format_checker=Draft202012Validator.FORMAT_CHECKER
             )
+            accepts = _fast_acceptance(schema)
+            if accepts is not None:
+                self._accepts[name] = accepts
 
     @property
     def events(self) -> list[str]:
         return sorted(self._validators)
+
+    @property
+    def accelerated(self) -> bool:
+        """jsonschema-rs accepts valid payloads first (it is installed)."""
+        return bool(self._accepts)
 
     def validate(self, event: str, payload: Any) -> None:
         """Raise a schema-violation PoisonMessage naming the first few problems."""
         validator = self._validators.get(event)
         if validator is None:
             raise ContractsNotFound(f"no contract schema for {event}")
+        accepts = self._accepts.get(event)
+        if accepts is not None and accepts(payload):
+            return
         errors = sorted(validator.iter_errors(payload), key=lambda e: _path(e.absolute_path))
         if errors:
             problems = [
@@ -63,6 +81,18 @@ class ContractValidator:
             if more > 0:
                 problems.append(f"and {more} more")
             raise PoisonMessage(PoisonReason.SCHEMA_VIOLATION, "; ".join(problems))
+
+
+def _fast_acceptance(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """jsonschema-rs's `is_valid` for the schema, or None when it is not installed."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    accepts: Callable[[Any], bool] = jsonschema_rs.validator_for(
+        schema, validate_formats=True
+    ).is_valid
+    return accepts
 
 
 def _path(parts: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ async def enqueue(
     """Stage events for the relay; they leave the process only if this transaction commits."""
     if not events:
         return
-    request_id = request_id or current_request_id()
+    request_id = staging_request_id(request_id)
     connection = await session.connection()
     await connection.execute(
         _INSERT,
@@ -53,3 +54,20 @@ async def enqueue(
             for e in events
         ],
     )
+
+
+def staging_request_id(request_id: str | None) -> str | None:
+    """The request id outbox rows carry: the given one, else the current request's."""
+    return request_id or current_request_id()
+
+
+def event_columns(events: Sequence[PendingEvent]) -> dict[str, list[Any]]:
+    """The outbox rows of `events` as parallel lists (new ids, payloads as JSON text), for
+    a statement that inserts them from arrays, in this order."""
+    return {
+        "id": [uuid7() for _ in events],
+        "topic": [e.topic for e in events],
+        "key": [e.key for e in events],
+        "event_type": [e.event_type for e in events],
+        "payload": [json.dumps(e.payload) for e in events],
+    }

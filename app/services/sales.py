@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
@@ -23,6 +22,7 @@ from app.domain.quantities import require_positive
 from app.services.context import Actor
 from app.services.inventory_items import ProductVariantUpsert, upsert_item
 from app.services.kitchen import effect_moves, lock_sale_order, mark_applied, pending_effects
+from app.services.payment_reads import KnownItem, look_around
 from app.services.recipe_snapshot import (
     RecordedSale,
     SaleSnapshot,
@@ -71,57 +71,6 @@ class PaymentOutcome:
     kitchen_effects_applied: int = 0
 
 
-@dataclass(frozen=True)
-class _Item:
-    id: uuid.UUID
-    track_inventory: bool
-
-
-@dataclass(frozen=True)
-class _Surroundings:
-    location_found: bool
-    # The sale order already has SALE or SALE_RESERVATION movements.
-    paid: bool
-    # Kitchen effects of the sale order arrived first and wait for this payment.
-    pending_effects: bool
-
-
-_merchant, _location = t.merchant, t.location
-_ledger, _effects, _item_table = t.stock_movement, t.kitchen_ticket_effect, t.inventory_item
-_MERCHANT_ID = bindparam("merchant_id", type_=_merchant.c.id.type)
-
-# One round trip for what every payment asks first: the merchant row (created when
-# unknown: CDC fills it in later), the location, and whether the slower reads of a
-# re-delivery or of early kitchen events are needed at all.
-_LOOK_AROUND = select(
-    exists()
-    .where(_location.c.merchant_id == _MERCHANT_ID, _location.c.id == bindparam("location_id"))
-    .label("location_found"),
-    exists()
-    .where(
-        _ledger.c.merchant_id == _MERCHANT_ID,
-        _ledger.c.reference_type == ReferenceType.SALE_ORDER,
-        _ledger.c.reference_id == bindparam("reference_id"),
-        _ledger.c.type.in_([MovementType.SALE, MovementType.SALE_RESERVATION]),
-    )
-    .label("paid"),
-    exists()
-    .where(
-        _effects.c.merchant_id == _MERCHANT_ID,
-        _effects.c.sale_order_id == bindparam("sale_order_id"),
-        _effects.c.applied.is_(False),
-    )
-    .label("pending_effects"),
-).add_cte(pg_insert(_merchant).values(id=_MERCHANT_ID).on_conflict_do_nothing().cte("merchant_row"))
-
-_ITEMS = select(
-    _item_table.c.product_variant_id, _item_table.c.id, _item_table.c.track_inventory
-).where(
-    _item_table.c.merchant_id == bindparam("merchant_id"),
-    _item_table.c.product_variant_id.in_(bindparam("variant_ids", expanding=True)),
-)
-
-
 async def apply_payment(
     sessions: async_sessionmaker[AsyncSession],
     payment: PaymentSucceeded,
@@ -145,8 +94,14 @@ async def apply_payment(
     actor = Actor(merchant_id, actor_label)
     async with sessions.begin() as session:
         await lock_sale_order(session, merchant_id, payment.sale_order_id)
-        found = await _look_around(session, payment)
-        items, created = await _items(session, merchant_id, payment.items)
+        found = await look_around(
+            session,
+            merchant_id,
+            payment.location_id,
+            payment.sale_order_id,
+            sorted({i.product_variant_id for i in payment.items}),
+        )
+        items, created = await _items(session, merchant_id, payment.items, found.items)
         recorded = (
             await load_recorded_sale(session, merchant_id, payment.sale_order_id)
             if found.paid
@@ -220,21 +175,22 @@ def _positive(problems: ProblemCollector, quantity: Decimal, field: tuple[str | 
 
 
 async def _items(
-    session: AsyncSession, merchant_id: uuid.UUID, sold: Sequence[SaleItem]
-) -> tuple[dict[uuid.UUID, _Item], list[uuid.UUID]]:
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    sold: Sequence[SaleItem],
+    known: dict[uuid.UUID, KnownItem],
+) -> tuple[dict[uuid.UUID, KnownItem], list[uuid.UUID]]:
     """The inventory item of every sold variant, creating unknown ones (CDC may lag)."""
-    variant_ids = sorted({s.product_variant_id for s in sold})
-    rows = await session.execute(_ITEMS, {"merchant_id": merchant_id, "variant_ids": variant_ids})
-    items = {r.product_variant_id: _Item(r.id, r.track_inventory) for r in rows}
+    items = dict(known)
     created: list[uuid.UUID] = []
     # Sorted, so two payments creating the same new variants wait instead of deadlocking.
-    for variant_id in variant_ids:
+    for variant_id in sorted({s.product_variant_id for s in sold}):
         if variant_id in items:
             continue
         result = await upsert_item(session, ProductVariantUpsert(merchant_id, variant_id))
         if result.created:
             created.append(result.item_id)
-            items[variant_id] = _Item(result.item_id, False)
+            items[variant_id] = KnownItem(result.item_id, False)
         else:
             item = t.inventory_item
             tracked = (
@@ -242,29 +198,8 @@ async def _items(
                     select(item.c.track_inventory).where(item.c.id == result.item_id)
                 )
             ).scalar_one()
-            items[variant_id] = _Item(result.item_id, tracked)
+            items[variant_id] = KnownItem(result.item_id, tracked)
     return items, created
-
-
-async def _look_around(session: AsyncSession, payment: PaymentSucceeded) -> _Surroundings:
-    """What `ensure_merchant_row`, `require_location`, `load_recorded_sale` (is it paid?) and
-    `pending_effects` (any?) would tell, in one statement; NOT_FOUND for another's location."""
-    row = (
-        await session.execute(
-            _LOOK_AROUND,
-            {
-                "merchant_id": payment.merchant_id,
-                "location_id": payment.location_id,
-                "reference_id": str(payment.sale_order_id),
-                "sale_order_id": payment.sale_order_id,
-            },
-        )
-    ).one()
-    if not row.location_found:
-        raise DomainError.one(
-            UserErrorCode.NOT_FOUND, f"location {payment.location_id} not found", ("locationId",)
-        )
-    return _Surroundings(row.location_found, row.paid, row.pending_effects)
 
 
 async def _snapshot(session: AsyncSession, payment: PaymentSucceeded) -> SaleSnapshot:
@@ -277,7 +212,7 @@ async def _snapshot(session: AsyncSession, payment: PaymentSucceeded) -> SaleSna
     return build_snapshot(payment.location_id, payment.items, recipes)
 
 
-def _sale_moves(payment: PaymentSucceeded, items: dict[uuid.UUID, _Item]) -> list[Move]:
+def _sale_moves(payment: PaymentSucceeded, items: dict[uuid.UUID, KnownItem]) -> list[Move]:
     totals: dict[StockKey, Decimal] = {}
     for sold in payment.items:
         item = items[sold.product_variant_id]

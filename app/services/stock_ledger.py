@@ -8,6 +8,7 @@ move a no-op, which is what keeps at-least-once consumers exactly-once in effect
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType, MovementType, ReferenceType
 from app.outbox.stock_events import stock_change_events
-from app.outbox.writer import PendingEvent, enqueue
+from app.outbox.writer import event_columns, staging_request_id
 from app.services import stock_ledger_sql as sql
 from app.services.context import Actor
 
@@ -229,49 +230,67 @@ async def apply_moves(
         # looking first. Under the stock locks nobody else adds these keys meanwhile.
         written = set(
             (
-                await connection.execute(
-                    sql.INSERT_MOVEMENTS, [_movement_row(a.movement) for a in result.applied]
-                )
+                await connection.execute(sql.WRITE, _write_params(actor, result, after, now))
             ).scalars()
         )
         if len(written) == len(result.applied):
             break
-        # Some were (a re-delivery): take back the rows just written, which no one
-        # else can see and whose quantities counted the duplicates, and plan again.
+        # Some were (a re-delivery), and the statement changed nothing else: take back
+        # the rows just written, which no one else can see and whose quantities
+        # counted the duplicates, and plan again.
         existing |= {a.key for a in result.applied if a.movement.id not in written}
         if written:
             await connection.execute(sql.DELETE_MOVEMENTS, {"ids": list(written)})
     for key, stock in after.items():
         held = stocks[key]
         held.on_hand, held.reserved, held.version = stock.on_hand, stock.reserved, stock.version
-    await connection.execute(
-        sql.UPDATE_STOCK,
-        [
-            {
-                "stock_id": s.id,
-                "on_hand": s.on_hand,
-                "reserved": s.reserved,
-                "version": s.version,
-                "updated_at": now,
-            }
-            for s in after.values()
-        ],
-    )
-    events: list[PendingEvent] = []
-    for applied in result.applied:
-        stock = applied.stock
-        events.extend(
-            stock_change_events(
-                stock,
-                applied.movement,
-                product_variant_id=(
-                    str(stock.product_variant_id) if stock.product_variant_id else None
-                ),
-                unit=stock.unit,
-            )
-        )
-    await enqueue(session, actor.merchant_id, events, request_id=actor.request_id)
     return result
+
+
+def _write_params(
+    actor: Actor, result: MoveResult, after: dict[StockKey, LockedStock], now: datetime
+) -> dict[str, Any]:
+    movements = [a.movement for a in result.applied]
+    stocks = list(after.values())
+    events = [
+        event
+        for a in result.applied
+        for event in stock_change_events(
+            a.stock,
+            a.movement,
+            product_variant_id=(
+                str(a.stock.product_variant_id) if a.stock.product_variant_id else None
+            ),
+            unit=a.stock.unit,
+        )
+    ]
+    params: dict[str, Any] = {
+        "batch_merchant_id": actor.merchant_id,
+        "batch_actor": actor.label,
+        "batch_now": now,
+        "batch_expected": len(movements),
+        "batch_request_id": staging_request_id(actor.request_id),
+        "moves_id": [m.id for m in movements],
+        "moves_stock_id": [m.stock_id for m in movements],
+        "moves_location_id": [m.location_id for m in movements],
+        "moves_type": [m.type.value for m in movements],
+        "moves_reference_type": [m.reference_type.value for m in movements],
+        "moves_reference_id": [m.reference_id for m in movements],
+        "moves_delta_on_hand": [m.delta_on_hand for m in movements],
+        "moves_delta_reserved": [m.delta_reserved for m in movements],
+        "moves_on_hand_after": [m.on_hand_after for m in movements],
+        "moves_reserved_after": [m.reserved_after for m in movements],
+        "moves_reason": [m.reason for m in movements],
+        "moves_went_negative": [m.went_negative for m in movements],
+        # JSON text: None is stored as JSON null, as the JSONB column type does.
+        "moves_recipe_snapshot": [json.dumps(m.recipe_snapshot) for m in movements],
+        "stocks_id": [s.id for s in stocks],
+        "stocks_on_hand": [s.on_hand for s in stocks],
+        "stocks_reserved": [s.reserved for s in stocks],
+        "stocks_version": [s.version for s in stocks],
+    }
+    params.update({f"events_{name}": column for name, column in event_columns(events).items()})
+    return params
 
 
 def _plan(
@@ -319,27 +338,6 @@ def _plan(
         )
         result.applied.append(AppliedMove(movement, stock))
     return result, after
-
-
-def _movement_row(movement: Movement) -> dict[str, Any]:
-    return {
-        "id": movement.id,
-        "merchant_id": movement.merchant_id,
-        "stock_id": movement.stock_id,
-        "location_id": movement.location_id,
-        "type": movement.type,
-        "reference_type": movement.reference_type,
-        "reference_id": movement.reference_id,
-        "delta_on_hand": movement.delta_on_hand,
-        "delta_reserved": movement.delta_reserved,
-        "on_hand_after": movement.on_hand_after,
-        "reserved_after": movement.reserved_after,
-        "reason": movement.reason,
-        "actor": movement.actor,
-        "went_negative": movement.went_negative,
-        "recipe_snapshot": movement.recipe_snapshot,
-        "occurred_at": movement.occurred_at,
-    }
 
 
 __all__ = [

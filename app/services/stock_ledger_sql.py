@@ -6,12 +6,36 @@ shape never depends on the call; SQLAlchemy then compiles it once per process.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, tuple_, update
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    Numeric,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.sql.selectable import TableValuedAlias
+from sqlalchemy.types import TypeEngine
 
 from app.db import tables as t
 
 _stock, _item, _material, _ledger = t.stock, t.inventory_item, t.material, t.stock_movement
+_outbox = t.outbox_event
 
 # Stocks of one merchant by (location, inventory item) and (location, material) pairs.
 _WANTED = and_(
@@ -74,9 +98,81 @@ INSERT_STOCK = (
     .on_conflict_do_nothing()
 )
 
-# Returns the ids written: a key already in the ledger writes nothing.
-INSERT_MOVEMENTS = (
+DELETE_MOVEMENTS = delete(_ledger).where(_ledger.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _rows(name: str, **columns: TypeEngine[Any]) -> TableValuedAlias:
+    """unnest() of one array parameter per column, numbered: rows of any count, one shape."""
+    arrays = [bindparam(f"{name}_{c}", type_=ARRAY(type_)) for c, type_ in columns.items()]
+    return (
+        func.unnest(*arrays)
+        .table_valued(*(column(c, type_) for c, type_ in columns.items()), with_ordinality="n")
+        .render_derived(name=name)
+    )
+
+
+_now = bindparam("batch_now", type_=DateTime(timezone=True))
+# Named apart from every column: a parameter named like a column of an UPDATE's table
+# would be taken as a value to SET.
+_merchant_id = bindparam("batch_merchant_id", type_=_ledger.c.merchant_id.type)
+_uuid = PG_UUID(as_uuid=True)
+
+_moves = _rows(
+    "moves",
+    id=_uuid,
+    stock_id=_uuid,
+    location_id=_uuid,
+    type=Text(),
+    reference_type=Text(),
+    reference_id=Text(),
+    delta_on_hand=Numeric(),
+    delta_reserved=Numeric(),
+    on_hand_after=Numeric(),
+    reserved_after=Numeric(),
+    reason=Text(),
+    went_negative=Boolean(),
+    recipe_snapshot=Text(),  # JSON text
+)
+_moved = (
     pg_insert(_ledger)
+    .from_select(
+        [
+            "id",
+            "merchant_id",
+            "stock_id",
+            "location_id",
+            "type",
+            "reference_type",
+            "reference_id",
+            "delta_on_hand",
+            "delta_reserved",
+            "on_hand_after",
+            "reserved_after",
+            "reason",
+            "actor",
+            "went_negative",
+            "recipe_snapshot",
+            "occurred_at",
+        ],
+        select(
+            _moves.c.id,
+            _merchant_id,
+            _moves.c.stock_id,
+            _moves.c.location_id,
+            _moves.c.type,
+            _moves.c.reference_type,
+            _moves.c.reference_id,
+            _moves.c.delta_on_hand,
+            _moves.c.delta_reserved,
+            _moves.c.on_hand_after,
+            _moves.c.reserved_after,
+            _moves.c.reason,
+            bindparam("batch_actor", type_=Text()),
+            _moves.c.went_negative,
+            cast(_moves.c.recipe_snapshot, JSONB),
+            _now,
+        ),
+    )
     .on_conflict_do_nothing(
         index_elements=[
             _ledger.c.merchant_id,
@@ -87,17 +183,48 @@ INSERT_MOVEMENTS = (
         ]
     )
     .returning(_ledger.c.id)
+    .cte("moved")
+)
+# Stocks and events change only when every movement was written.
+_all_moved = select(func.count()).select_from(_moved).scalar_subquery() == bindparam(
+    "batch_expected", type_=Integer()
 )
 
-DELETE_MOVEMENTS = delete(_ledger).where(_ledger.c.id.in_(bindparam("ids", expanding=True)))
-
-UPDATE_STOCK = (
+_stocks = _rows("stocks", id=_uuid, on_hand=Numeric(), reserved=Numeric(), version=Integer())
+_updated = (
     update(_stock)
-    .where(_stock.c.id == bindparam("stock_id"))
+    .where(_stock.c.id == _stocks.c.id, _all_moved)
     .values(
-        on_hand=bindparam("on_hand"),
-        reserved=bindparam("reserved"),
-        version=bindparam("version"),
-        updated_at=bindparam("updated_at"),
+        on_hand=_stocks.c.on_hand,
+        reserved=_stocks.c.reserved,
+        version=_stocks.c.version,
+        updated_at=_now,
     )
+    .cte("updated")
 )
+
+_events = _rows("events", id=_uuid, topic=Text(), key=Text(), event_type=Text(), payload=Text())
+_staged = (
+    insert(_outbox)
+    .from_select(
+        ["id", "merchant_id", "topic", "key", "event_type", "payload", "request_id"],
+        select(
+            _events.c.id,
+            _merchant_id,
+            _events.c.topic,
+            _events.c.key,
+            _events.c.event_type,
+            cast(_events.c.payload, JSONB),
+            bindparam("batch_request_id", type_=Text()),
+        )
+        .where(_all_moved)
+        # In the given order: the relay publishes by `seq`, and a key's events in order.
+        .order_by(_events.c.n),
+    )
+    .cte("staged")
+)
+
+# Ledger rows, stock quantities and outbox rows of one batch, in one round trip.
+# Returns the ids of the movements written: fewer than expected (a key was in the
+# ledger already) and nothing else changed.
+WRITE = select(_moved.c.id).add_cte(_updated, _staged)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from consumers.messages import PoisonMessage, PoisonReason
 from consumers.validation import ContractValidator, contract_validator, contracts_events_dir
@@ -70,3 +72,37 @@ def test_the_schemas_are_found_from_any_working_directory(tmp_path: Path) -> Non
 def test_a_missing_contracts_directory_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="no contract schemas in"):
         ContractValidator(tmp_path / "nowhere")
+
+
+_ID = "6f1c2a9e-0b7d-4c1e-9a51-3d2f8e7b1a01"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        *(
+            ("merchantId", v)
+            for v in [_ID.upper(), "{" + _ID + "}", "urn:uuid:" + _ID, _ID.replace("-", "")]
+        ),
+        *(("merchantId", v) for v in [_ID + "\n", " " + _ID, _ID[:-1] + "\u0661"]),
+        *(("quantity", v) for v in ["1.5", ".5", "5.", "5\n", "\u0661", "1e3", "01", "", 5]),
+        *(("occurredAt", v) for v in ["yesterday", "2026-11-22", "2026-11-22 12:30:05", 17]),
+    ],
+)
+def test_the_fast_check_never_accepts_what_jsonschema_refuses(field: str, value: object) -> None:
+    payment = copy.deepcopy(example("payment-success").document["value"])
+    if field == "quantity":
+        payment["items"][0]["quantity"] = value
+    else:
+        payment[field] = value
+    schema = json.loads((contracts_events_dir() / "payment.success.schema.json").read_text())
+    reference = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+    try:
+        contract_validator().validate("payment.success", payment)
+        accepted = True
+    except PoisonMessage:
+        accepted = False
+
+    assert accepted == reference.is_valid(payment)
+    assert contract_validator().accelerated  # jsonschema-rs is installed with the project
