@@ -120,6 +120,9 @@ def report(request: pytest.FixtureRequest) -> Iterator[Report]:
         measured.details.setdefault("cause", call.wasxfail)
     else:
         outcome = call.outcome
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.id not in measured.scenario:
+        measured.scenario += f" ({callspec.id})"  # one row per case of a parametrized test
     measured.write(request.node.nodeid, outcome, round(time.monotonic() - started, 1))
 
 

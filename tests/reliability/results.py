@@ -32,10 +32,11 @@ class Report:
     notes: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
-    def regression(self, was: str, fixed_in: str, requests: int = 1) -> None:
+    def regression(self, was: str, fixed_in: str, faults: str = "1 hostile input") -> None:
         """A check of a bug this suite found: what it was, and the commit that fixed it."""
-        self.faults = f"{requests} hostile input{'s' if requests > 1 else ''}"
-        self.events_processed = requests
+        self.faults = faults
+        self.faults_injected = 1
+        self.events_processed = 1
         self.events_lost = 0
         self.duplicates_applied = 0
         self.notes = f"found by this suite (was: {was}); fixed in {fixed_in}"

@@ -186,7 +186,9 @@ async def test_v1_answers_503_while_the_database_refuses_connections(
     report: Report,
 ) -> None:
     report.category, report.scenario = "Faults", "/v1 while the database refuses connections -> 503"
-    report.regression("500 on SQLSTATE 55000", "7820b37")
+    report.regression(
+        "500 on SQLSTATE 55000", "7820b37", faults="database refusing connections (55000)"
+    )
     database_url, database = closable_database
     app, token = _production(stack, database_url, kafka_bootstrap, identity_server, redis_url)
     async with api.client(app.url) as http:
