@@ -150,6 +150,8 @@ def _children(plan: _Plan, value: Mapping[str, Any]) -> int:
     # Without knowing the runtime type of an interface or union, the costliest counts.
     best = 0
     for steps in plan.by_type:
+        if not steps:
+            continue
         total = 0
         for step in steps:
             field_value = value.get(step.key)
@@ -161,7 +163,7 @@ def _children(plan: _Plan, value: Mapping[str, Any]) -> int:
 
 def _step(step: _Step, value: Any) -> int:
     if step.connection is not None:
-        return _connection(step.connection, value) if isinstance(value, Mapping) else 0
+        return _connection(step.connection, value) if _is_mapping(value) else 0
     assert step.children is not None
     return _objects(step.children, value)
 
@@ -170,14 +172,14 @@ def _objects(plan: _Plan, value: Any) -> int:
     if isinstance(value, list):
         # A plain list counts as one object in the estimate: its costliest element here.
         return max((_objects(plan, v) for v in value), default=0)
-    return 1 + _children(plan, value) if isinstance(value, Mapping) else 0
+    return 1 + _children(plan, value) if _is_mapping(value) else 0
 
 
 def _connection(plan: _ConnectionPlan, value: Mapping[str, Any]) -> int:
     total = CONNECTION_OVERHEAD + _children(plan.other, value)
     sources: list[list[Any]] = [value.get(k) or [] for k in plan.nodes_keys]
     for key in plan.edges_keys:
-        edges = [e for e in value.get(key) or [] if isinstance(e, Mapping)]
+        edges = [e for e in value.get(key) or [] if _is_mapping(e)]
         total += sum(_children(plan.edge, edge) for edge in edges)
         sources += [[edge.get(k) for edge in edges] for k in plan.node_keys_in_edge]
     if plan.items is not None:
@@ -185,10 +187,15 @@ def _connection(plan: _ConnectionPlan, value: Mapping[str, Any]) -> int:
     return total
 
 
+def _is_mapping(value: Any) -> bool:
+    # Results are plain dicts: skip the slower abstract-class check for them.
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _same_objects(sources: list[list[Any]]) -> list[Mapping[str, Any]]:
     """The i-th node of `nodes` and of `edges { node }` is one object: merge what each got."""
     if len(sources) == 1:
-        return [node for node in sources[0] if isinstance(node, Mapping)]
+        return [node for node in sources[0] if _is_mapping(node)]
     merged: list[Mapping[str, Any]] = []
     for nodes in zip_longest(*sources):
         item: Mapping[str, Any] = {}
