@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -61,13 +60,17 @@ def staging_request_id(request_id: str | None) -> str | None:
     return request_id or current_request_id()
 
 
-def event_columns(events: Sequence[PendingEvent]) -> dict[str, list[Any]]:
-    """The outbox rows of `events` as parallel lists (new ids, payloads as JSON text), for
-    a statement that inserts them from arrays, in this order."""
-    return {
-        "id": [uuid7() for _ in events],
-        "topic": [e.topic for e in events],
-        "key": [e.key for e in events],
-        "event_type": [e.event_type for e in events],
-        "payload": [json.dumps(e.payload) for e in events],
-    }
+def event_rows(events: Sequence[PendingEvent]) -> list[dict[str, Any]]:
+    """The outbox rows of `events` as JSON-ready objects (new ids, `n` their order), for a
+    statement that inserts them from one JSON array."""
+    return [
+        {
+            "n": n,
+            "id": str(uuid7()),
+            "topic": e.topic,
+            "key": e.key,
+            "event_type": e.event_type,
+            "payload": dict(e.payload),
+        }
+        for n, e in enumerate(events)
+    ]

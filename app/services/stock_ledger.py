@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType, MovementType, ReferenceType
 from app.outbox.stock_events import stock_change_events
-from app.outbox.writer import event_columns, staging_request_id
+from app.outbox.writer import event_rows, staging_request_id
 from app.services import stock_ledger_sql as sql
 from app.services.context import Actor
 
@@ -264,33 +264,42 @@ def _write_params(
             unit=a.stock.unit,
         )
     ]
-    params: dict[str, Any] = {
+    # Numbers and ids as text: exact, and what the statement's column types read.
+    return {
         "batch_merchant_id": actor.merchant_id,
         "batch_actor": actor.label,
         "batch_now": now,
         "batch_expected": len(movements),
         "batch_request_id": staging_request_id(actor.request_id),
-        "moves_id": [m.id for m in movements],
-        "moves_stock_id": [m.stock_id for m in movements],
-        "moves_location_id": [m.location_id for m in movements],
-        "moves_type": [m.type.value for m in movements],
-        "moves_reference_type": [m.reference_type.value for m in movements],
-        "moves_reference_id": [m.reference_id for m in movements],
-        "moves_delta_on_hand": [m.delta_on_hand for m in movements],
-        "moves_delta_reserved": [m.delta_reserved for m in movements],
-        "moves_on_hand_after": [m.on_hand_after for m in movements],
-        "moves_reserved_after": [m.reserved_after for m in movements],
-        "moves_reason": [m.reason for m in movements],
-        "moves_went_negative": [m.went_negative for m in movements],
-        # JSON text: None is stored as JSON null, as the JSONB column type does.
-        "moves_recipe_snapshot": [json.dumps(m.recipe_snapshot) for m in movements],
-        "stocks_id": [s.id for s in stocks],
-        "stocks_on_hand": [s.on_hand for s in stocks],
-        "stocks_reserved": [s.reserved for s in stocks],
-        "stocks_version": [s.version for s in stocks],
+        "moves": [
+            {
+                "id": str(m.id),
+                "stock_id": str(m.stock_id),
+                "location_id": str(m.location_id),
+                "type": m.type.value,
+                "reference_type": m.reference_type.value,
+                "reference_id": m.reference_id,
+                "delta_on_hand": str(m.delta_on_hand),
+                "delta_reserved": str(m.delta_reserved),
+                "on_hand_after": str(m.on_hand_after),
+                "reserved_after": str(m.reserved_after),
+                "reason": m.reason,
+                "went_negative": m.went_negative,
+                "recipe_snapshot": json.dumps(m.recipe_snapshot),
+            }
+            for m in movements
+        ],
+        "stocks": [
+            {
+                "id": str(s.id),
+                "on_hand": str(s.on_hand),
+                "reserved": str(s.reserved),
+                "version": s.version,
+            }
+            for s in stocks
+        ],
+        "events": event_rows(events),
     }
-    params.update({f"events_{name}": column for name, column in event_columns(events).items()})
-    return params
 
 
 def _plan(
