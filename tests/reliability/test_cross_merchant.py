@@ -9,7 +9,6 @@ served schema grows a root field the table does not cover.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -19,16 +18,16 @@ from graphql import OperationDefinitionNode, parse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.enums import ItemType
-from graphql_schema.ids import decode_global_id, global_id
+from graphql_schema.ids import global_id
 from tests.graphql import seed as gseed
 from tests.graphql.test_isolation import CASES, Objects
 from tests.reliability import api
 from tests.reliability.processes import ServiceProcess
 from tests.reliability.results import Report
 from tests.reliability.state import merchant_rows
+from tests.reliability.v1_isolation import V1_CASES, v1_table
 
 Sessions = async_sessionmaker[AsyncSession]
-V1 = "/v1/api/inventory"
 # Root fields that take no id of an existing object: nothing of another merchant to name.
 NO_FOREIGN_IDS = {"locationCreate", "materialCreate", "vendorCreate", "__typename"}
 
@@ -55,13 +54,13 @@ async def test_another_merchants_ids_answer_like_unknown_ids_in_every_operation_
             problem = _compare(with_theirs, with_unknown, document, names, theirs)
             if problem:
                 graphql_problems[name] = problem
-        rest_problems = await _v1_table(http, make_token, merchant_a, merchant_b, theirs, names)
+        rest_problems = await v1_table(http, make_token, merchant_a, merchant_b, theirs, names)
         uncovered = await _root_fields(http, make_token(merchant_a, "owner", subject="schema"))
     b_after = await merchant_rows(sessions, merchant_b)
     covered = {f for _, document, _ in CASES for f in _fields_of(document)}
     missing = sorted(uncovered - covered - NO_FOREIGN_IDS)
-    report.faults = f"{len(CASES)} GraphQL operations + {len(_V1_CASES)} /v1 requests with B's ids"
-    report.events_processed = 2 * len(CASES) + len(_V1_CASES)
+    report.faults = f"{len(CASES)} GraphQL operations + {len(V1_CASES)} /v1 requests with B's ids"
+    report.events_processed = 2 * len(CASES) + len(V1_CASES)
     report.events_lost = 0
     report.duplicates_applied = 0
     report.details.update(
@@ -72,7 +71,7 @@ async def test_another_merchants_ids_answer_like_unknown_ids_in_every_operation_
     )
     report.notes = (
         f"{len(CASES) - len(graphql_problems)}/{len(CASES)} GraphQL operations and "
-        f"{len(_V1_CASES) - len(rest_problems)}/{len(_V1_CASES)} /v1 requests refused; "
+        f"{len(V1_CASES) - len(rest_problems)}/{len(V1_CASES)} /v1 requests refused; "
         + ("B's rows unchanged" if b_after == b_before else "B's ROWS CHANGED")
     )
 
@@ -196,171 +195,6 @@ async def _merchant_b_objects(
     )
     raw_ids = [str(x) for x in (bar, store, flour, item, stock, vendor)]
     return objects, ["B-secret", *raw_ids]
-
-
-def _raw(global_or_raw: str) -> str:
-    decoded = decode_global_id(global_or_raw)
-    return str(decoded[1]) if decoded else global_or_raw
-
-
-# (name, method, path, body, extra headers, token, expected); ids are B's. Expected:
-# "404" (like an unknown id), "empty" (a 200 listing nothing, or a 404), "own" (acts on
-# A's own namespace: a PUT upserts A's item for that variant id, B's stays untouched).
-_V1_CASES: list[tuple[str, str, str, Any, dict[str, str], str, str]] = [
-    ("GET B's product variant", "GET", "/product-variants/{variant}", None, {}, "user", "404"),
-    (
-        "PUT B's product variant",
-        "PUT",
-        "/product-variants/{variant}",
-        {"name": "x"},
-        {},
-        "user",
-        "own",
-    ),
-    (
-        "POST naming B in the body",
-        "POST",
-        "/product-variants",
-        {
-            "productVariantId": "{variant}",
-            "merchantId": "{merchant_b}",
-            "name": "x",
-            "trackInventory": True,
-        },
-        {},
-        "user",
-        "404",
-    ),
-    (
-        "POST naming B in X-Merchant-ID",
-        "POST",
-        "/product-variants",
-        {"productVariantId": "{variant}", "name": "x", "trackInventory": True},
-        {"X-Merchant-ID": "{merchant_b}"},
-        "user",
-        "404",
-    ),
-    (
-        "B's locations by header",
-        "GET",
-        "/locations",
-        None,
-        {"X-Merchant-ID": "{merchant_b}"},
-        "user",
-        "404",
-    ),
-    ("stocks at B's location", "GET", "/stocks?locationId={location}", None, {}, "user", "empty"),
-    ("stocks of B's material", "GET", "/stocks?materialId={material}", None, {}, "user", "empty"),
-    (
-        "stocks of B's variant",
-        "GET",
-        "/stocks?productVariantId={variant}",
-        None,
-        {},
-        "user",
-        "empty",
-    ),
-    ("movements of B's stock", "GET", "/movements?stockId={stock}", None, {}, "user", "empty"),
-    ("movements of B's order", "GET", "/movements?referenceId={order}", None, {}, "user", "empty"),
-    (
-        "receive B's purchase order",
-        "POST",
-        "/purchase-orders/{order}/receive",
-        {"lines": [{"lineId": "{order_line}", "quantityReceived": "5"}]},
-        {},
-        "user",
-        "404",
-    ),
-    (
-        "A's service token naming B by header",
-        "GET",
-        "/locations",
-        None,
-        {"X-Merchant-ID": "{merchant_b}"},
-        "service-a",
-        "404",
-    ),
-    (
-        "A's service token naming B in the body",
-        "POST",
-        "/product-variants",
-        {
-            "productVariantId": "{variant}",
-            "merchantId": "{merchant_b}",
-            "name": "x",
-            "trackInventory": True,
-        },
-        {},
-        "service-a",
-        "404",
-    ),
-]
-
-
-async def _v1_table(
-    http: httpx.AsyncClient,
-    make_token: Callable[..., str],
-    merchant_a: uuid.UUID,
-    merchant_b: uuid.UUID,
-    theirs: Objects,
-    names: list[str],
-) -> dict[str, str]:
-    values = {
-        "variant": theirs.variant,
-        "merchant_b": str(merchant_b),
-        "location": _raw(theirs.location),
-        "material": _raw(theirs.material),
-        "stock": _raw(theirs.stock),
-        "order": _raw(theirs.order),
-        "order_line": _raw(theirs.order_line),
-    }
-    tokens = {
-        "user": make_token(merchant_a, "owner", subject="v1-a"),
-        "service-a": make_token(merchant_a, None, subject="v1-service-a", service=True),
-    }
-    problems: dict[str, str] = {}
-    for name, method, path, body, headers, kind, expected in _V1_CASES:
-        sent = _fill(headers, values)
-        content = None if body is None else json.dumps(_fill(body, values))
-        url = V1 + path.format(**values)
-        response = await http.request(
-            method,
-            url,
-            content=content,
-            headers={
-                **sent,
-                "Authorization": f"Bearer {tokens[kind]}",
-                "content-type": "application/json",
-            },
-        )
-        # An error may echo an id the caller sent; it must show nothing else of B's.
-        asked = url + str(content) + json.dumps(sent)
-        shown = [n for n in names if n in response.text and n not in asked]
-        if shown:
-            problems[name] = f"shows B's {shown}"
-        elif not _as_expected(expected, response):
-            problems[name] = f"HTTP {response.status_code}: {response.text[:300]}"
-    return problems
-
-
-def _fill(template: Any, values: dict[str, str]) -> Any:
-    """The template with "{name}" placeholders in its strings replaced."""
-    if isinstance(template, str):
-        return template.format(**values)
-    if isinstance(template, dict):
-        return {k: _fill(v, values) for k, v in template.items()}
-    if isinstance(template, list):
-        return [_fill(v, values) for v in template]
-    return template
-
-
-def _as_expected(expected: str, response: httpx.Response) -> bool:
-    status = response.status_code
-    if expected == "404":
-        return status == 404
-    if expected == "empty":
-        return status == 404 or (status == 200 and response.json().get("items") == [])
-    return status in (200, 201)  # "own"
 
 
 async def _root_fields(http: httpx.AsyncClient, token: str) -> set[str]:
