@@ -13,7 +13,6 @@ CHECK = ROOT / "contracts" / "tools" / "graphql_contract_check.py"
 CONTRACT = ROOT / "contracts" / "schema.graphql"
 
 
-
 def test_the_committed_schema_is_what_the_code_prints() -> None:
     assert SCHEMA_FILE.read_text() == printed_schema(), (
         "graphql_schema/schema.graphql drifted: run python -m graphql_schema.print_schema"
