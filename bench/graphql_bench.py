@@ -13,7 +13,9 @@ then serves in subprocesses, each one uvicorn worker:
 
 Both are loaded in the same run by `wrk` (apt-get install wrk) or, without it, by an
 httpx/asyncio load generator in a separate process. Prints requests/s and p50/p99 and
-appends them under "## GraphQL" in bench/RESULTS.md with the machine and the date.
+appends them under "## GraphQL" in bench/RESULTS.md with the machine and the date. Each
+row also gives its server's CPU per request and the share of a core it got: on a shared
+machine the share (and so requests/s) varies from run to run, the CPU per request much less.
 Targets: ≥ 35% of the ceiling's requests/s, p99 < 50 ms at 50 concurrent clients.
 """
 
@@ -220,8 +222,23 @@ def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -
     raise RuntimeError(f"server on {port} did not start")
 
 
+@dataclass
+class Server:
+    url: str
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (Linux /proc), 0 where that is not readable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
+def serve(factory: str, env: dict[str, str]) -> Iterator[Server]:
     port = free_port()
     command = [
         sys.executable,
@@ -242,7 +259,7 @@ def serve(factory: str, env: dict[str, str]) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
     try:
         wait_for(port, process)
-        yield f"http://127.0.0.1:{port}/graphql"
+        yield Server(f"http://127.0.0.1:{port}/graphql", process.pid)
     finally:
         process.terminate()
         try:
@@ -262,6 +279,9 @@ class Load:
     p99_ms: float
     errors: int
     tool: str
+    requests: int = 0
+    worker_cpu_ms: float = 0.0  # the server's CPU per request, whatever share it was given
+    worker_cores: float = 0.0  # the share of a core the server got during the load
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -305,7 +325,8 @@ def run_wrk(url: str, body: str, token: str, concurrency: int, duration: int) ->
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     errors = int(bad.group(1)) if bad else 0
-    return Load(rps, p50, p99, errors, "wrk -t1")
+    done = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    return Load(rps, p50, p99, errors, "wrk -t1", done)
 
 
 async def _python_load(
@@ -338,6 +359,7 @@ async def _python_load(
         "p50_ms": latencies[len(latencies) // 2],
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "errors": errors,
+        "requests": len(latencies),
     }
 
 
@@ -353,10 +375,16 @@ def run_python_load(url: str, body: str, token: str, concurrency: int, duration:
     return Load(**json.loads(output), tool="httpx + asyncio (1 process)")
 
 
-def load(url: str, body: str, token: str, concurrency: int, duration: int) -> Load:
+def load(server: Server, body: str, token: str, concurrency: int, duration: int) -> Load:
+    cpu_before, started = cpu_seconds(server.pid), time.monotonic()
     if shutil.which("wrk"):
-        return run_wrk(url, body, token, concurrency, duration)
-    return run_python_load(url, body, token, concurrency, duration)
+        result = run_wrk(server.url, body, token, concurrency, duration)
+    else:
+        result = run_python_load(server.url, body, token, concurrency, duration)
+    cpu = cpu_seconds(server.pid) - cpu_before
+    result.worker_cpu_ms = cpu * 1000 / max(result.requests, 1)
+    result.worker_cores = cpu / (time.monotonic() - started)
+    return result
 
 
 # ---- the run --------------------------------------------------------------------------
@@ -425,12 +453,15 @@ def report(
             f"- load: {served.tool}, {args.concurrency} connections, {args.duration} s each,"
             " one uvicorn worker per server, same run",
             "",
-            "| endpoint | requests/s | p50 ms | p99 ms | non-2xx |",
-            "| --- | ---: | ---: | ---: | ---: |",
+            "| endpoint | requests/s | p50 ms | p99 ms | non-2xx | worker CPU ms/request"
+            " | worker's share of a core |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
             f"| plain Starlette JSON (ceiling) | {ceiling.requests_per_second:.0f} |"
-            f" {ceiling.p50_ms:.1f} | {ceiling.p99_ms:.1f} | {ceiling.errors} |",
+            f" {ceiling.p50_ms:.1f} | {ceiling.p99_ms:.1f} | {ceiling.errors} |"
+            f" {ceiling.worker_cpu_ms:.2f} | {ceiling.worker_cores:.2f} |",
             f"| /graphql | {served.requests_per_second:.0f} | {served.p50_ms:.1f} |"
-            f" {served.p99_ms:.1f} | {served.errors} |",
+            f" {served.p99_ms:.1f} | {served.errors} | {served.worker_cpu_ms:.2f} |"
+            f" {served.worker_cores:.2f} |",
             "",
             f"GraphQL reaches {share:.0%} of the ceiling's requests/s (target ≥ 35%), p99"
             f" {served.p99_ms:.0f} ms (target < 50 ms): target {'met' if met else 'MISSED'}.",
@@ -482,17 +513,17 @@ def main(argv: list[str]) -> int:
             "LOG_LEVEL": "WARNING",
             "DATABASE_POOL_SIZE": "10",
         }
-        with serve("graphql_app", env) as graphql_url:
-            payload = post_once(graphql_url, body, token)
+        with serve("graphql_app", env) as graphql:
+            payload = post_once(graphql.url, body, token)
             for _ in range(20):  # warm-up, sequential, so nothing is left queued
-                post_once(graphql_url, body, token)
+                post_once(graphql.url, body, token)
             payload_file = work / "payload.json"
             payload_file.write_bytes(payload)
-            with serve("ceiling_app", {"BENCH_PAYLOAD": str(payload_file)}) as ceiling_url:
+            with serve("ceiling_app", {"BENCH_PAYLOAD": str(payload_file)}) as ceiling_server:
                 for _ in range(20):
-                    post_once(ceiling_url, body, token)
-                ceiling = load(ceiling_url, body, token, args.concurrency, args.duration)
-            served = load(graphql_url, body, token, args.concurrency, args.duration)
+                    post_once(ceiling_server.url, body, token)
+                ceiling = load(ceiling_server, body, token, args.concurrency, args.duration)
+            served = load(graphql, body, token, args.concurrency, args.duration)
     section = report(args, ceiling, served, len(payload), host)
     print(section)
     if not args.no_append:
