@@ -7,11 +7,15 @@ parameters, so nothing here needs to know how they are made.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 from app.settings import Settings
 from graphql_schema.context import Context
@@ -29,6 +33,7 @@ from graphql_schema.purchase_orders.queries import PurchaseOrderQueries
 from graphql_schema.recipes.mutations import RecipeMutations
 from graphql_schema.recipes.queries import RecipeQueries
 from graphql_schema.scalars import SCALAR_OVERRIDES
+from graphql_schema.security.errors import should_mask_error
 from graphql_schema.stocks.mutations import StockMutations
 from graphql_schema.stocks.queries import StockQueries
 from graphql_schema.subscriptions import Subscription
@@ -36,6 +41,8 @@ from graphql_schema.transfers.mutations import TransferMutations
 from graphql_schema.transfers.queries import TransferQueries
 from graphql_schema.vendors.mutations import VendorMutations
 from graphql_schema.vendors.queries import VendorQueries
+
+log = logging.getLogger(__name__)
 
 Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
 
@@ -83,6 +90,19 @@ class Mutation(
     pass
 
 
+class InventorySchema(strawberry.Schema):
+    """Logs only what operators must look at: a client's bad query is not an ERROR."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if should_mask_error(error):
+                StrawberryLogger.error(error, execution_context)
+            else:
+                log.info("graphql request refused: %s", error.message)
+
+
 def build_schema(
     settings: Settings,
     *,
@@ -90,7 +110,7 @@ def build_schema(
     subscription: type | None = None,
 ) -> strawberry.Schema:
     """The served schema; field suggestions ("did you mean") are off in production."""
-    return strawberry.Schema(
+    return InventorySchema(
         query=Query,
         mutation=Mutation,
         # The realtime subscriptions unless a test passes its own root.

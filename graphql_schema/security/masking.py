@@ -5,9 +5,12 @@ from __future__ import annotations
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from app.db.errors import is_database_unavailable
 from graphql_schema.security.errors import INTERNAL_SERVER_ERROR, should_mask_error
 
 MASKED_MESSAGE = "Unexpected error."
+UNAVAILABLE = "UNAVAILABLE"
+UNAVAILABLE_MESSAGE = "The database is unavailable; retry (with the same idempotencyKey)."
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -21,6 +24,16 @@ class MaskUnexpectedErrors(MaskErrors):
         super().__init__(should_mask_error=should_mask_error, error_message=MASKED_MESSAGE)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if error.original_error is not None and is_database_unavailable(error.original_error):
+            # An outage, not a bug: say so, as /v1's 503 does, so clients retry.
+            return GraphQLError(
+                UNAVAILABLE_MESSAGE,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": UNAVAILABLE},
+            )
         return GraphQLError(
             self.error_message,
             nodes=error.nodes,

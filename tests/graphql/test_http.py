@@ -4,12 +4,15 @@ GraphQL errors for malformed requests, and the same answers as schema.execute.""
 
 from __future__ import annotations
 
+import socket
 import uuid
+from pathlib import Path
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.asgi import create_app
+from app.auth.dev import load_or_create_signing_key
 from app.domain.enums import ItemType
 from app.settings import Settings
 from graphql_schema.ids import global_id
@@ -185,3 +188,38 @@ async def test_the_service_app_serves_graphql_with_its_own_lifespan(
 
     assert answer.json()["data"] == {"locations": {"totalCount": 0}}
     assert refused.status_code == 401
+
+
+async def test_a_database_that_refuses_connections_is_unavailable_not_internal(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings = Settings(
+        database_url=f"postgresql://inventory@127.0.0.1:{closed_port}/inventory",
+        data_dir=tmp_path,
+        migrate_on_start=False,
+        run_relay_in_serve=False,
+    )
+    app = create_app(settings)
+    token = load_or_create_signing_key(tmp_path).issue_token(
+        issuer=settings.identity_issuer,
+        audience=settings.identity_audience,
+        subject="graphql-tester",
+        merchant_id=MERCHANT_A,
+        role="owner",
+    )
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            answer = await client.post(
+                "/graphql",
+                json={"query": "{ locations { totalCount } }"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+    [error] = answer.json()["errors"]
+    assert error["extensions"]["code"] == "UNAVAILABLE"
+    assert "127.0.0.1" not in error["message"]
