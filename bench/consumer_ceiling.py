@@ -2,10 +2,10 @@
 
 Per event and in one transaction it issues the statements `apply_payment` issues for a
 fresh payment: the advisory lock; one statement for the merchant row, the location
-check, the known items and whether the sale is recorded or kitchen effects wait; the
-recipes; the stock locks (taken only if every stock exists, else the missing ones are
-created and all locked); one statement for the ledger rows, stock updates and outbox
-rows. No ORM, no schema validation, no Kafka: what the database alone allows here.
+check, the known items, the recipe lines and whether the sale is recorded or kitchen
+effects wait; the stock locks (taken only if every stock exists, else the missing ones
+are created and all locked); one statement for the ledger rows, stock updates and
+outbox rows. No ORM, no schema validation, no Kafka: what the database alone allows.
 """
 
 from __future__ import annotations
@@ -45,23 +45,33 @@ _STOCK_ROW = (
 
 _LOOK_AROUND = """
 WITH merchant_row AS (INSERT INTO merchant (id) VALUES ($1) ON CONFLICT DO NOTHING)
-SELECT around.*, i.product_variant_id, i.id, i.track_inventory
-FROM (
-    SELECT
-        EXISTS (SELECT 1 FROM location WHERE merchant_id = $1 AND id = $2) AS location_found,
-        EXISTS (
-            SELECT 1 FROM stock_movement WHERE merchant_id = $1
-            AND reference_type = 'SALE_ORDER' AND reference_id = $3
-            AND type IN ('SALE', 'SALE_RESERVATION')
-        ) AS paid,
-        EXISTS (
-            SELECT 1 FROM kitchen_ticket_effect
-            WHERE merchant_id = $1 AND sale_order_id = $4 AND applied IS false
-        ) AS pending_effects
-) AS around
-LEFT JOIN inventory_item i ON i.merchant_id = $1 AND i.product_variant_id = ANY($5::uuid[])
+SELECT
+    EXISTS (SELECT 1 FROM location WHERE merchant_id = $1 AND id = $2) AS location_found,
+    EXISTS (
+        SELECT 1 FROM stock_movement WHERE merchant_id = $1
+        AND reference_type = 'SALE_ORDER' AND reference_id = $3
+        AND type IN ('SALE', 'SALE_RESERVATION')
+    ) AS paid,
+    EXISTS (
+        SELECT 1 FROM kitchen_ticket_effect
+        WHERE merchant_id = $1 AND sale_order_id = $4 AND applied IS false
+    ) AS pending_effects,
+    (
+        SELECT json_agg(json_build_array(product_variant_id, id, track_inventory))
+        FROM inventory_item WHERE merchant_id = $1 AND product_variant_id = ANY($5::uuid[])
+    ) AS items,
+    (
+        SELECT json_agg(
+            json_build_array(r.owner_type, r.owner_id, l.id, l.material_id, l.quantity::text)
+            ORDER BY r.owner_id, l.position, l.id
+        )
+        FROM recipe r JOIN recipe_line l ON l.recipe_id = r.id
+        WHERE r.merchant_id = $1 AND l.merchant_id = $1 AND r.owner_type = 'PRODUCT_VARIANT'
+        AND r.owner_id = ANY($5::uuid[])
+    ) AS recipe_lines
 """
 
+# Rows as one JSON array each: asyncpg encodes arrays element by element, slowly.
 _WRITE = """
 WITH moved AS (
     INSERT INTO stock_movement (id, merchant_id, stock_id, location_id, type, reference_type,
@@ -69,24 +79,22 @@ WITH moved AS (
         actor, went_negative, recipe_snapshot, occurred_at)
     SELECT m.id, $1, m.stock_id, m.location_id, m.type, 'SALE_ORDER', $2, m.d_on_hand,
         m.d_reserved, m.on_hand, m.reserved, NULL, $3, m.negative, m.snapshot::jsonb, $4
-    FROM unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::text[], $9::numeric[], $10::numeric[],
-        $11::numeric[], $12::numeric[], $13::bool[], $14::text[])
-        AS m(id, stock_id, location_id, type, d_on_hand, d_reserved, on_hand, reserved,
-            negative, snapshot)
+    FROM jsonb_to_recordset($5::jsonb) AS m(id uuid, stock_id uuid, location_id uuid,
+        type text, d_on_hand numeric, d_reserved numeric, on_hand numeric, reserved numeric,
+        negative bool, snapshot text)
     ON CONFLICT (merchant_id, reference_type, reference_id, stock_id, type) DO NOTHING
     RETURNING id
 ), updated AS (
     UPDATE stock SET on_hand = s.on_hand, reserved = s.reserved, version = s.version,
         updated_at = $4
-    FROM unnest($15::uuid[], $16::numeric[], $17::numeric[], $18::int[])
-        AS s(id, on_hand, reserved, version)
-    WHERE stock.id = s.id AND (SELECT count(*) FROM moved) = $19
+    FROM jsonb_to_recordset($6::jsonb) AS s(id uuid, on_hand numeric, reserved numeric,
+        version int)
+    WHERE stock.id = s.id AND (SELECT count(*) FROM moved) = $7
 ), staged AS (
     INSERT INTO outbox_event (id, merchant_id, topic, key, event_type, payload)
-    SELECT o.id, $1, o.topic, o.key, o.topic, o.payload::jsonb
-    FROM unnest($20::uuid[], $21::text[], $22::text[], $23::text[]) WITH ORDINALITY
-        AS o(id, topic, key, payload, n)
-    WHERE (SELECT count(*) FROM moved) = $19
+    SELECT o.id, $1, o.topic, o.key, o.topic, o.payload
+    FROM jsonb_to_recordset($8::jsonb) AS o(n int, id uuid, topic text, key text, payload jsonb)
+    WHERE (SELECT count(*) FROM moved) = $7
     ORDER BY o.n
 )
 SELECT count(*) FROM moved
@@ -107,18 +115,22 @@ async def apply_raw_payment(conn: asyncpg.Connection, event: dict[str, Any]) -> 
             "SELECT pg_advisory_xact_lock(hashtextextended($1::varchar, 0))",
             f"sale-order:{merchant}:{order}",
         )
-        around = await conn.fetch(
+        around = await conn.fetchrow(
             _LOOK_AROUND, merchant, location, order, uuid.UUID(order), variants
         )
-        items = {r["product_variant_id"]: (r["id"], r["track_inventory"]) for r in around}
-        recipes = await conn.fetch(
-            "SELECT r.owner_id, l.id, l.material_id, l.quantity FROM recipe r "
-            "JOIN recipe_line l ON l.recipe_id = r.id WHERE r.merchant_id = $1 "
-            "AND l.merchant_id = $1 AND r.owner_type = 'PRODUCT_VARIANT' "
-            "AND r.owner_id = ANY($2::uuid[]) ORDER BY r.owner_id, l.position, l.id",
-            merchant,
-            variants,
-        )
+        items = {
+            uuid.UUID(variant): (uuid.UUID(item), tracked)
+            for variant, item, tracked in json.loads(around["items"] or "[]")
+        }
+        recipes = [
+            {
+                "owner_id": uuid.UUID(owner),
+                "id": uuid.UUID(line),
+                "material_id": uuid.UUID(material),
+                "quantity": Decimal(quantity),
+            }
+            for _, owner, line, material, quantity in json.loads(around["recipe_lines"] or "[]")
+        ]
         moves = _moves(location, order, sold, items, recipes)
         stocks = await _lock_stocks(conn, merchant, location, moves)
         return await _apply(conn, merchant, order, moves, stocks)
@@ -129,7 +141,7 @@ def _moves(
     order: str,
     sold: Sequence[tuple[uuid.UUID, uuid.UUID, Decimal]],
     items: dict[uuid.UUID, tuple[uuid.UUID, bool]],
-    recipes: Sequence[asyncpg.Record],
+    recipes: Sequence[dict[str, Any]],
 ) -> list[tuple[str, uuid.UUID, str, Decimal, Decimal, str | None]]:
     """(item type, item id, movement type, delta on hand, delta reserved, snapshot json)."""
     moves: list[tuple[str, uuid.UUID, str, Decimal, Decimal, str | None]] = []
@@ -216,54 +228,72 @@ async def _apply(
     stocks: dict[uuid.UUID, asyncpg.Record],
 ) -> int:
     now = datetime.now(UTC)
-    ledger: list[tuple[Any, ...]] = []
-    updates: list[tuple[Any, ...]] = []
-    outbox: list[tuple[Any, ...]] = []
+    ledger: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
     for kind, item_id, move_type, d_on_hand, d_reserved, snapshot in moves:
         stock = stocks[item_id]
         on_hand, reserved = stock["on_hand"] + d_on_hand, stock["reserved"] + d_reserved
         version = stock["version"] + 1
         movement_id = uuid7()
         ledger.append(
-            (
-                *(movement_id, stock["id"], stock["location_id"], move_type),
-                *(d_on_hand, d_reserved, on_hand, reserved, on_hand < 0, snapshot or "null"),
-            )
-        )
-        updates.append((stock["id"], on_hand, reserved, version))
-        payload = json.dumps(
             {
-                "eventId": str(movement_id),
-                "merchantId": str(merchant),
-                "stockId": str(stock["id"]),
-                "itemType": kind,
-                "onHand": str(on_hand),
+                "id": str(movement_id),
+                "stock_id": str(stock["id"]),
+                "location_id": str(stock["location_id"]),
+                "type": move_type,
+                "d_on_hand": str(d_on_hand),
+                "d_reserved": str(d_reserved),
+                "on_hand": str(on_hand),
                 "reserved": str(reserved),
-                "available": str(on_hand - reserved),
-                "version": version,
-                "movement": {"type": move_type, "referenceId": order, "actor": ACTOR},
+                "negative": on_hand < 0,
+                "snapshot": snapshot or "null",
             }
         )
+        updates.append(
+            {
+                "id": str(stock["id"]),
+                "on_hand": str(on_hand),
+                "reserved": str(reserved),
+                "version": version,
+            }
+        )
+        payload = {
+            "eventId": str(movement_id),
+            "merchantId": str(merchant),
+            "stockId": str(stock["id"]),
+            "itemType": kind,
+            "onHand": str(on_hand),
+            "reserved": str(reserved),
+            "available": str(on_hand - reserved),
+            "version": version,
+            "movement": {"type": move_type, "referenceId": order, "actor": ACTOR},
+        }
         topics = ["inventory.stock-changed"] + (
             ["material.stock-changed"] if kind == "MATERIAL" else []
         )
-        outbox += [(uuid7(), t, str(stock["id"]), payload) for t in topics]
+        for topic in topics:
+            outbox.append(
+                {
+                    "n": len(outbox),
+                    "id": str(uuid7()),
+                    "topic": topic,
+                    "key": str(stock["id"]),
+                    "payload": payload,
+                }
+            )
     written: int = await conn.fetchval(
         _WRITE,
         merchant,
         order,
         ACTOR,
         now,
-        *_columns(ledger, 10),
-        *_columns(updates, 4),
+        json.dumps(ledger),
+        json.dumps(updates),
         len(ledger),
-        *_columns(outbox, 4),
+        json.dumps(outbox),
     )
     return written
-
-
-def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    return [[row[c] for row in rows] for c in range(width)]
 
 
 async def run_ceiling(dsn: str, events: Sequence[bytes], workers: int) -> tuple[float, int]:

@@ -116,33 +116,20 @@ def stock_change_events(
 ) -> list[PendingEvent]:
     """One inventory.stock-changed per movement, plus material.stock-changed for materials."""
     key = str(stock.id)
-    events = [
-        PendingEvent(
-            topics.INVENTORY_STOCK_CHANGED,
-            key,
-            "INVENTORY_STOCK_CHANGED",
-            stock_changed_payload(
-                stock,
-                movement,
-                product_variant_id=product_variant_id,
-                unit=unit,
-                event_type="INVENTORY_STOCK_CHANGED",
-            ),
-        )
-    ]
+    payload = stock_changed_payload(
+        stock,
+        movement,
+        product_variant_id=product_variant_id,
+        unit=unit,
+        event_type="INVENTORY_STOCK_CHANGED",
+    )
+    events = [PendingEvent(topics.INVENTORY_STOCK_CHANGED, key, "INVENTORY_STOCK_CHANGED", payload)]
     if stock.item_type is ItemType.MATERIAL:
+        # The same payload but for its type: a material's has no product variant anyway.
+        material_payload = {**payload, "eventType": "MATERIAL_STOCK_CHANGED"}
         events.append(
             PendingEvent(
-                topics.MATERIAL_STOCK_CHANGED,
-                key,
-                "MATERIAL_STOCK_CHANGED",
-                stock_changed_payload(
-                    stock,
-                    movement,
-                    product_variant_id=None,
-                    unit=unit,
-                    event_type="MATERIAL_STOCK_CHANGED",
-                ),
+                topics.MATERIAL_STOCK_CHANGED, key, "MATERIAL_STOCK_CHANGED", material_payload
             )
         )
     return events

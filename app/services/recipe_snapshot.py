@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -27,34 +27,6 @@ from app.services.stock_ledger import StockKey
 SNAPSHOT_VERSION = 1
 # Products of three 6-place quantities need more digits than the default context keeps.
 _PRECISION = 80
-
-
-_recipe, _line = t.recipe, t.recipe_line
-_RECIPES = (
-    select(
-        _recipe.c.owner_type,
-        _recipe.c.owner_id,
-        _line.c.id,
-        _line.c.material_id,
-        _line.c.quantity,
-    )
-    .select_from(_recipe.join(_line, _line.c.recipe_id == _recipe.c.id))
-    .where(
-        _recipe.c.merchant_id == bindparam("merchant_id"),
-        _line.c.merchant_id == bindparam("merchant_id"),
-        or_(
-            and_(
-                _recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
-                _recipe.c.owner_id.in_(bindparam("variant_ids", expanding=True)),
-            ),
-            and_(
-                _recipe.c.owner_type == RecipeOwner.MODIFIER_OPTION,
-                _recipe.c.owner_id.in_(bindparam("modifier_option_ids", expanding=True)),
-            ),
-        ),
-    )
-    .order_by(_recipe.c.owner_id, _line.c.position, _line.c.id)
-)
 
 
 class ModifierLike(Protocol):
@@ -162,31 +134,6 @@ class RecordedSale:
     @property
     def paid(self) -> bool:
         return self.movements > 0
-
-
-async def read_recipes(
-    session: AsyncSession,
-    merchant_id: uuid.UUID,
-    product_variant_ids: Sequence[uuid.UUID],
-    modifier_option_ids: Sequence[uuid.UUID],
-) -> RecipeBook:
-    """The lines of every recipe of these variants and modifier options, in one query."""
-    if not product_variant_ids and not modifier_option_ids:
-        return {}
-    rows = await session.execute(
-        _RECIPES,
-        {
-            "merchant_id": merchant_id,
-            "variant_ids": list(set(product_variant_ids)),
-            "modifier_option_ids": list(set(modifier_option_ids)),
-        },
-    )
-    book: dict[tuple[RecipeOwner, uuid.UUID], list[RecipeLineRow]] = {}
-    for row in rows:
-        book.setdefault((RecipeOwner(row.owner_type), row.owner_id), []).append(
-            RecipeLineRow(row.id, row.material_id, row.quantity)
-        )
-    return book
 
 
 def build_snapshot(

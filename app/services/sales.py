@@ -28,7 +28,6 @@ from app.services.recipe_snapshot import (
     SaleSnapshot,
     build_snapshot,
     load_recorded_sale,
-    read_recipes,
 )
 from app.services.stock_ledger import Move, MoveResult, StockKey, apply_moves, lock_stocks
 
@@ -99,7 +98,8 @@ async def apply_payment(
             merchant_id,
             payment.location_id,
             payment.sale_order_id,
-            sorted({i.product_variant_id for i in payment.items}),
+            [i.product_variant_id for i in payment.items],
+            [m.modifier_option_id for i in payment.items for m in i.modifiers],
         )
         items, created = await _items(session, merchant_id, payment.items, found.items)
         recorded = (
@@ -111,7 +111,7 @@ async def apply_payment(
         if recorded.paid:
             snapshot = recorded.snapshot
         else:
-            snapshot = await _snapshot(session, payment)
+            snapshot = build_snapshot(payment.location_id, payment.items, found.recipes)
             sale = _sale_moves(payment, items) + _reservation_moves(payment, snapshot)
         sold = {i.sale_order_item_id for i in payment.items}
         waiting = (
@@ -200,16 +200,6 @@ async def _items(
             ).scalar_one()
             items[variant_id] = KnownItem(result.item_id, tracked)
     return items, created
-
-
-async def _snapshot(session: AsyncSession, payment: PaymentSucceeded) -> SaleSnapshot:
-    recipes = await read_recipes(
-        session,
-        payment.merchant_id,
-        [i.product_variant_id for i in payment.items],
-        [m.modifier_option_id for i in payment.items for m in i.modifiers],
-    )
-    return build_snapshot(payment.location_id, payment.items, recipes)
 
 
 def _sale_moves(payment: PaymentSucceeded, items: dict[uuid.UUID, KnownItem]) -> list[Move]:
