@@ -266,8 +266,9 @@ class _Compiler:
     def _union(self, type_: GraphQLUnionType, details: FieldDetailsList) -> Complete:
         if not isinstance(type_.extensions.get(BACKREF), StrawberryUnion):
             raise _Unsupported
-        # Strawberry answers the member whose definition is the object's own (not generic).
-        by_definition: dict[StrawberryObjectDefinition, Complete] = {}
+        # Strawberry answers the member whose definition is the object's own (not generic);
+        # found here by the object's class, each member's own.
+        by_class: dict[type, tuple[StrawberryObjectDefinition, Complete]] = {}
         for member in type_.types:
             definition = member.extensions.get(BACKREF)
             if (
@@ -275,13 +276,14 @@ class _Compiler:
                 and definition.concrete_of is None
                 and not definition.is_graphql_generic
             ):
-                by_definition[definition] = self._object(member, details)
+                by_class[definition.origin] = (definition, self._object(member, details))
 
         def complete_member(value: Any) -> Any:
-            if getattr(value, TYPE_CAST_ATTRIBUTE, None) is not None:
+            found = by_class.get(type(value))
+            if found is None or getattr(value, TYPE_CAST_ATTRIBUTE, None) is not None:
                 raise _Unexpected
-            complete = by_definition.get(getattr(type(value), "__strawberry_definition__", None))  # type: ignore[arg-type]
-            if complete is None:
+            definition, complete = found
+            if getattr(value, "__strawberry_definition__", None) is not definition:
                 raise _Unexpected
             return complete(value)
 

@@ -16,7 +16,8 @@ CURSOR_PREFIX = "cursor"
 
 
 def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
+    # base64.b64encode's output, without its wrapper (a page encodes a few hundred ids).
+    return binascii.b2a_base64(text.encode(), newline=False).decode()
 
 
 def _unb64(value: str) -> str | None:

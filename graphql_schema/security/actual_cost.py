@@ -86,6 +86,10 @@ class _Plan:
     """For each possible type of an object, the fields of its selection that can cost."""
 
     by_type: list[list[_Step]] = field(default_factory=list)
+    costly: bool = field(init=False)  # some type has such a field
+
+    def __post_init__(self) -> None:
+        self.costly = any(self.by_type)
 
 
 @dataclass(slots=True)
@@ -148,6 +152,8 @@ class _Compiler:
 
 def _children(plan: _Plan, value: Mapping[str, Any]) -> int:
     # Without knowing the runtime type of an interface or union, the costliest counts.
+    if not plan.costly:
+        return 0
     best = 0
     for steps in plan.by_type:
         if not steps:
@@ -172,7 +178,9 @@ def _objects(plan: _Plan, value: Any) -> int:
     if isinstance(value, list):
         # A plain list counts as one object in the estimate: its costliest element here.
         return max((_objects(plan, v) for v in value), default=0)
-    return 1 + _children(plan, value) if _is_mapping(value) else 0
+    if not _is_mapping(value):
+        return 0
+    return 1 + _children(plan, value) if plan.costly else 1
 
 
 def _connection(plan: _ConnectionPlan, value: Mapping[str, Any]) -> int:
