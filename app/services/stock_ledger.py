@@ -11,122 +11,29 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models.base import utcnow, uuid7
-from app.domain.enums import ItemType, MovementType, ReferenceType
+from app.domain.enums import ItemType
 from app.outbox.stock_events import stock_change_events
 from app.outbox.writer import event_rows, staging_request_id
 from app.services import stock_ledger_sql as sql
 from app.services.context import Actor
-
-ZERO = Decimal(0)
-
-
-@dataclass(frozen=True, order=True)
-class StockKey:
-    """A stock addressed by what it holds where; the row may not exist yet."""
-
-    location_id: uuid.UUID
-    item_type: ItemType
-    item_id: uuid.UUID
-
-    @classmethod
-    def product(cls, location_id: uuid.UUID, inventory_item_id: uuid.UUID) -> StockKey:
-        return cls(location_id, ItemType.PRODUCT, inventory_item_id)
-
-    @classmethod
-    def material(cls, location_id: uuid.UUID, material_id: uuid.UUID) -> StockKey:
-        return cls(location_id, ItemType.MATERIAL, material_id)
-
-
-@dataclass
-class LockedStock:
-    """A stock row held FOR UPDATE in this transaction, with what its events need."""
-
-    id: uuid.UUID
-    merchant_id: uuid.UUID
-    location_id: uuid.UUID
-    item_type: ItemType
-    inventory_item_id: uuid.UUID | None
-    material_id: uuid.UUID | None
-    on_hand: Decimal
-    reserved: Decimal
-    version: int
-    low_stock_threshold: Decimal | None
-    unit: str | None
-    product_variant_id: uuid.UUID | None
-
-    @property
-    def key(self) -> StockKey:
-        item_id = self.inventory_item_id if self.item_type is ItemType.PRODUCT else self.material_id
-        assert item_id is not None
-        return StockKey(self.location_id, self.item_type, item_id)
-
-    @property
-    def available(self) -> Decimal:
-        return self.on_hand - self.reserved
-
-
-@dataclass
-class Move:
-    key: StockKey
-    type: MovementType
-    reference_type: ReferenceType
-    reference_id: str
-    delta_on_hand: Decimal = ZERO
-    delta_reserved: Decimal = ZERO
-    reason: str | None = None
-    recipe_snapshot: Any = None
-
-
-# (reference type, reference id, stock id, movement type): the ledger's unique key.
-LedgerKey = tuple[ReferenceType, str, uuid.UUID, MovementType]
-
-
-@dataclass(frozen=True, slots=True)
-class Movement:
-    """A ledger row as written: a plain record, as the ORM model costs more to build."""
-
-    id: uuid.UUID
-    merchant_id: uuid.UUID
-    stock_id: uuid.UUID
-    location_id: uuid.UUID
-    type: MovementType
-    reference_type: ReferenceType
-    reference_id: str
-    delta_on_hand: Decimal
-    delta_reserved: Decimal
-    on_hand_after: Decimal
-    reserved_after: Decimal
-    reason: str | None
-    actor: str | None
-    went_negative: bool
-    recipe_snapshot: Any
-    occurred_at: datetime
-
-
-@dataclass
-class AppliedMove:
-    movement: Movement
-    stock: LockedStock  # the stock as of this movement (a copy: later moves don't change it)
-
-    @property
-    def key(self) -> LedgerKey:
-        m = self.movement
-        return (m.reference_type, m.reference_id, m.stock_id, m.type)
-
-
-@dataclass
-class MoveResult:
-    applied: list[AppliedMove] = field(default_factory=list)
-    duplicates: list[Move] = field(default_factory=list)
+from app.services.stock_records import (
+    ZERO,
+    AppliedMove,
+    LedgerKey,
+    LockedStock,
+    Move,
+    Movement,
+    MoveResult,
+    StockKey,
+)
 
 
 async def lock_stocks(
