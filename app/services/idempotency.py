@@ -70,10 +70,11 @@ async def claim(
     in the same transaction). Raises IDEMPOTENCY_KEY_MISMATCH when the key was used
     with another operation or input.
     """
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        # Control characters (NUL above all, which PostgreSQL cannot store) are refused.
         raise DomainError.one(
             UserErrorCode.INVALID,
-            f"idempotency key must be 1 to {MAX_KEY_LENGTH} characters",
+            f"idempotency key must be 1 to {MAX_KEY_LENGTH} printable characters",
             ("idempotencyKey",),
         )
     digest = request_hash(operation, request)

@@ -190,8 +190,8 @@ async def test_creates_with_a_key_make_one_row(sessions: async_sessionmaker[Asyn
     assert [(p.code, p.field) for p in mismatch.value.problems] == KEY_FIELD
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256])
-async def test_an_empty_or_overlong_key_is_invalid(
+@pytest.mark.parametrize("key", ["", "x" * 256, "a\x00b", "line\nbreak"])
+async def test_an_empty_overlong_or_unprintable_key_is_invalid(
     sessions: async_sessionmaker[AsyncSession], key: str
 ) -> None:
     milk = await _milk(sessions)
