@@ -59,4 +59,7 @@ async def test_two_instances_on_redis_deliver_every_change_once_to_every_subscri
     assert Counter(version for _, version in seen[0]) == {1: 6}
     assert len({stock for stock, _ in seen[0]}) == 6
     consumed = [consumer.stats.consumed for consumer in consumers if consumer is not None]
-    assert sum(consumed) == 6, consumed  # read once by the group, not once per instance
+    # Read by the group, not once per instance (that would be 12). A rebalance while the
+    # second member joins may hand over an uncommitted event again; the hubs drop the
+    # version they already passed on, so subscribers still got each change once (above).
+    assert 6 <= sum(consumed) < 12, consumed
