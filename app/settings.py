@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
     log_level: str = "INFO"
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
+    # Per-process cache of GraphQL query responses (graphql_schema/response_cache.py);
+    # 0 entries turns it off.
+    graphql_response_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 1000
+    graphql_response_cache_bytes: Annotated[int, Field(ge=0)] = 64 * 1024 * 1024
+    graphql_response_cache_max_age_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
 
     @field_validator("database_url")
     @classmethod
