@@ -16,17 +16,22 @@ running anything:
   permission classes): the attribute, as Strawberry's default resolver reads it;
 - a relation declared `prefetched("attr")` (its resolver returns `self.attr` unchanged
   whenever that is not None, see Stock.location): the attribute, when set;
+- a field with arguments declared `prefetched_by_arguments(read)`: its arguments are
+  coerced once per operation as graphql-core coerces them (variables, defaults), and
+  `read(arguments)` gives the reader of each object's answer, which raises when the
+  page did not prefetch it (see InventoryItem.availableToSell);
 - `__typename`; scalars and enums through the type's own `coerce_output_value`
   (str/bool/int answered as is where graphql-core would); lists; objects whose type
   check is Strawberry's own (`is_type_of` ignores its info); Strawberry unions, resolved
   the way Strawberry's union resolver does for a non-generic object.
 
-Anything else — a resolver, an argument, an interface, a middleware (a schema extension
-with `resolve`), @defer/@stream — leaves the list to graphql-core. At run time, anything
-unexpected — a null in a non-null position, a prefetched relation not set, an
-awaitable, an exception (even from a serializer), an object of another class — abandons
-the fast pass for the whole list, and graphql-core completes it from the start, so
-errors, their paths and null propagation are graphql-core's. The fast pass only reads
+Anything else — a resolver, another field's argument, an interface, a middleware (a
+schema extension with `resolve`), @defer/@stream — leaves the list to graphql-core. At
+run time, anything unexpected — a null in a non-null position, a prefetched relation
+or argument field not set, an awaitable, an exception (even from a serializer), an
+object of another class — abandons the fast pass for the whole list, and graphql-core
+completes it from the start, so errors, their paths and null propagation are
+graphql-core's. The fast pass only reads
 attributes and serializes values, so running it and then the generic path is safe.
 tests/graphql/test_fast_lists.py compares both paths on varied selections.
 """
@@ -43,6 +48,7 @@ from typing import Any
 
 from graphql import (
     GraphQLBoolean,
+    GraphQLField,
     GraphQLID,
     GraphQLInt,
     GraphQLLeafType,
@@ -59,6 +65,7 @@ from graphql import (
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
@@ -66,12 +73,14 @@ from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
 from strawberry.types.union import StrawberryUnion
 
-__all__ = ["FastListExecutor", "prefetched"]
+__all__ = ["FastListExecutor", "prefetched", "prefetched_by_arguments"]
 
 BACKREF = "strawberry-definition"
 PREFETCHED = "graphql_schema.prefetched"
+PREFETCHED_BY_ARGUMENTS = "graphql_schema.prefetched_by_arguments"
 
 Complete = Callable[[Any], Any]
+ReadWith = Callable[[dict[str, Any]], Complete]
 
 # Values that are never awaitable nor an exception: no check needed before serializing.
 _PLAIN = frozenset(
@@ -94,6 +103,14 @@ def prefetched(attribute: str) -> dict[str, str]:
     """`strawberry.field(metadata=...)` of a relation whose resolver returns
     `getattr(self, attribute)` unchanged whenever it is not None."""
     return {PREFETCHED: attribute}
+
+
+def prefetched_by_arguments(read: ReadWith) -> dict[str, ReadWith]:
+    """`strawberry.field(metadata=...)` of a field with arguments whose resolver, called
+    with the GraphQL arguments `arguments` (schema names, coerced), returns
+    `read(arguments)(self)` unchanged whenever that call does not raise; `read` itself
+    raises when the arguments are not ones it can answer."""
+    return {PREFETCHED_BY_ARGUMENTS: read}
 
 
 class FastListExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -246,22 +263,45 @@ class _Compiler:
         if field_def is None:
             return None  # graphql-core skips it too (validation refuses it before)
         field = field_def.extensions.get(BACKREF)
-        if node.arguments or field_def.args or not isinstance(field, StrawberryField):
+        if not isinstance(field, StrawberryField) or field.extensions:
             raise _Unsupported
-        if field.extensions:
+        read: Complete
+        by_arguments = field.metadata.get(PREFETCHED_BY_ARGUMENTS)
+        if by_arguments is not None and field.base_resolver is not None:
+            read = self._read_with_arguments(by_arguments, field_def, details)
+        elif node.arguments or field_def.args:
             raise _Unsupported
-        if field.base_resolver is None:
+        elif field.base_resolver is None:
             if not getattr(field_def.resolve, "_is_default", False):
                 raise _Unsupported
             if field.default_resolver is not getattr:
                 raise _Unsupported
-            read: Complete = operator.attrgetter(field.python_name)
+            read = operator.attrgetter(field.python_name)
         else:
             attribute = field.metadata.get(PREFETCHED)
             if attribute is None or field.arguments:
                 raise _Unsupported
             read = _set_attribute(attribute)
         return key, read, self.completer(field_def.type, details)
+
+    def _read_with_arguments(
+        self, by_arguments: ReadWith, field_def: GraphQLField, details: FieldDetailsList
+    ) -> Complete:
+        # The arguments graphql-core would pass (it reads the first node's, as here); an
+        # argument it would refuse, or one the reader cannot answer, leaves it the list.
+        first = details[0]
+        executor = self._executor
+        try:
+            arguments = get_argument_values(
+                field_def,
+                first.node,
+                executor.variable_values,
+                first.fragment_variable_values,
+                executor.hide_suggestions,
+            )
+            return by_arguments(arguments)
+        except Exception:
+            raise _Unsupported from None
 
     def _union(self, type_: GraphQLUnionType, details: FieldDetailsList) -> Complete:
         if not isinstance(type_.extensions.get(BACKREF), StrawberryUnion):

@@ -23,8 +23,11 @@ def available_to_sell(
     available (no stock row: 0); an item with a recipe by the fewest whole units any
     material allows; both: the smaller; neither: None (not limited). Never below 0.
     """
-    limits: list[Decimal] = []
-    if tracked:
-        limits.append(max(stock_available or ZERO, ZERO))
-    limits.extend(whole_units(available or ZERO, per_unit) for available, per_unit in recipe)
-    return min(limits) if limits else None
+    # The first of the smallest limits, as min() would pick (equal values may differ in
+    # scale, and the answer's scale is what a client sees).
+    limit: Decimal | None = max(stock_available or ZERO, ZERO) if tracked else None
+    for available, per_unit in recipe:
+        units = whole_units(available or ZERO, per_unit)
+        if limit is None or units < limit:
+            limit = units
+    return limit

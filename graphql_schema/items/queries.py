@@ -1,17 +1,24 @@
-"""Inventory item queries: the listing, and one item by id or by product variant."""
+"""Inventory item queries: the listing (with availableToSell prefetched for the page when
+its nodes ask for it), and one item by id or by product variant."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.queries.items import items_statement
+from app.db.queries.keyset import KeysetResult, count_rows, fetch_page
 from graphql_schema.context import Info
 from graphql_schema.errors import bad_input
 from graphql_schema.ids import parse_external_id, parse_id
+from graphql_schema.items.availability import Known, asked_locations, page_availability
 from graphql_schema.items.types import TYPE_NAME, InventoryItem, item_from_row, load_item
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, keyset_connection, page_request
+from graphql_schema.relay import Connection, build_connection, page_request
 
 
 @strawberry.type
@@ -28,12 +35,34 @@ class ItemQueries:
         include_archived: bool | None = False,
     ) -> Connection[InventoryItem]:
         request = page_request(TYPE_NAME, first, after, last, before)
+        context = info.context
+        merchant_id = context.merchant_id
         statement = items_statement(
-            info.context.merchant_id, search=search, include_archived=bool(include_archived)
+            merchant_id, search=search, include_archived=bool(include_archived)
         )
-        return await keyset_connection(
-            info.context, request, statement, t.inventory_item.c.id, item_from_row
-        )
+        locations = asked_locations(info)
+
+        async def read(session: AsyncSession) -> tuple[KeysetResult, Known | None]:
+            page = await fetch_page(session, statement, t.inventory_item.c.id, request.keyset)
+            if not locations or not page.rows:
+                return page, None
+            ids = [row.id for row in page.rows]
+            return page, await page_availability(session, merchant_id, ids, locations)
+
+        result, known = await context.read(read)
+
+        async def counter() -> int:
+            return await context.read(lambda session: count_rows(session, statement))
+
+        if known is None:
+            return build_connection(request, result, item_from_row, counter)
+
+        def to_item(row: Row[Any]) -> InventoryItem:
+            item = item_from_row(row)
+            item.known_available = known[item.pk]
+            return item
+
+        return build_connection(request, result, to_item, counter)
 
     @secured(CanRead, description="By id or by productVariantId.")
     async def inventory_item(

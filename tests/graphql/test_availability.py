@@ -79,3 +79,15 @@ async def test_available_to_sell_of_many_items_at_a_location(
         "Flat white": "2",
     }
     assert {n["availableToSell"] for n in unknown["inventoryItems"]["nodes"]} == {None}
+
+
+def test_of_equal_limits_the_first_is_the_answer_scale_and_all() -> None:
+    both = available_to_sell(tracked=True, stock_available=D("5.000"), recipe=[(D("100"), D("18"))])
+    recipe_only = available_to_sell(
+        tracked=False, stock_available=None, recipe=[(D("10"), D("2")), (D("5.0"), D("1"))]
+    )
+
+    assert both is not None
+    assert both.as_tuple() == D("5.000").as_tuple()
+    assert recipe_only is not None
+    assert recipe_only.as_tuple() == D("5").as_tuple()

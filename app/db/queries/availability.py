@@ -10,17 +10,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ARRAY, Row, Select, Uuid, and_, bindparam, column, func, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Row,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    column,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from app.db import tables as t
 from app.domain.enums import ItemType, RecipeOwner, ReferenceType
 
 
-@dataclass(frozen=True)
-class AvailabilityInputs:
+class AvailabilityInputs(NamedTuple):
+    # A tuple: a page builds hundreds (a frozen dataclass's __init__ costs ~4x as much).
     tracked: bool
     stock_available: Decimal | None
     # (material available or None without a stock row, quantity per unit) per recipe line
@@ -47,12 +60,10 @@ async def availability_inputs(
         },
     )
     return {
-        (row.item_id, row.location_id): AvailabilityInputs(
-            tracked=row.track_inventory,
-            stock_available=row.stock_available,
-            recipe=list(zip(row.material or (), row.per_unit or (), strict=True)),
+        (item_id, location_id): AvailabilityInputs(
+            tracked, stock_available, list(zip(material or (), per_unit or (), strict=True))
         )
-        for row in rows
+        for item_id, location_id, tracked, stock_available, material, per_unit in rows
     }
 
 
@@ -75,8 +86,8 @@ def _inputs_statement() -> Select[Any]:
             pairs.c.location_id,
             item.c.track_inventory,
             own.c.available.label("stock_available"),
-            func.array_agg(mat.c.available).filter(has_line).label("material"),
-            func.array_agg(line.c.quantity).filter(has_line).label("per_unit"),
+            _raw(func.array_agg(mat.c.available).filter(has_line)).label("material"),
+            _raw(func.array_agg(line.c.quantity).filter(has_line)).label("per_unit"),
         )
         .select_from(
             pairs.join(item, and_(item.c.merchant_id == merchant_id, item.c.id == pairs.c.item_id))
@@ -114,6 +125,12 @@ def _inputs_statement() -> Select[Any]:
         )
         .group_by(pairs.c.item_id, pairs.c.location_id, item.c.track_inventory, own.c.available)
     )
+
+
+def _raw(aggregate: ColumnElement[Any]) -> ColumnElement[Any]:
+    """An array as the driver returns it (a list of Decimal or None): SQLAlchemy's ARRAY
+    result processing copies every list, to the same values."""
+    return type_coerce(aggregate, NullType())
 
 
 @dataclass(frozen=True)
