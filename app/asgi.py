@@ -12,6 +12,8 @@ from app import health, metrics
 from app.auth.identity import build_identity
 from app.auth.request_id import RequestIdMiddleware
 from app.auth.routes import dev_identity_routes
+from app.db.data_versions import EXTRAS_KEY as DATA_VERSIONS
+from app.db.data_versions import maybe_listening
 from app.outbox.relay import RelayHandle
 from app.outbox.runner import start_relay
 from app.realtime.lifespan import open_realtime
@@ -19,6 +21,7 @@ from app.rest.v1.routes import v1_routes
 from app.runtime import Runtime, open_database
 from app.settings import Settings, load_settings
 from graphql_schema.app import default_extensions, graphql_routes
+from graphql_schema.writes_visible import WritesVisibleMiddleware
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -29,6 +32,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with (
             open_database(settings, application_name="inventory-serve") as database,
             open_realtime(settings, database.sessions) as realtime,
+            # Invalidates the GraphQL response cache (graphql_schema/cached_reads.py).
+            maybe_listening(
+                database.url, wanted=settings.graphql_response_cache_entries > 0
+            ) as data_versions,
         ):
             identity = await build_identity(settings)
             relay: RelayHandle | None = None
@@ -36,6 +43,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 app.state.runtime = Runtime(
                     settings=settings, database=database, identity=identity, realtime=realtime
                 )
+                if data_versions is not None:
+                    app.state.runtime.extras[DATA_VERSIONS] = data_versions
                 relay = start_relay(app.state.runtime)
                 yield
             finally:
@@ -55,6 +64,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 extensions=[metrics.GraphQLOperationMetrics, *default_extensions(settings)],
             ),
         ],
-        middleware=[Middleware(metrics.MetricsMiddleware), Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(metrics.MetricsMiddleware),
+            Middleware(RequestIdMiddleware),
+            Middleware(WritesVisibleMiddleware),
+        ],
         lifespan=lifespan,
     )

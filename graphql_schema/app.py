@@ -19,13 +19,15 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from app.auth.errors import IdentityError, Unauthenticated
 from app.body_limit import BodyLimitMiddleware
 from app.runtime import Runtime
 from app.settings import Settings
+from graphql_schema.cached_reads import CachedReads, build_cached_reads
 from graphql_schema.context import Context
 from graphql_schema.reads import read_sessions
 from graphql_schema.schema import Extension, build_schema
@@ -41,6 +43,9 @@ TOKENS = "graphql_verified_tokens"
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    # The response cache in front of execution (cached_reads.py); None when off.
+    cached_reads: CachedReads | None = None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             # Authenticated in connection_init (on_ws_connect); see subscriptions/socket.py.
@@ -57,7 +62,21 @@ class GraphQLApp(GraphQL[Context, None]):
                 if refusal is not None:
                     await refusal(scope, receive, send)
                     return
+                if request.method == "POST" and self.cached_reads is not None:
+                    # A repeated read is answered here; otherwise the body is replayed.
+                    principal = request.state.principal
+                    going_on = await self.cached_reads.serve(scope, receive, send, principal)
+                    if going_on is None:
+                        return
+                    receive = going_on
         await super().__call__(scope, receive, send)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if self.cached_reads is not None:
+            self.cached_reads.finish(request, result)
+        return await super().process_result(request, result)
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
@@ -136,12 +155,14 @@ def graphql_app(
     schema = build_schema(settings, extensions=extensions, subscription=subscription)
     # Terminals asking the same subscription share each event's execution.
     schema.execution_context_class = with_shared_subscription_events(schema.execution_context_class)
-    return GraphQLApp(
+    app = GraphQLApp(
         schema,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,
         **socket_options(settings),
     )
+    app.cached_reads = build_cached_reads(schema, settings, extensions)
+    return app
 
 
 def graphql_routes(

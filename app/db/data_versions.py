@@ -1,0 +1,233 @@
+"""Per-merchant data versions, bumped by the commits that change what GraphQL reads.
+
+Migration 0003's triggers send each changed merchant's id on `inventory_merchant_data`
+at commit ('*' after a TRUNCATE). One dedicated connection per process LISTENs
+(reconnecting with backoff, pinging a quiet connection so a dead one is noticed) and
+bumps that merchant's version here. Caches of merchant data (graphql_schema/
+response_cache.py) keep an entry only while the version it was computed at is current.
+
+While not listening — before the first LISTEN, after the connection drops, until the
+next LISTEN succeeds — `token()` is None and caches must not serve nor store: a
+notification may be missed. Every (re)connect and every loss bumps the generation,
+so nothing computed across a gap is kept.
+
+`sync()` waits until every notification of a transaction committed before the call
+has arrived: a query on the listening connection is answered after PostgreSQL has
+sent the notifications that were pending for it (see DataVersions.sync).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncpg  # type: ignore[import-untyped]
+
+from app.outbox.wakeup import Backoff, listen_dsn
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "inventory_merchant_data"
+# Where the serving process keeps its DataVersions (Runtime.extras).
+EXTRAS_KEY = "data_versions"
+EVERY_MERCHANT = "*"
+
+# What a cache compares: (generation, the merchant's version).
+Token = tuple[int, int]
+
+
+class DataVersions:
+    """The versions; `listening` only while a LISTEN connection is up."""
+
+    def __init__(self) -> None:
+        self._versions: dict[uuid.UUID, int] = {}
+        self._generation = 0
+        self.listening = False
+        self._on_reset: list[Callable[[], None]] = []
+        self._sync: Callable[[], Awaitable[None]] | None = None
+
+    def token(self, merchant_id: uuid.UUID) -> Token | None:
+        if not self.listening:
+            return None
+        return self._generation, self._versions.get(merchant_id, 0)
+
+    def bump(self, merchant_id: uuid.UUID) -> None:
+        self._versions[merchant_id] = self._versions.get(merchant_id, 0) + 1
+
+    def bump_all(self) -> None:
+        """Everything cached is stale (a TRUNCATE, or notifications may have been missed)."""
+        self._generation += 1
+        self._versions.clear()
+        for reset in self._on_reset:
+            reset()
+
+    def on_reset(self, reset: Callable[[], None]) -> None:
+        """Call `reset` (e.g. a cache's clear) whenever every merchant's data may have changed."""
+        self._on_reset.append(reset)
+
+    def notified(self, payload: str) -> None:
+        if payload == EVERY_MERCHANT:
+            self.bump_all()
+            return
+        try:
+            merchant_id = uuid.UUID(payload)
+        except ValueError:
+            log.warning("unexpected merchant data notification", extra={"payload": payload[:64]})
+            self.bump_all()
+            return
+        self.bump(merchant_id)
+
+    def connected(self, sync: Callable[[], Awaitable[None]]) -> None:
+        self.bump_all()
+        self._sync = sync
+        self.listening = True
+
+    def disconnected(self) -> None:
+        self.listening = False
+        self._sync = None
+        self.bump_all()
+
+    async def sync(self) -> None:
+        """Return once notifications committed before this call have been applied.
+
+        A no-op while not listening (caches are bypassed then anyway).
+        """
+        sync = self._sync
+        if sync is not None:
+            with contextlib.suppress(Exception):
+                await sync()
+
+
+class DataVersionListener:
+    """Keeps one connection LISTENing on CHANNEL and feeds `versions`."""
+
+    def __init__(
+        self,
+        dsn: str,
+        versions: DataVersions,
+        *,
+        ping_every: float = 10.0,
+        retry_cap: float = 5.0,
+        application_name: str = "inventory-data-versions",
+    ) -> None:
+        self._dsn = dsn
+        self._versions = versions
+        self._ping_every = ping_every
+        self._backoff = Backoff(0.1, retry_cap)
+        self._application_name = application_name
+        self.connection_pid: int | None = None
+
+    async def run(self) -> None:
+        """Listen until cancelled, reconnecting whenever the connection is lost."""
+        while True:
+            try:
+                connection = await asyncpg.connect(
+                    self._dsn,
+                    timeout=10,
+                    server_settings={"application_name": self._application_name},
+                )
+            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                log.warning("data version listen connection failed", extra={"error": repr(exc)})
+                await asyncio.sleep(self._backoff.next())
+                continue
+            try:
+                await self._listen(connection)
+            finally:
+                self._versions.disconnected()
+                self.connection_pid = None
+                await _close(connection)
+            log.warning("data version listen connection lost; caches bypassed until it is back")
+            await asyncio.sleep(self._backoff.next())
+
+    async def _listen(self, connection: asyncpg.Connection) -> None:
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _connection: lost.set())
+        try:
+            await connection.add_listener(CHANNEL, self._notified)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return
+        self._backoff.reset()
+        self.connection_pid = connection.get_server_pid()
+        syncer = _Syncer(connection, lost)
+        self._versions.connected(syncer.sync)
+        while not lost.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lost.wait(), self._ping_every)
+            if lost.is_set():
+                return
+            try:
+                await syncer.sync()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+                return
+
+    def _notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        self._versions.notified(payload)
+
+
+class _Syncer:
+    """Round trips on the listening connection, one at a time, shared by waiters.
+
+    PostgreSQL sends a listening backend's pending notifications before it answers
+    its next query, and asyncpg runs notification callbacks (call_soon) before the
+    task awaiting that answer resumes; so once a `SELECT 1` sent after a commit is
+    answered, that commit's notification has been applied. A waiter is covered by
+    any round trip that started after it asked.
+    """
+
+    def __init__(self, connection: asyncpg.Connection, lost: asyncio.Event) -> None:
+        self._connection = connection
+        self._lost = lost
+        self._lock = asyncio.Lock()
+        self._asked = 0
+        self._answered = 0
+
+    async def sync(self) -> None:
+        self._asked += 1
+        ticket = self._asked
+        async with self._lock:
+            if self._answered >= ticket or self._lost.is_set():
+                return
+            covered = self._asked
+            await asyncio.wait_for(self._connection.fetchval("SELECT 1"), 5)
+            self._answered = covered
+        # Let the notification callbacks scheduled with the answer run first.
+        await asyncio.sleep(0)
+
+
+async def _close(connection: asyncpg.Connection) -> None:
+    if connection.is_closed():
+        return
+    try:
+        await asyncio.wait_for(connection.close(), 2)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        connection.terminate()
+
+
+@contextlib.asynccontextmanager
+async def maybe_listening(database_url: str, *, wanted: bool) -> AsyncIterator[DataVersions | None]:
+    """`listening_data_versions` when something caches merchant data, else None."""
+    if not wanted:
+        yield None
+        return
+    async with listening_data_versions(database_url) as (versions, _listener):
+        yield versions
+
+
+@contextlib.asynccontextmanager
+async def listening_data_versions(
+    database_url: str, versions: DataVersions | None = None
+) -> AsyncIterator[tuple[DataVersions, DataVersionListener]]:
+    """Versions fed by a listener task for the block's duration (the caches' lifespan)."""
+    versions = versions or DataVersions()
+    listener = DataVersionListener(listen_dsn(database_url), versions)
+    task = asyncio.create_task(listener.run(), name="data-version-listener")
+    try:
+        yield versions, listener
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        versions.disconnected()
