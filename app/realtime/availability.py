@@ -36,11 +36,13 @@ what was last sent, so it is not lost); until then a POS refetches
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -59,7 +61,7 @@ from app.realtime.availability_events import (
     AVAILABILITY,
     AvailabilityEvent,
     ItemSnapshot,
-    encode_availability,
+    Messages,
 )
 from app.realtime.events import StockEvent
 from app.realtime.hub import RealtimeHub
@@ -72,6 +74,10 @@ EventHandler = Callable[[StockEvent, str], Awaitable[None]]
 # (Product, location) pairs remembered per process (memory://); past it the oldest is forgotten
 # and judged again from its event's batch, like a product never published.
 PROCESS_MEMORY_LIMIT = 200_000
+# Messages published between two turns of the event loop (see `publish_all`).
+PUBLISH_RUN = 50
+
+ProductAt = tuple[tuple[uuid.UUID, uuid.UUID], uuid.UUID]  # ((merchant, location), item)
 
 
 @dataclass(frozen=True)
@@ -109,28 +115,42 @@ def stock_change_ref(event: StockEvent) -> StockChangeRef:
     )
 
 
-def message(event: StockEvent, outcome: Outcome) -> str:
-    row = outcome.product.item
-    return encode_availability(
-        AvailabilityEvent(
+def snapshot(row: Any) -> ItemSnapshot:
+    return ItemSnapshot(
+        id=row.id,
+        product_variant_id=row.product_variant_id,
+        sku=row.sku,
+        name=row.name,
+        track_inventory=row.track_inventory,
+        unit=row.unit,
+        archived=row.archived,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def publish_all(hub: RealtimeHub, event: StockEvent, outcomes: Iterable[Outcome]) -> None:
+    """Publish the outcomes to publish, in order (one message each, as the contract sends
+    one AvailabilityChange per message), then let the hub's readers run for a moment
+    every PUBLISH_RUN messages: with an in-process backend a publish never waits, so the
+    first message would otherwise reach its socket only after the last was derived."""
+    messages = Messages(event.merchant_id, event.location_id, event.occurred_at)
+    sent = 0
+    for outcome in outcomes:
+        if not outcome.publish:
+            continue
+        change = AvailabilityEvent(
             merchant_id=event.merchant_id,
             location_id=event.location_id,
-            item=ItemSnapshot(
-                id=row.id,
-                product_variant_id=row.product_variant_id,
-                sku=row.sku,
-                name=row.name,
-                track_inventory=row.track_inventory,
-                unit=row.unit,
-                archived=row.archived,
-                created_at=row.created_at,
-                updated_at=row.updated_at,
-            ),
+            item=snapshot(outcome.product.item),
             available_to_sell=outcome.value.available_to_sell,
             version=outcome.value.version,
             occurred_at=event.occurred_at,
         )
-    )
+        await hub.publish(AVAILABILITY, event.merchant_id, messages.encode_own(change))
+        sent += 1
+        if sent % PUBLISH_RUN == 1:
+            await asyncio.sleep(0)
 
 
 class ProcessAvailability:
@@ -139,24 +159,28 @@ class ProcessAvailability:
     def __init__(self, hub: RealtimeHub, sessions: Sessions) -> None:
         self._hub = hub
         self._reads = autocommit(sessions)
-        self._published: dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID], Published] = {}
+        self._published: dict[ProductAt, Published] = {}
 
     async def __call__(self, event: StockEvent, _message: str) -> None:
         async with self._reads() as session:
             products = await affected_products(
                 session, event.merchant_id, stock_change_ref(event), with_published=False
             )
-        for product in products:
-            key = (event.merchant_id, event.location_id, product.item.id)
-            outcome = judge(product, self._published.get(key))
-            if outcome is None:
-                continue
-            if outcome.publish:
-                await self._hub.publish(AVAILABILITY, event.merchant_id, message(event, outcome))
-            # Remembered only once sent: a failed publish is derived again on retry.
-            self._remember(key, outcome.value)
+        place = (event.merchant_id, event.location_id)
+        published = self._published
+        outcomes = [
+            o
+            for product in products
+            if (o := judge(product, published.get((place, product.item.id)))) is not None
+        ]
+        await publish_all(self._hub, event, outcomes)
+        # Remembered only once all are sent: a failed publish is derived again on retry
+        # (what was sent before it is then judged unchanged, or sent again: the hub drops
+        # a version it has seen).
+        for outcome in outcomes:
+            self._remember((place, outcome.product.item.id), outcome.value)
 
-    def _remember(self, key: tuple[uuid.UUID, uuid.UUID, uuid.UUID], value: Published) -> None:
+    def _remember(self, key: ProductAt, value: Published) -> None:
         self._published.pop(key, None)
         self._published[key] = value
         if len(self._published) > PROCESS_MEMORY_LIMIT:
@@ -191,11 +215,7 @@ class SharedAvailability:
             if not outcomes:
                 return
             await _remember(session, event, outcomes)
-            for outcome in outcomes:
-                if outcome.publish:
-                    await self._hub.publish(
-                        AVAILABILITY, event.merchant_id, message(event, outcome)
-                    )
+            await publish_all(self._hub, event, outcomes)
 
 
 async def _remember(session: AsyncSession, event: StockEvent, outcomes: list[Outcome]) -> None:
