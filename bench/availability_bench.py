@@ -77,6 +77,7 @@ def bench_app() -> Any:
 
     from app.auth.identity import build_identity
     from app.auth.request_id import RequestIdMiddleware
+    from app.cli.serve import freeze_startup_objects
     from app.realtime.lifespan import open_realtime
     from app.runtime import Runtime, open_database
     from app.settings import load_settings
@@ -102,11 +103,13 @@ def bench_app() -> Any:
             finally:
                 await identity.aclose()
 
-    return Starlette(
+    app = Starlette(
         routes=graphql_routes(settings, extensions=list(extensions)),
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )
+    freeze_startup_objects()  # as `inventory serve` does
+    return app
 
 
 @contextlib.asynccontextmanager
@@ -136,6 +139,11 @@ async def app_process(database: str, bootstrap: str, data_dir: Path) -> AsyncIte
         "--log-level",
         "warning",
         "--no-access-log",
+        # The websocket implementation and options `inventory serve` runs with.
+        "--ws",
+        "websockets-sansio",
+        "--ws-per-message-deflate",
+        "false",
     ]
     process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: ASYNC220 (starts, no wait)
     try:
