@@ -13,6 +13,12 @@ processes LISTEN and drop their cached GraphQL responses of those merchants
 Not on the outbox, idempotency keys, kitchen-ticket effects or published availability:
 no query reads them. (PostgreSQL allows transition tables on single-event triggers only,
 hence three per table.)
+
+Cost, measured on apply_payment (a product and two recipe materials; the stock UPDATE
+and the ledger INSERT fire one trigger each): ~0.05 ms of PostgreSQL CPU per trigger,
+~0.1 ms per payment (about 5% of the payment's backend CPU), none in the client. The
+payment's transaction already NOTIFYs the outbox channel, so the commit-time queue
+lock is no new cost.
 """
 
 from collections.abc import Sequence
@@ -46,19 +52,13 @@ TABLES = (
 # merchants invalidates both); INSERT has only `changed` (new), DELETE only `changed` (old).
 NOTIFY_FUNCTION = f"""
 CREATE FUNCTION notify_merchant_data() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    merchant uuid;
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        FOR merchant IN
-            SELECT merchant_id FROM changed UNION SELECT merchant_id FROM changed_before
-        LOOP
-            PERFORM pg_notify('{CHANNEL}', merchant::text);
-        END LOOP;
+        PERFORM pg_notify('{CHANNEL}', merchant_id::text)
+        FROM (SELECT merchant_id FROM changed UNION SELECT merchant_id FROM changed_before) AS m;
     ELSE
-        FOR merchant IN SELECT DISTINCT merchant_id FROM changed LOOP
-            PERFORM pg_notify('{CHANNEL}', merchant::text);
-        END LOOP;
+        PERFORM pg_notify('{CHANNEL}', merchant_id::text)
+        FROM (SELECT DISTINCT merchant_id FROM changed) AS m;
     END IF;
     RETURN NULL;
 END
