@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
+from app.db.driver import DriverStatement, driver_connection
 from app.db.models.base import utcnow
 from app.domain.enums import KitchenEffect, KitchenStatus, MovementType, ReferenceType
 from app.domain.quantities import require_positive
@@ -30,8 +31,8 @@ from app.services.recipe_snapshot import ItemSnapshot, load_recorded_sale
 from app.services.stock_ledger import Move, apply_moves, lock_stocks
 
 _CONSUMING = frozenset({KitchenStatus.READY, KitchenStatus.SERVED})
-_LOCK_SALE_ORDER = select(
-    func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=String), 0))
+_LOCK_SALE_ORDER = DriverStatement(
+    select(func.pg_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=String), 0)))
 )
 
 
@@ -96,8 +97,7 @@ async def lock_sale_order(
     flows, so it adds no deadlock; a hash collision only serializes two unrelated orders.
     """
     key = f"sale-order:{merchant_id}:{sale_order_id}"
-    connection = await session.connection()  # Core on the connection: cheaper than the ORM's
-    await connection.execute(_LOCK_SALE_ORDER, {"key": key})
+    await _LOCK_SALE_ORDER.fetch(await driver_connection(session), {"key": key})
 
 
 async def apply_kitchen_status(

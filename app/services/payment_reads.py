@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, cast, exists, func, or_, select
-from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
+from sqlalchemy import Text, and_, any_, bindparam, cast, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, aggregate_order_by
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
+from app.db.driver import DriverStatement, driver_connection
 from app.domain.enums import MovementType, RecipeOwner, ReferenceType
 from app.domain.errors import DomainError, UserErrorCode
 from app.services.recipe_snapshot import RecipeBook, RecipeLineRow
@@ -47,7 +49,8 @@ _merchant, _location, _item = t.merchant, t.location, t.inventory_item
 _ledger, _effects = t.stock_movement, t.kitchen_ticket_effect
 _recipe, _line = t.recipe, t.recipe_line
 _merchant_id = bindparam("merchant_id", type_=_merchant.c.id.type)
-_variant_ids = bindparam("variant_ids", type_=_item.c.product_variant_id.type, expanding=True)
+_uuids = ARRAY(PG_UUID(as_uuid=True))
+_variant_ids = bindparam("variant_ids", type_=_uuids)
 
 # Rows as JSON arrays (quantities as text, so they stay exact), aggregated: one row
 # answers everything, whatever the number of items and lines.
@@ -58,7 +61,7 @@ _items = (
             type_=JSON,
         )
     )
-    .where(_item.c.merchant_id == _merchant_id, _item.c.product_variant_id.in_(_variant_ids))
+    .where(_item.c.merchant_id == _merchant_id, _item.c.product_variant_id == any_(_variant_ids))
     .scalar_subquery()
 )
 _recipe_lines = (
@@ -86,39 +89,47 @@ _recipe_lines = (
         or_(
             and_(
                 _recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
-                _recipe.c.owner_id.in_(_variant_ids),
+                _recipe.c.owner_id == any_(_variant_ids),
             ),
             and_(
                 _recipe.c.owner_type == RecipeOwner.MODIFIER_OPTION,
-                _recipe.c.owner_id.in_(bindparam("modifier_option_ids", expanding=True)),
+                _recipe.c.owner_id == any_(bindparam("modifier_option_ids", type_=_uuids)),
             ),
         ),
     )
     .scalar_subquery()
 )
 
-_LOOK_AROUND = select(
-    exists()
-    .where(_location.c.merchant_id == _merchant_id, _location.c.id == bindparam("location_id"))
-    .label("location_found"),
-    exists()
-    .where(
-        _ledger.c.merchant_id == _merchant_id,
-        _ledger.c.reference_type == ReferenceType.SALE_ORDER,
-        _ledger.c.reference_id == bindparam("reference_id"),
-        _ledger.c.type.in_([MovementType.SALE, MovementType.SALE_RESERVATION]),
+_LOOK_AROUND = DriverStatement(
+    select(
+        exists()
+        .where(_location.c.merchant_id == _merchant_id, _location.c.id == bindparam("location_id"))
+        .label("location_found"),
+        exists()
+        .where(
+            _ledger.c.merchant_id == _merchant_id,
+            _ledger.c.reference_type == ReferenceType.SALE_ORDER,
+            _ledger.c.reference_id == bindparam("reference_id"),
+            # Not IN (...): a list of literals compiles to an expanding parameter.
+            or_(
+                _ledger.c.type == MovementType.SALE,
+                _ledger.c.type == MovementType.SALE_RESERVATION,
+            ),
+        )
+        .label("paid"),
+        exists()
+        .where(
+            _effects.c.merchant_id == _merchant_id,
+            _effects.c.sale_order_id == bindparam("sale_order_id"),
+            _effects.c.applied.is_(False),
+        )
+        .label("pending_effects"),
+        _items.label("items"),
+        _recipe_lines.label("recipe_lines"),
+    ).add_cte(
+        pg_insert(_merchant).values(id=_merchant_id).on_conflict_do_nothing().cte("merchant_row")
     )
-    .label("paid"),
-    exists()
-    .where(
-        _effects.c.merchant_id == _merchant_id,
-        _effects.c.sale_order_id == bindparam("sale_order_id"),
-        _effects.c.applied.is_(False),
-    )
-    .label("pending_effects"),
-    _items.label("items"),
-    _recipe_lines.label("recipe_lines"),
-).add_cte(pg_insert(_merchant).values(id=_merchant_id).on_conflict_do_nothing().cte("merchant_row"))
+)
 
 
 async def look_around(
@@ -134,29 +145,29 @@ async def look_around(
     NOT_FOUND on ("locationId",) when the location is not the merchant's; the caller's
     transaction then rolls back the merchant row with everything else.
     """
-    connection = await session.connection()  # Core on the connection: cheaper than the ORM's
-    row = (
-        await connection.execute(
-            _LOOK_AROUND,
-            {
-                "merchant_id": merchant_id,
-                "location_id": location_id,
-                "reference_id": str(sale_order_id),
-                "sale_order_id": sale_order_id,
-                "variant_ids": sorted(set(product_variant_ids)),
-                "modifier_option_ids": sorted(set(modifier_option_ids)),
-            },
-        )
-    ).one()
-    if not row.location_found:
+    row = await _LOOK_AROUND.fetchrow(
+        await driver_connection(session),
+        {
+            "merchant_id": merchant_id,
+            "location_id": location_id,
+            "reference_id": str(sale_order_id),
+            "sale_order_id": sale_order_id,
+            "variant_ids": sorted(set(product_variant_ids)),
+            "modifier_option_ids": sorted(set(modifier_option_ids)),
+        },
+    )
+    assert row is not None  # one row, always
+    if not row["location_found"]:
         raise DomainError.one(
             UserErrorCode.NOT_FOUND, f"location {location_id} not found", ("locationId",)
         )
     items = {
         uuid.UUID(variant): KnownItem(uuid.UUID(item), tracked)
-        for variant, item, tracked in row.items or ()
+        for variant, item, tracked in row["items"] or ()
     }
-    return PaymentSurroundings(row.paid, row.pending_effects, items, _book(row.recipe_lines))
+    return PaymentSurroundings(
+        row["paid"], row["pending_effects"], items, _book(row["recipe_lines"])
+    )
 
 
 def _book(lines: list[list[Any]] | None) -> RecipeBook:

@@ -15,9 +15,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.driver import driver_connection
 from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType
 from app.outbox.stock_events import stock_change_events
@@ -50,27 +50,30 @@ async def lock_stocks(
     wanted = sorted(set(keys))
     if not wanted:
         return {}
-    connection = await session.connection()
+    driver = await driver_connection(session)
     params = _key_params(merchant_id, wanted)
     if create_missing:
         # Usually every stock exists: one statement locks them all. Otherwise it locks
         # none, so the creation below still precedes every lock, as it must for id order.
-        rows = (
-            await connection.execute(sql.LOCK_IF_ALL_EXIST, {**params, "expected": len(wanted)})
-        ).all()
+        rows = await sql.LOCK_IF_ALL_EXIST_DRIVER.fetch(driver, {**params, "expected": len(wanted)})
         if rows:
             return _locked(rows)
+        connection = await session.connection()
         await connection.execute(
             sql.INSERT_STOCK, [_new_stock_row(merchant_id, key) for key in wanted]
         )
-    return _locked((await connection.execute(sql.LOCK, params)).all())
+    return _locked(await sql.LOCK_DRIVER.fetch(driver, params))
 
 
 def _key_params(merchant_id: uuid.UUID, keys: Sequence[StockKey]) -> dict[str, Any]:
+    products = [k for k in keys if k.item_type is ItemType.PRODUCT]
+    materials = [k for k in keys if k.item_type is ItemType.MATERIAL]
     return {
         "merchant_id": merchant_id,
-        "products": [(k.location_id, k.item_id) for k in keys if k.item_type is ItemType.PRODUCT],
-        "materials": [(k.location_id, k.item_id) for k in keys if k.item_type is ItemType.MATERIAL],
+        "product_locations": [k.location_id for k in products],
+        "product_items": [k.item_id for k in products],
+        "material_locations": [k.location_id for k in materials],
+        "material_items": [k.item_id for k in materials],
     }
 
 
@@ -90,23 +93,23 @@ def _new_stock_row(merchant_id: uuid.UUID, key: StockKey) -> dict[str, Any]:
     }
 
 
-def _locked(rows: Sequence[Row[*tuple[Any, ...]]]) -> dict[StockKey, LockedStock]:
+def _locked(rows: Sequence[Any]) -> dict[StockKey, LockedStock]:
     locked: dict[StockKey, LockedStock] = {}
     for row in rows:
-        item_type = ItemType(row.item_type)
+        item_type = ItemType(row["item_type"])
         held = LockedStock(
-            id=row.id,
-            merchant_id=row.merchant_id,
-            location_id=row.location_id,
+            id=row["id"],
+            merchant_id=row["merchant_id"],
+            location_id=row["location_id"],
             item_type=item_type,
-            inventory_item_id=row.inventory_item_id,
-            material_id=row.material_id,
-            on_hand=row.on_hand,
-            reserved=row.reserved,
-            version=row.version,
-            low_stock_threshold=row.low_stock_threshold,
-            unit=row.item_unit if item_type is ItemType.PRODUCT else row.material_unit,
-            product_variant_id=row.product_variant_id,
+            inventory_item_id=row["inventory_item_id"],
+            material_id=row["material_id"],
+            on_hand=row["on_hand"],
+            reserved=row["reserved"],
+            version=row["version"],
+            low_stock_threshold=row["low_stock_threshold"],
+            unit=row["item_unit" if item_type is ItemType.PRODUCT else "material_unit"],
+            product_variant_id=row["product_variant_id"],
         )
         locked[held.key] = held
     return locked
@@ -126,7 +129,7 @@ async def apply_moves(
     """
     if not moves:
         return MoveResult()
-    connection = await session.connection()
+    driver = await driver_connection(session)
     now = utcnow()
     existing: set[LedgerKey] = set()
     while True:
@@ -135,11 +138,8 @@ async def apply_moves(
             return result
         # Written as if no key were in the ledger yet, the usual case, which saves
         # looking first. Under the stock locks nobody else adds these keys meanwhile.
-        written = set(
-            (
-                await connection.execute(sql.WRITE, _write_params(actor, result, after, now))
-            ).scalars()
-        )
+        rows = await sql.WRITE_DRIVER.fetch(driver, _write_params(actor, result, after, now))
+        written = {row[0] for row in rows}
         if len(written) == len(result.applied):
             break
         # Some were (a re-delivery), and the statement changed nothing else: take back
@@ -147,7 +147,7 @@ async def apply_moves(
         # counted the duplicates, and plan again.
         existing |= {a.key for a in result.applied if a.movement.id not in written}
         if written:
-            await connection.execute(sql.DELETE_MOVEMENTS, {"ids": list(written)})
+            await sql.DELETE_MOVEMENTS_DRIVER.fetch(driver, {"ids": list(written)})
     for key, stock in after.items():
         held = stocks[key]
         held.on_hand, held.reserved, held.version = stock.on_hand, stock.reserved, stock.version

@@ -13,8 +13,10 @@ from sqlalchemy import (
     DateTime,
     Integer,
     Numeric,
+    Select,
     Text,
     and_,
+    any_,
     bindparam,
     cast,
     column,
@@ -26,27 +28,41 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 from app.db import tables as t
+from app.db.driver import DriverStatement
 
 _stock, _item, _material, _ledger = t.stock, t.inventory_item, t.material, t.stock_movement
 _outbox = t.outbox_event
 
+_uuid = PG_UUID(as_uuid=True)
+_uuids = ARRAY(_uuid)
+
+
+def _pairs(prefix: str) -> Select[Any]:
+    """(location, item) pairs from two parallel array parameters: one shape for any count."""
+    pairs = (
+        func.unnest(
+            bindparam(f"{prefix}_locations", type_=_uuids),
+            bindparam(f"{prefix}_items", type_=_uuids),
+        )
+        .table_valued("location_id", "item_id")
+        .render_derived()
+    )
+    return select(pairs.c.location_id, pairs.c.item_id)
+
+
 # Stocks of one merchant by (location, inventory item) and (location, material) pairs.
 _WANTED = and_(
-    _stock.c.merchant_id == bindparam("merchant_id"),
+    _stock.c.merchant_id == bindparam("merchant_id", type_=_uuid),
     or_(
-        tuple_(_stock.c.location_id, _stock.c.inventory_item_id).in_(
-            bindparam("products", expanding=True)
-        ),
-        tuple_(_stock.c.location_id, _stock.c.material_id).in_(
-            bindparam("materials", expanding=True)
-        ),
+        tuple_(_stock.c.location_id, _stock.c.inventory_item_id).in_(_pairs("product")),
+        tuple_(_stock.c.location_id, _stock.c.material_id).in_(_pairs("material")),
     ),
 )
 
@@ -86,7 +102,7 @@ LOCK_IF_ALL_EXIST = LOCK.where(
 MATERIAL_REF = "material_ref"
 _material_ref = bindparam(MATERIAL_REF, type_=_stock.c.material_id.type)
 
-# Executed with one parameter set per stock, in key order.
+# Executed with one parameter set per stock, in key order (by SQLAlchemy: rarely needed).
 INSERT_STOCK = (
     pg_insert(_stock)
     .values(
@@ -98,7 +114,7 @@ INSERT_STOCK = (
     .on_conflict_do_nothing()
 )
 
-DELETE_MOVEMENTS = delete(_ledger).where(_ledger.c.id.in_(bindparam("ids", expanding=True)))
+DELETE_MOVEMENTS = delete(_ledger).where(_ledger.c.id == any_(bindparam("ids", type_=_uuids)))
 
 
 def _rows(name: str, **columns: TypeEngine[Any]) -> TableValuedAlias:
@@ -118,7 +134,6 @@ _now = bindparam("batch_now", type_=DateTime(timezone=True))
 # Named apart from every column: a parameter named like a column of an UPDATE's table
 # would be taken as a value to SET.
 _merchant_id = bindparam("batch_merchant_id", type_=_ledger.c.merchant_id.type)
-_uuid = PG_UUID(as_uuid=True)
 
 _moves = _rows(
     "moves",
@@ -233,3 +248,9 @@ _staged = (
 # Returns the ids of the movements written: fewer than expected (a key was in the
 # ledger already) and nothing else changed.
 WRITE = select(_moved.c.id).add_cte(_updated, _staged)
+
+# The same statements for the transaction's driver connection (`app.db.driver`).
+LOCK_DRIVER = DriverStatement(LOCK)
+LOCK_IF_ALL_EXIST_DRIVER = DriverStatement(LOCK_IF_ALL_EXIST)
+DELETE_MOVEMENTS_DRIVER = DriverStatement(DELETE_MOVEMENTS)
+WRITE_DRIVER = DriverStatement(WRITE)
