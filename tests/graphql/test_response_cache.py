@@ -8,17 +8,20 @@ import asyncio
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.asgi import create_app
 from app.auth.dev import DevSigningKey
 from app.auth.identity import Identity
+from app.db.data_versions import EXTRAS_KEY
 from app.domain.enums import ItemType
 from app.outbox.wakeup import listen_dsn
 from app.settings import Settings
 from graphql_schema.ids import global_id
 from tests.graphql import seed
-from tests.graphql.cache_fixtures import Cached, cached, open_cached
-from tests.graphql.conftest import MERCHANT_A, MERCHANT_B
+from tests.graphql.cache_fixtures import Cached, cached, cached_reads_of, open_cached
+from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Http
 
 __all__ = ["cached"]
 
@@ -283,3 +286,26 @@ async def test_uncacheable_root_fields_and_mutations_are_not_stored(
     for _ in range(2):
         assert "errors" not in (await cached.on.post(created)).json()
     assert cached.reads.cache.stores == 0
+
+
+async def test_the_app_serves_with_the_cache_wired(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    signing_key: DevSigningKey,
+) -> None:
+    """create_app: the lifespan starts the listener and the route answers from the cache."""
+    await _seed(sessions)
+    app = create_app(settings.model_copy(update={"run_relay_in_serve": False}))
+    async with app.router.lifespan_context(app):
+        versions = app.state.runtime.extras[EXTRAS_KEY]
+        for _ in range(500):
+            if versions.listening:
+                break
+            await asyncio.sleep(0.02)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            http = Http(client, signing_key, settings)
+            first = await http.post(PAGE)
+            second = await http.post(PAGE)
+        assert first.json()["data"] == second.json()["data"]
+        assert cached_reads_of(app).served == 1
