@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -46,12 +47,14 @@ def _app(
     identity: Identity,
     versions: DataVersions,
     budget: int,
+    redis: Redis | None = None,
 ) -> Starlette:
     extensions = security_extensions(
         SecurityLimits(budget_points=budget),
         production=False,
         caller_key=caller_key,
         clock=lambda: 0.0,
+        redis=redis,
     )
     app = Starlette(
         routes=[*v1_routes(settings), *graphql_routes(settings, extensions=extensions)],
@@ -111,11 +114,12 @@ async def open_cached(
     signing_key: DevSigningKey,
     *,
     budget: int = BUDGET,
+    redis: Redis | None = None,
 ) -> AsyncIterator[Cached]:
     off_settings = settings.model_copy(update={"graphql_response_cache_entries": 0})
     async with listening_data_versions(settings.database_url or "") as (versions, listener):
-        on_app = _app(settings, engine, sessions, identity, versions, budget)
-        off_app = _app(off_settings, engine, sessions, identity, versions, budget)
+        on_app = _app(settings, engine, sessions, identity, versions, budget, redis)
+        off_app = _app(off_settings, engine, sessions, identity, versions, budget, redis)
         async with (
             httpx.AsyncClient(transport=httpx.ASGITransport(app=on_app), base_url="http://t") as on,
             httpx.AsyncClient(

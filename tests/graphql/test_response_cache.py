@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.asgi import create_app
@@ -309,3 +310,29 @@ async def test_the_app_serves_with_the_cache_wired(
             second = await http.post(PAGE)
         assert first.json()["data"] == second.json()["data"]
         assert cached_reads_of(app).served == 1
+
+
+async def test_hits_are_charged_to_budgets_shared_in_redis(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    engine: AsyncEngine,
+    identity: Identity,
+    signing_key: DevSigningKey,
+    redis_url: str,
+) -> None:
+    await _seed(sessions)
+    redis = Redis.from_url(redis_url)
+    try:
+        # This caller's bucket only: the Redis may be shared by other tests.
+        await redis.delete(f"inventory:graphql-cost:{MERCHANT_A}:http-tester")
+        async for fresh in open_cached(
+            settings, engine, sessions, identity, signing_key, budget=330, redis=redis
+        ):
+            costs = [(await fresh.on.post(PAGE)).json()["extensions"]["cost"] for _ in range(3)]
+            assert fresh.reads.served == 2
+            actual = costs[0]["actualQueryCost"]
+            assert [c["actualQueryCost"] for c in costs] == [actual] * 3
+            levels = [c["throttleStatus"]["currentlyAvailable"] for c in costs]
+            assert levels == [330 - actual, 330 - 2 * actual, 330 - 3 * actual]
+    finally:
+        await redis.aclose()
