@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,6 +27,7 @@ from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Http
 
 __all__ = ["cached"]
 
+OPERATIONS = "inventory_graphql_operations_total"
 PAGE = """query Page { stocks(first: 100) { nodes {
   id onHand available
   location { name }
@@ -304,12 +306,16 @@ async def test_the_app_serves_with_the_cache_wired(
                 break
             await asyncio.sleep(0.02)
         transport = httpx.ASGITransport(app=app)
+        labels = {"operation": "Page", "type": "query", "outcome": "ok"}
+        counted_before = REGISTRY.get_sample_value(OPERATIONS, labels) or 0
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             http = Http(client, signing_key, settings)
             first = await http.post(PAGE)
             second = await http.post(PAGE)
         assert first.json()["data"] == second.json()["data"]
         assert cached_reads_of(app).served == 1
+        # The hit is counted in the operation metrics like an executed query.
+        assert REGISTRY.get_sample_value(OPERATIONS, labels) == counted_before + 2
 
 
 async def test_hits_are_charged_to_budgets_shared_in_redis(
