@@ -1,8 +1,8 @@
 """Repeated GraphQL reads answered from the response cache, before Strawberry.
 
-Why: a cached page costs ~0.3 ms of CPU where executing it costs ~6 ms (Strawberry's
-request path, a pooled connection, SQL, serialization); dashboards ask the same
-queries again and again.
+Why: answering a page of 100 stocks from here costs ~0.12 ms of CPU in process where
+executing it costs 6-8 ms (Strawberry's request path, a pooled connection, SQL,
+serialization); dashboards ask the same queries again and again.
 
 What is cached: the `data` of an error-free result of a single `query` operation sent
 as POST application/json, whose root fields are all merchant-data reads
