@@ -1,0 +1,105 @@
+"""Subscription events completed in one pass answer what graphql-core answers.
+
+Each event of a subscription executes the same selection on a new object; the fast
+executor compiles it once per subscription and completes each event's object directly,
+and gives graphql-core any event it cannot be sure of (see graphql_schema/execution.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import pytest
+import strawberry
+
+from graphql_schema.execution import FastListExecutor
+from tests.graphql.test_fast_lists import SPOILED, THINGS, Thing, answer, thing
+
+EVENT = THINGS.replace("{ things {", "subscription { thing {", 1)
+
+
+def schema_streaming(things: list[Any], executor: type[Any] | None) -> strawberry.Schema:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def nothing(self) -> int:
+            return 0
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def thing(self) -> AsyncGenerator[Thing, None]:
+            for one in things:
+                yield one
+
+    if executor is None:
+        return strawberry.Schema(query=Query, subscription=Subscription)
+    return strawberry.Schema(
+        query=Query, subscription=Subscription, execution_context_class=executor
+    )
+
+
+async def events(schema: strawberry.Schema, document: str) -> list[str]:
+    stream = await schema.subscribe(document)
+    assert not isinstance(stream, strawberry.types.ExecutionResult)
+    return [answer(result) async for result in stream]
+
+
+@pytest.mark.parametrize("spoiled", list(SPOILED), ids=list(SPOILED))
+async def test_a_spoiled_event_gets_graphql_cores_answer(spoiled: str) -> None:
+    things = [thing(1), thing(2, **SPOILED[spoiled]), thing(3)]
+
+    fast = await events(schema_streaming(things, FastListExecutor), EVENT)
+    generic = await events(schema_streaming(things, None), EVENT)
+
+    assert fast == generic
+    assert len(fast) == 3
+
+
+async def test_each_event_is_completed_in_one_pass_compiled_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fields = compiles = 0
+    execute_field = FastListExecutor.execute_field
+    compile_items = FastListExecutor._compile_items
+
+    def counted_field(self: FastListExecutor, *args: Any) -> Any:
+        nonlocal fields
+        fields += 1
+        return execute_field(self, *args)
+
+    def counted_compile(self: FastListExecutor, *args: Any) -> Any:
+        nonlocal compiles
+        compiles += 1
+        return compile_items(self, *args)
+
+    monkeypatch.setattr(FastListExecutor, "execute_field", counted_field)
+    monkeypatch.setattr(FastListExecutor, "_compile_items", counted_compile)
+    document = "subscription { thing { name size tag { name } mark { __typename } } }"
+
+    found = await events(schema_streaming([thing(i) for i in range(5)], FastListExecutor), document)
+
+    assert len(found) == 5
+    assert fields == 5  # the root field of each event; its object in one pass
+    assert compiles == 1
+
+
+async def test_variables_and_directives_are_the_subscriptions_own() -> None:
+    document = """subscription($shown: Boolean!) { thing {
+      name @include(if: $shown) size @skip(if: $shown) tag @include(if: $shown) { name } } }"""
+    things = [thing(1), thing(2)]
+    found: dict[bool, list[str]] = {}
+    for shown in (True, False):
+        fast_schema = schema_streaming(things, FastListExecutor)
+        stream = await fast_schema.subscribe(document, variable_values={"shown": shown})
+        assert not isinstance(stream, strawberry.types.ExecutionResult)
+        found[shown] = [answer(r) async for r in stream]
+        generic = await schema_streaming(things, None).subscribe(
+            document, variable_values={"shown": shown}
+        )
+        assert not isinstance(generic, strawberry.types.ExecutionResult)
+        assert found[shown] == [answer(r) async for r in generic]
+
+    assert '"name": "thing 1"' in found[True][0]
+    assert '"size": 1' in found[False][0]
