@@ -22,10 +22,13 @@ from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+# Where a transaction's statements may run: a session's or a connection's.
+Transactional = AsyncSession | AsyncConnection
+_DRIVER = "app.db.driver.connection"
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 
@@ -72,13 +75,29 @@ class DriverStatement:
         await connection.executemany(self.sql, [self.args(p) for p in params])
 
 
-async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection of the session's transaction, that transaction begun."""
-    connection = await session.connection()
+async def driver_connection(unit: Transactional) -> asyncpg.Connection:
+    """The asyncpg connection of the session's or connection's transaction, that
+    transaction begun.
+
+    Remembered for the rest of the transaction (a session keeps one connection per
+    transaction): each lookup otherwise costs greenlet switches.
+    """
+    remembered = unit.info.get(_DRIVER)
+    if remembered is not None and remembered[0] is _transaction_of(unit) is not None:
+        return remembered[1]
+    connection = await unit.connection() if isinstance(unit, AsyncSession) else unit
     pooled = await connection.get_raw_connection()
     adapted: Any = pooled.dbapi_connection
     # SQLAlchemy's asyncpg adapter begins the database transaction lazily, at its
     # first statement; a driver statement must not run before it, outside it.
     if adapted._transaction is None and not adapted.autocommit:
         await adapted._start_transaction()
-    return pooled.driver_connection
+    driver = pooled.driver_connection
+    unit.info[_DRIVER] = (_transaction_of(unit), driver)
+    return driver
+
+
+def _transaction_of(unit: Transactional) -> object | None:
+    if isinstance(unit, AsyncSession):
+        return unit.sync_session.get_transaction()
+    return unit.sync_connection.get_transaction() if unit.sync_connection else None

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
-from app.db.driver import DriverStatement, driver_connection
+from app.db.driver import DriverStatement, Transactional, driver_connection
 from app.db.models.base import utcnow
 from app.domain.enums import KitchenEffect, KitchenStatus, MovementType, ReferenceType
 from app.domain.quantities import require_positive
@@ -85,7 +85,7 @@ def terminal_effect(
 
 
 async def lock_sale_order(
-    session: AsyncSession, merchant_id: uuid.UUID, sale_order_id: uuid.UUID
+    session: Transactional, merchant_id: uuid.UUID, sale_order_id: uuid.UUID
 ) -> None:
     """Serialize, until commit, every payment and kitchen event of one sale order.
 

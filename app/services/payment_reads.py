@@ -18,10 +18,9 @@ from sqlalchemy import Text, and_, any_, bindparam, cast, exists, func, or_, sel
 from sqlalchemy.dialects.postgresql import ARRAY, JSON, aggregate_order_by
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.driver import DriverStatement, driver_connection
+from app.db.driver import DriverStatement, Transactional, driver_connection
 from app.domain.enums import MovementType, RecipeOwner, ReferenceType
 from app.domain.errors import DomainError, UserErrorCode
 from app.services.recipe_snapshot import RecipeBook, RecipeLineRow
@@ -133,7 +132,7 @@ _LOOK_AROUND = DriverStatement(
 
 
 async def look_around(
-    session: AsyncSession,
+    session: Transactional,
     merchant_id: uuid.UUID,
     location_id: uuid.UUID,
     sale_order_id: uuid.UUID,

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.driver import driver_connection
+from app.db.driver import Transactional, driver_connection
 from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType
 from app.outbox.stock_events import stock_change_events
@@ -37,7 +37,7 @@ from app.services.stock_records import (
 
 
 async def lock_stocks(
-    session: AsyncSession,
+    session: Transactional,
     merchant_id: uuid.UUID,
     keys: Iterable[StockKey],
     *,
@@ -58,7 +58,7 @@ async def lock_stocks(
         rows = await sql.LOCK_IF_ALL_EXIST_DRIVER.fetch(driver, {**params, "expected": len(wanted)})
         if rows:
             return _locked(rows)
-        connection = await session.connection()
+        connection = await session.connection() if isinstance(session, AsyncSession) else session
         await connection.execute(
             sql.INSERT_STOCK, [_new_stock_row(merchant_id, key) for key in wanted]
         )
@@ -116,7 +116,7 @@ def _locked(rows: Sequence[Any]) -> dict[StockKey, LockedStock]:
 
 
 async def apply_moves(
-    session: AsyncSession,
+    session: Transactional,
     actor: Actor,
     stocks: dict[StockKey, LockedStock],
     moves: Sequence[Move],
