@@ -144,14 +144,21 @@ class DataVersionListener:
 
     async def _listen(self, connection: asyncpg.Connection) -> None:
         lost = asyncio.Event()
-        connection.add_termination_listener(lambda _connection: lost.set())
+
+        def gone(*_: object) -> None:
+            # At once, not when this task next runs: until then a hit could be served
+            # while a notification is being lost.
+            lost.set()
+            self._versions.disconnected()
+
+        connection.add_termination_listener(gone)
         try:
             await connection.add_listener(CHANNEL, self._notified)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             return
         self._backoff.reset()
         self.connection_pid = connection.get_server_pid()
-        syncer = _Syncer(connection, lost)
+        syncer = _Syncer(connection, lost, gone)
         self._versions.connected(syncer.sync)
         while not lost.is_set():
             with contextlib.suppress(TimeoutError):
@@ -177,21 +184,33 @@ class _Syncer:
     any round trip that started after it asked.
     """
 
-    def __init__(self, connection: asyncpg.Connection, lost: asyncio.Event) -> None:
+    def __init__(
+        self, connection: asyncpg.Connection, lost: asyncio.Event, gone: Callable[[], None]
+    ) -> None:
         self._connection = connection
         self._lost = lost
+        self._gone = gone
         self._lock = asyncio.Lock()
         self._asked = 0
         self._answered = 0
 
     async def sync(self) -> None:
         self._asked += 1
-        ticket = self._asked
+        # Shielded: a caller that goes away must not cancel a query halfway on this
+        # connection (the next round trip would find it busy).
+        await asyncio.shield(self._round_trip(self._asked))
+
+    async def _round_trip(self, ticket: int) -> None:
         async with self._lock:
             if self._answered >= ticket or self._lost.is_set():
                 return
             covered = self._asked
-            await asyncio.wait_for(self._connection.fetchval("SELECT 1"), 5)
+            try:
+                await asyncio.wait_for(self._connection.fetchval("SELECT 1"), 5)
+            except Exception:
+                # Unanswered: notifications may be stuck or lost; stop trusting the cache.
+                self._gone()
+                raise
             self._answered = covered
         # Let the notification callbacks scheduled with the answer run first.
         await asyncio.sleep(0)
