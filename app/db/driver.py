@@ -17,6 +17,7 @@ out again, and replaced (`app.db.engine`).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
@@ -28,7 +29,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 # Where a transaction's statements may run: a session's or a connection's.
 Transactional = AsyncSession | AsyncConnection
-_DRIVER = "app.db.driver.connection"
+# The driver connection of each open transaction (root SessionTransaction or
+# RootTransaction), forgotten with it.
+_drivers: weakref.WeakKeyDictionary[object, asyncpg.Connection] = weakref.WeakKeyDictionary()
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 
@@ -69,11 +72,6 @@ class DriverStatement:
     ) -> asyncpg.Record | None:
         return await connection.fetchrow(self.sql, *self.args(params))
 
-    async def executemany(
-        self, connection: asyncpg.Connection, params: Sequence[Mapping[str, Any]]
-    ) -> None:
-        await connection.executemany(self.sql, [self.args(p) for p in params])
-
 
 async def driver_connection(unit: Transactional) -> asyncpg.Connection:
     """The asyncpg connection of the session's or connection's transaction, that
@@ -82,9 +80,10 @@ async def driver_connection(unit: Transactional) -> asyncpg.Connection:
     Remembered for the rest of the transaction (a session keeps one connection per
     transaction): each lookup otherwise costs greenlet switches.
     """
-    remembered = unit.info.get(_DRIVER)
-    if remembered is not None and remembered[0] is _transaction_of(unit) is not None:
-        return remembered[1]
+    transaction = _transaction_of(unit)
+    remembered = _drivers.get(transaction) if transaction is not None else None
+    if remembered is not None:
+        return remembered
     connection = await unit.connection() if isinstance(unit, AsyncSession) else unit
     pooled = await connection.get_raw_connection()
     adapted: Any = pooled.dbapi_connection
@@ -93,7 +92,9 @@ async def driver_connection(unit: Transactional) -> asyncpg.Connection:
     if adapted._transaction is None and not adapted.autocommit:
         await adapted._start_transaction()
     driver = pooled.driver_connection
-    unit.info[_DRIVER] = (_transaction_of(unit), driver)
+    transaction = _transaction_of(unit)
+    if transaction is not None:
+        _drivers[transaction] = driver
     return driver
 
 
