@@ -48,13 +48,24 @@ class SharedSubscriptionEvents:
     operation: Any
     variable_values: Any
     schema: Any
+    # What the subscription's events are shared by: computed once per subscription (on
+    # the executor that each event's executor is copied from), not once per event.
+    _share_key: Hashable | None = None
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        if self._share_key is None:
+            self._share_key = self._key()
+        return cast(Any, super()).build_per_event_executor(payload)
+
+    def _key(self) -> Hashable:
+        return (id(self.schema), id(self.operation), _variables_key(self.variable_values))
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         results: dict[Hashable, Any] | None = getattr(self.root_value, _RESULTS, None)
         parent = cast(Any, super())
         if results is None:
             return parent.execute_operation(serially)
-        key = (id(self.schema), id(self.operation), _variables_key(self.variable_values))
+        key = self._share_key if self._share_key is not None else self._key()
         found = results.get(key)
         if found is not None:
             STATS.shared += 1
