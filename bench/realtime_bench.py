@@ -7,7 +7,10 @@ location as POS terminals are, while this process produces `--rate`
 locations and their stocks. Each event carries its produce time (nanoseconds, in
 `movement.reason`); each client records the delay to its receipt. Measured: p50/p99/max
 latency, messages delivered per second, messages lost (every event must reach the ten
-clients of its location), and the app's RSS sampled every 5 s.
+clients of its location), and the app's RSS sampled every 5 s. Memory is judged over
+the timed period only (from the end of the warm-up, when every subscription has
+delivered and every per-socket buffer exists, to the end): "stable" means it grew by
+less than RSS_STABLE_MB, and the growth of its second half shows whether it levels off.
 
 Uses DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS when set (point them at disposable
 servers), else an embedded PostgreSQL and tansu. Prints a markdown section and appends
@@ -32,6 +35,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -49,7 +53,11 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Realtime"
 PER_LOCATION = 10
+# RSS growth over the timed period still called stable (allocator arenas round up).
+RSS_STABLE_MB = 8.0
 STOCKS_PER_LOCATION = 10
+# RSS growth over the timed period still called stable (allocator arenas round up).
+RSS_STABLE_MB = 8.0
 SUBSCRIPTION = """
 subscription ($locationId: ID) {
   stockChanged(locationId: $locationId) {
@@ -289,13 +297,13 @@ def rss_mb(process: psutil.Process) -> float:
 async def sample_memory(
     process: psutil.Process, samples: list[tuple[float, float]], cpu: list[tuple[float, float]]
 ) -> None:
-    """RSS of the app every 5 s, and the CPU share of the app and of this process."""
-    started = time.monotonic()
+    """(monotonic time, RSS) of the app every 5 s, and the CPU share of the app and of
+    this process."""
     me = psutil.Process()
     process.cpu_percent()
     me.cpu_percent()
     while True:
-        samples.append((time.monotonic() - started, rss_mb(process)))
+        samples.append((time.monotonic(), rss_mb(process)))
         await asyncio.sleep(5)
         cpu.append((process.cpu_percent(), me.cpu_percent()))
 
@@ -323,6 +331,8 @@ class Figures:
     kafka_p50_ms: float
     kafka_p99_ms: float
     rss_start_mb: float
+    rss_timed_start_mb: float
+    rss_half_mb: float
     rss_end_mb: float
     rss_max_mb: float
     rss_every_30s: list[float]
@@ -381,6 +391,8 @@ async def run_bench(args: argparse.Namespace) -> Figures:
                 cpu: list[tuple[float, float]] = []
                 sampler = asyncio.create_task(sample_memory(app, samples, cpu))
                 warmup, _ = await produce(producer, run, args.rate, args.warmup, first=0)
+                timed_from = time.monotonic()
+                samples.append((timed_from, rss_mb(app)))
                 ran_before, waited_before = schedstat(process.pid)
                 run.recording = True
                 sent, achieved = await produce(
@@ -400,7 +412,7 @@ async def run_bench(args: argparse.Namespace) -> Figures:
                 run.recording = False
                 sampler.cancel()
                 raw_leg.cancel()
-                samples.append((args.seconds, rss_mb(app)))
+                samples.append((time.monotonic(), rss_mb(app)))
             finally:
                 await producer.stop()
             for listener in listeners:
@@ -425,16 +437,33 @@ async def run_bench(args: argparse.Namespace) -> Figures:
         max_ms=max(run.latencies_ms, default=math.nan),
         kafka_p50_ms=percentile(run.kafka_ms, 50),
         kafka_p99_ms=percentile(run.kafka_ms, 99),
-        rss_start_mb=samples[0][1],
-        rss_end_mb=samples[-1][1],
-        rss_max_mb=max(mb for _, mb in samples),
-        rss_every_30s=[mb for at, mb in samples if at % 30 < 2.6],
+        **memory_figures(sorted(samples), timed_from, args.seconds),
         app_cpu_percent=sum(a for a, _ in cpu) / max(1, len(cpu)),
         bench_cpu_percent=sum(b for _, b in cpu) / max(1, len(cpu)),
         app_ran_s=ran,
         app_waited_s=waited,
         services=where,
     )
+
+
+def memory_figures(
+    samples: Sequence[tuple[float, float]], timed_from: float, seconds: float
+) -> dict[str, Any]:
+    """RSS before the warm-up, at the start, middle and end of the timed period, and every
+    30 s of it (samples are (monotonic time, MB), one every 5 s)."""
+    timed = [(at - timed_from, mb) for at, mb in samples if at >= timed_from]
+
+    def at(offset: float) -> float:
+        return min(timed, key=lambda sample: abs(sample[0] - offset))[1]
+
+    return {
+        "rss_start_mb": samples[0][1],
+        "rss_timed_start_mb": timed[0][1],
+        "rss_half_mb": at(seconds / 2),
+        "rss_end_mb": timed[-1][1],
+        "rss_max_mb": max(mb for _, mb in samples),
+        "rss_every_30s": [at(offset) for offset in range(0, int(seconds) + 1, 30)],
+    }
 
 
 async def _drain(
@@ -465,7 +494,8 @@ def report(f: Figures) -> str:
     def verdict(ok: bool) -> str:
         return "met" if ok else "**missed**"
 
-    growth = f.rss_end_mb - f.rss_start_mb
+    growth = f.rss_end_mb - f.rss_timed_start_mb
+    second_half = f.rss_end_mb - f.rss_half_mb
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
         [
@@ -490,9 +520,12 @@ def report(f: Figures) -> str:
             f"| delivered | {f.delivered:,} of {f.expected:,} "
             f"({f.delivered_per_s:,.0f} messages/s), lost {f.lost} | none lost: "
             f"{verdict(f.lost == 0)} |",
-            f"| app RSS | {f.rss_start_mb:.0f} MB at start, {f.rss_end_mb:.0f} MB at the end "
-            f"({growth:+.1f} MB), max {f.rss_max_mb:.0f} MB; every 30 s: "
-            f"{', '.join(f'{mb:.0f}' for mb in f.rss_every_30s)} MB | stable |",
+            f"| app RSS over the timed {f.seconds:g} s | {f.rss_timed_start_mb:.0f} MB after the "
+            f"warm-up, {f.rss_end_mb:.0f} MB at the end ({growth:+.1f} MB; second half "
+            f"{second_half:+.1f} MB); every 30 s: "
+            f"{', '.join(f'{mb:.0f}' for mb in f.rss_every_30s)} MB; before the warm-up "
+            f"{f.rss_start_mb:.0f} MB, max {f.rss_max_mb:.0f} MB | stable (grows < "
+            f"{RSS_STABLE_MB:g} MB): {verdict(growth < RSS_STABLE_MB)} |",
             f"| CPU (100% = one core) | app {f.app_cpu_percent:.0f}%, benchmark process "
             f"(clients, producer) {f.bench_cpu_percent:.0f}% | |",
             f"| app main thread during the timed {f.seconds:g} s (/proc schedstat) | ran "
