@@ -1,8 +1,9 @@
 """availableToSell for a whole page of items, in the page's read.
 
 When a page's nodes select `availableToSell(locationId: ...)`, the inventoryItems
-resolver computes it for every node and every location asked (one aggregate query, the
-dataloader's own, whatever the page size), and each node keeps the answers
+resolver reads the page with availableToSell at every location asked as more columns of
+the same statement (app.db.queries.availability.with_available_to_sell: computed in
+SQL, one round trip whatever the page size), and each node keeps the answers
 (InventoryItem.known_available). The resolver then answers without its loader, and the
 fast list executor reads the answers directly: a 250-item page no longer runs 250 async
 resolvers through graphql-core's generic path.
@@ -17,13 +18,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.nodes import SelectedField, Selection
 
-from app.db.queries.availability import availability_inputs
-from app.domain.availability import available_to_sell
 from graphql_schema.context import Info
 from graphql_schema.ids import parse_id
 
@@ -31,8 +28,6 @@ FIELD = "availableToSell"
 LOCATION = "Location"
 # Aliases asking for many locations: past this many, the loader answers the rest.
 MAX_LOCATIONS = 8
-
-Known = dict[uuid.UUID, dict[uuid.UUID, Decimal | None]]
 
 
 def asked_locations(info: Info) -> list[uuid.UUID]:
@@ -65,28 +60,3 @@ def _fields(selections: Sequence[Selection]) -> Iterator[SelectedField]:
             yield selection
         else:
             yield from _fields(selection.selections)
-
-
-async def page_availability(
-    session: AsyncSession,
-    merchant_id: uuid.UUID,
-    item_ids: Sequence[uuid.UUID],
-    location_ids: Sequence[uuid.UUID],
-) -> Known:
-    """Per item, per location: availableToSell as the loader answers it (None for a
-    location or item not found within the merchant)."""
-    keys = [(item_id, location_id) for item_id in item_ids for location_id in location_ids]
-    found = await availability_inputs(session, merchant_id, keys)
-    known: Known = {item_id: {} for item_id in item_ids}
-    for item_id, location_id in keys:
-        inputs = found.get((item_id, location_id))
-        known[item_id][location_id] = (
-            None
-            if inputs is None
-            else available_to_sell(
-                tracked=inputs.tracked,
-                stock_available=inputs.stock_available,
-                recipe=inputs.recipe,
-            )
-        )
-    return known

@@ -7,15 +7,14 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.queries.items import items_statement
-from app.db.queries.keyset import KeysetResult, count_rows, fetch_page
+from app.db.queries.items import items_page_with_availability, items_statement
+from app.db.queries.keyset import count_rows, fetch_page
 from graphql_schema.context import Info
 from graphql_schema.errors import bad_input
 from graphql_schema.ids import parse_external_id, parse_id
-from graphql_schema.items.availability import Known, asked_locations, page_availability
+from graphql_schema.items.availability import asked_locations
 from graphql_schema.items.types import TYPE_NAME, InventoryItem, item_from_row, load_item
 from graphql_schema.permissions import CanRead, secured
 from graphql_schema.relay import Connection, build_connection, page_request
@@ -42,25 +41,37 @@ class ItemQueries:
         )
         locations = asked_locations(info)
 
-        async def read(session: AsyncSession) -> tuple[KeysetResult, Known | None]:
-            page = await fetch_page(session, statement, t.inventory_item.c.id, request.keyset)
-            if not locations or not page.rows:
-                return page, None
-            ids = [row.id for row in page.rows]
-            return page, await page_availability(session, merchant_id, ids, locations)
-
-        result, known = await context.read(read)
-
         async def counter() -> int:
             return await context.read(lambda session: count_rows(session, statement))
 
-        if known is None:
-            return build_connection(request, result, item_from_row, counter)
+        id_column = t.inventory_item.c.id
+        if not locations:
+            page = await context.read(
+                lambda session: fetch_page(session, statement, id_column, request.keyset)
+            )
+            return build_connection(request, page, item_from_row, counter)
 
-        def to_item(row: Row[Any]) -> InventoryItem:
-            item = item_from_row(row)
-            item.known_available = known[item.pk]
-            return item
+        # The page and its availableToSell at every location asked, in one statement.
+        result = await context.read(
+            lambda session: items_page_with_availability(
+                session, statement, merchant_id, locations, request.keyset
+            )
+        )
+        first = len(result.rows[0]) - len(locations) if result.rows else 0
+        if len(locations) == 1:
+            (only,) = locations
+
+            def to_item(row: Row[Any]) -> InventoryItem:
+                item = item_from_row(row)
+                item.known_available = {only: row[first]}
+                return item
+
+        else:
+
+            def to_item(row: Row[Any]) -> InventoryItem:
+                item = item_from_row(row)
+                item.known_available = dict(zip(locations, row[first:], strict=True))
+                return item
 
         return build_connection(request, result, to_item, counter)
 

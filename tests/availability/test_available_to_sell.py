@@ -186,5 +186,5 @@ async def test_ten_and_a_hundred_items_cost_the_same_statements(
 
     assert (len(ten), len(hundred)) == (10, 100)
     assert set(ten.values()) == set(hundred.values()) == {"20"}  # 100 g / 5 g per unit
-    # the items page, then one aggregate availability query
-    assert len(for_ten) == len(for_a_hundred) == 2
+    # the items page with its availability, one statement
+    assert len(for_ten) == len(for_a_hundred) == 1

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from decimal import Decimal, DecimalTuple
 from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.queries.availability import availability_inputs
+from app.db.queries.items import items_page_with_availability, items_statement
+from app.db.queries.keyset import KeysetPage
+from app.domain.availability import available_to_sell
 from app.settings import Settings
 from graphql_schema.execution import FastListExecutor
 from graphql_schema.ids import global_id
@@ -60,6 +65,12 @@ async def cafe(sessions: Sessions) -> Cafe:
     await product(sessions, shop, "mocha", {beans: "18"}, tracked=True, on_hand="5.000")
     await product(sessions, shop, "oversold", tracked=True, on_hand="-2")
     await product(sessions, shop, "water")
+    # the page's SQL against the loader's Python: a zero of another scale, fractional
+    # lines, a material below zero
+    sugar = await material(sessions, shop, "-3")
+    await product(sessions, shop, "zero", tracked=True, on_hand="0.000")
+    await product(sessions, shop, "fraction", {beans: "0.75", milk: "2.5"})
+    await product(sessions, shop, "sweet", {beans: "18", sugar: "1"}, tracked=True, on_hand="7")
     return Cafe(shop, kitchen, theirs, beans)
 
 
@@ -158,6 +169,9 @@ async def test_a_page_answers_what_each_item_asked_alone_answers(cafe: Cafe, gql
         "mocha": ("5", "0", None, None),
         "oversold": ("0", "0", None, None),
         "water": (None, None, None, None),
+        "zero": ("0", "0", None, None),
+        "fraction": ("133", "0", None, None),  # 100 g / 0.75 g (1000.50 ml / 2.5 ml: 400)
+        "sweet": ("0", "0", None, None),
     }
 
 
@@ -183,7 +197,7 @@ async def test_more_locations_than_the_page_prefetches_are_loaded(
     assert (nodes["latte"]["l0"], nodes["latte"][last]) == ("0", "0")  # no milk there
 
 
-async def test_the_page_is_completed_in_one_pass_with_two_statements(
+async def test_the_page_is_completed_in_one_pass_with_one_statement(
     cafe: Cafe, engine: AsyncEngine, gql: Gql, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
@@ -200,6 +214,49 @@ async def test_the_page_is_completed_in_one_pass_with_two_statements(
     with counted(engine) as statements:
         data = await gql.data(query, cafe.variables(), merchant_id=cafe.shop.merchant_id)
 
-    assert len(data["inventoryItems"]["nodes"]) == 6
+    assert len(data["inventoryItems"]["nodes"]) == 9
     assert calls == 2  # inventoryItems and its nodes; no resolver per item
-    assert len(statements) == 2  # the page, and one availability query for both locations
+    assert len(statements) == 1  # the page with its availability at both locations
+
+
+async def test_the_pages_sql_answers_the_domain_rule_value_and_scale(
+    sessions: Sessions, cafe: Cafe
+) -> None:
+    """with_available_to_sell (SQL) against available_to_sell over availability_inputs
+    (Python), Decimal for Decimal, exponent included: a client must not tell them apart."""
+    merchant = cafe.shop.merchant_id
+    locations = [
+        cafe.shop.location_id,
+        cafe.kitchen.location_id,
+        cafe.theirs.location_id,
+        uuid.uuid4(),
+    ]
+    async with sessions() as session:
+        page = await items_page_with_availability(
+            session, items_statement(merchant), merchant, locations, KeysetPage(50)
+        )
+        ids = [row.id for row in page.rows]
+        inputs = await availability_inputs(
+            session, merchant, [(i, at) for i in ids for at in locations]
+        )
+
+    def rule(item_id: uuid.UUID, location_id: uuid.UUID) -> Decimal | None:
+        found = inputs.get((item_id, location_id))
+        if found is None:
+            return None
+        return available_to_sell(
+            tracked=found.tracked, stock_available=found.stock_available, recipe=found.recipe
+        )
+
+    def exact(value: Decimal | None) -> DecimalTuple | None:
+        return None if value is None else value.as_tuple()
+
+    assert len(page.rows) == 9
+    sql = {
+        (row.id, at): exact(row[-len(locations) + k])
+        for row in page.rows
+        for k, at in enumerate(locations)
+    }
+    python = {(i, at): exact(rule(i, at)) for i in ids for at in locations}
+    assert sql == python
+    assert {value for value in sql.values() if value is not None and value.exponent != 0}
