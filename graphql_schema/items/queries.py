@@ -9,12 +9,13 @@ import strawberry
 from sqlalchemy import Row
 
 from app.db import tables as t
-from app.db.queries.items import items_page_with_availability, items_statement
+from app.db.queries.items import items_statement
 from app.db.queries.keyset import count_rows, fetch_page
 from graphql_schema.context import Info
 from graphql_schema.errors import bad_input
 from graphql_schema.ids import parse_external_id, parse_id
 from graphql_schema.items.availability import asked_locations
+from graphql_schema.items.page_batch import item_pages
 from graphql_schema.items.types import TYPE_NAME, InventoryItem, item_from_row, load_item
 from graphql_schema.permissions import CanRead, secured
 from graphql_schema.relay import Connection, build_connection, page_request
@@ -51,12 +52,9 @@ class ItemQueries:
             )
             return build_connection(request, page, item_from_row, counter)
 
-        # The page and its availableToSell at every location asked, in one statement.
-        result = await context.read(
-            lambda session: items_page_with_availability(
-                session, statement, merchant_id, locations, request.keyset
-            )
-        )
+        # The page and its availableToSell at every location asked, in one statement (with
+        # its sibling pages, see page_batch.py).
+        result = await item_pages(context).read(statement, locations, request.keyset)
         first = len(result.rows[0]) - len(locations) if result.rows else 0
         if len(locations) == 1:
             (only,) = locations

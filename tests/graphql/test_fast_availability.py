@@ -260,3 +260,45 @@ async def test_the_pages_sql_answers_the_domain_rule_value_and_scale(
     python = {(i, at): exact(rule(i, at)) for i in ids for at in locations}
     assert sql == python
     assert {value for value in sql.values() if value is not None and value.exponent != 0}
+
+
+SIBLINGS = {
+    "a": "inventoryItems(first: 4) { %s }",
+    "b": "inventoryItems(last: 4) { %s }",
+    "c": 'inventoryItems(first: 2, search: "o") { %s }',
+    "d": "inventoryItems(last: 20) { %s }",
+    "e": "inventoryItems(last: 3, before: $cursor) { %s }",
+}
+SELECTION = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { id name availableToSell(locationId: $bar) }"
+
+
+async def test_sibling_pages_are_read_in_one_statement_each_as_if_alone(
+    cafe: Cafe, engine: AsyncEngine, gql: Gql
+) -> None:
+    """Aliased pages asking for the same locations share one UNION ALL statement (the
+    benchmark's head and tail); a page asking for other locations gets its own."""
+    merchant = cafe.shop.merchant_id
+    first = await gql.data(
+        "{ inventoryItems(first: 6) { pageInfo { endCursor } } }", merchant_id=merchant
+    )
+    variables = {**cafe.variables(), "cursor": first["inventoryItems"]["pageInfo"]["endCursor"]}
+    fields = " ".join(f"{alias}: {field % SELECTION}" for alias, field in SIBLINGS.items())
+    other = "x: inventoryItems(first: 3) { nodes { id availableToSell(locationId: $kitchen) } }"
+    query = f"query($bar: ID!, $kitchen: ID!, $cursor: String!) {{ {fields} {other} }}"
+
+    with counted(engine) as statements:
+        together = await gql.data(query, variables, merchant_id=merchant)
+
+    assert len(statements) == 2
+    assert "UNION ALL" in statements[0] or "UNION ALL" in statements[1]
+    for alias, field in SIBLINGS.items():
+        used = "$bar: ID!, $cursor: String!" if "$cursor" in field else "$bar: ID!"
+        alone = await gql.data(
+            f"query({used}) {{ {alias}: {field % SELECTION} }}",
+            {k: v for k, v in variables.items() if f"${k}:" in used},
+            merchant_id=merchant,
+        )
+        assert together[alias] == alone[alias], alias
+    assert [len(together[a]["nodes"]) for a in SIBLINGS] == [4, 4, 2, 9, 3]
+    assert together["b"]["pageInfo"]["hasPreviousPage"] is True
+    assert together["d"]["pageInfo"]["hasPreviousPage"] is False

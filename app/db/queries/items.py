@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -36,16 +36,60 @@ async def items_page_with_availability(
 ) -> KeysetResult:
     """A page of `items_statement` as keyset.fetch_page reads it, each row with
     availableToSell at each location as its last columns (in their order)."""
+    (result,) = await items_pages_with_availability(
+        session, [(statement, page)], merchant_id, location_ids
+    )
+    return result
+
+
+async def items_pages_with_availability(
+    session: AsyncSession,
+    pages: Sequence[tuple[Select[Any], KeysetPage]],
+    merchant_id: uuid.UUID,
+    location_ids: Sequence[uuid.UUID],
+) -> list[KeysetResult]:
+    """Several pages (of `items_statement`s of the merchant) at once, in one statement
+    (UNION ALL of the pages, each its own ORDER BY and LIMIT): one round trip for the
+    sibling connections of one operation. Each as `items_page_with_availability` answers."""
+    params = available_to_sell_params(merchant_id, location_ids)
+    if len(pages) == 1:
+        ((statement, page),) = pages
+        selected = _page_select(statement, len(location_ids), page)
+        return [_keyset_result(list((await session.execute(selected, params)).all()), page)]
+    parts = []
+    for index, (statement, page) in enumerate(pages):
+        part = _page_select(statement, len(location_ids), page).subquery(f"page_{index}")
+        # The page's number first: the availability columns stay last.
+        parts.append(select(literal_column(str(index)).label("page_index"), part))
+    grouped: list[list[Row[Any]]] = [[] for _ in pages]
+    for row in await session.execute(union_all(*parts), params):
+        grouped[row[0]].append(row)
+    results = []
+    for rows, (_, page) in zip(grouped, pages, strict=True):
+        # UNION ALL promises no order: each page's rows sorted again, in its direction.
+        rows.sort(key=_row_id, reverse=page.backward)
+        results.append(_keyset_result(rows, page))
+    return results
+
+
+def _row_id(row: Row[Any]) -> uuid.UUID:
+    return row.id  # type: ignore[no-any-return]
+
+
+def _page_select(statement: Select[Any], locations: int, page: KeysetPage) -> Select[Any]:
     item_id = t.inventory_item.c.id
-    statement = with_available_to_sell(statement, len(location_ids))
+    statement = with_available_to_sell(statement, locations)
     if page.after is not None:
         statement = statement.where(item_id > page.after)
     if page.before is not None:
         statement = statement.where(item_id < page.before)
     order = item_id.desc() if page.backward else item_id.asc()
-    statement = statement.order_by(order).limit(page.limit + 1)
-    params = available_to_sell_params(merchant_id, location_ids)
-    rows = list((await session.execute(statement, params)).all())
+    return statement.order_by(order).limit(page.limit + 1)
+
+
+def _keyset_result(rows: list[Row[Any]], page: KeysetPage) -> KeysetResult:
+    """As keyset.fetch_page: `rows` in the direction of travel, one beyond the page when
+    there is more."""
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
     if page.backward:

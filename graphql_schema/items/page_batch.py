@@ -1,0 +1,94 @@
+"""Sibling inventoryItems pages of one operation read in one statement.
+
+graphql-core starts an operation's root fields together (and the items of a list), so
+`head: inventoryItems(first: 250)` and `tail: inventoryItems(last: 250)` ask for their
+pages in the same turn of the event loop. Each page with availableToSell waits here for
+one loop turn; the pages gathered by then that ask for the same locations are read as
+one UNION ALL statement (app.db.queries.items.items_pages_with_availability): one round
+trip on the request's read connection instead of one per page. A page asked later is
+simply read in a later batch: batching saves round trips and never changes an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select
+
+from app.db.queries.items import items_pages_with_availability
+from app.db.queries.keyset import KeysetPage, KeysetResult
+from graphql_schema.context import Context
+from graphql_schema.reads import Reads
+
+
+@dataclass(eq=False)
+class _Asked:
+    statement: Select[Any]
+    page: KeysetPage
+    answer: asyncio.Future[KeysetResult] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class ItemPages:
+    """One request's batches (keyed by its read connection, see `item_pages`)."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._asked: dict[tuple[uuid.UUID, ...], list[_Asked]] = {}
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def read(
+        self, statement: Select[Any], locations: Sequence[uuid.UUID], page: KeysetPage
+    ) -> KeysetResult:
+        asked = _Asked(statement, page)
+        if not self._asked:
+            asyncio.get_running_loop().call_soon(self._dispatch)
+        self._asked.setdefault(tuple(locations), []).append(asked)
+        return await asked.answer
+
+    def _dispatch(self) -> None:
+        batches, self._asked = self._asked, {}
+        for locations, asked in batches.items():
+            task = asyncio.create_task(self._read(locations, asked))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _read(self, locations: tuple[uuid.UUID, ...], asked: list[_Asked]) -> None:
+        merchant_id = self._context.merchant_id
+        pages = [(a.statement, a.page) for a in asked]
+        try:
+            results = await self._context.read(
+                lambda session: items_pages_with_availability(
+                    session, pages, merchant_id, locations
+                )
+            )
+        except asyncio.CancelledError:
+            for a in asked:
+                a.answer.cancel()
+            raise
+        except Exception as exc:
+            for a in asked:
+                if not a.answer.done():
+                    a.answer.set_exception(exc)
+            return
+        for a, result in zip(asked, results, strict=True):
+            if not a.answer.done():
+                a.answer.set_result(result)
+
+
+_pages: weakref.WeakKeyDictionary[Reads, ItemPages] = weakref.WeakKeyDictionary()
+
+
+def item_pages(context: Context) -> ItemPages:
+    """The request's batcher: it lives as long as the request's read connection."""
+    reads = context.reads
+    pages = _pages.get(reads)
+    if pages is None:
+        pages = _pages[reads] = ItemPages(context)
+    return pages
