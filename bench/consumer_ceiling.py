@@ -1,11 +1,12 @@
 """The ceiling for the payment consumer: the same SQL work per payment on raw asyncpg.
 
 Per event and in one transaction it issues the statements `apply_payment` issues for a
-fresh payment: the advisory lock; one statement for the merchant row, the location
-check, the known items, the recipe lines and whether the sale is recorded or kitchen
-effects wait; the stock locks (taken only if every stock exists, else the missing ones
-are created and all locked); one statement for the ledger rows, stock updates and
-outbox rows. No ORM, no schema validation, no Kafka: what the database alone allows.
+fresh payment: BEGIN with the advisory lock (one round trip); one statement for the
+merchant row, the location check, the known items, the recipe lines and whether the
+sale is recorded or kitchen effects wait; the stock locks (taken only if every stock
+exists, else the missing ones are created and all locked); one statement for the
+ledger rows, stock updates and outbox rows; COMMIT. No ORM, no schema validation, no
+Kafka: what the database alone allows.
 """
 
 from __future__ import annotations
@@ -110,11 +111,12 @@ async def apply_raw_payment(conn: asyncpg.Connection, event: dict[str, Any]) -> 
         for i in event["items"]
     ]
     variants = sorted({v for _, v, _ in sold})
-    async with conn.transaction():
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1::varchar, 0))",
-            f"sale-order:{merchant}:{order}",
-        )
+    # BEGIN and the sale order's lock in one round trip, as `apply_payment` does.
+    await conn.execute(
+        "BEGIN; SELECT pg_advisory_xact_lock(hashtextextended("
+        f"'sale-order:{merchant}:{uuid.UUID(order)}', 0))"
+    )
+    try:
         around = await conn.fetchrow(
             _LOOK_AROUND, merchant, location, order, uuid.UUID(order), variants
         )
@@ -133,7 +135,12 @@ async def apply_raw_payment(conn: asyncpg.Connection, event: dict[str, Any]) -> 
         ]
         moves = _moves(location, order, sold, items, recipes)
         stocks = await _lock_stocks(conn, merchant, location, moves)
-        return await _apply(conn, merchant, order, moves, stocks)
+        written = await _apply(conn, merchant, order, moves, stocks)
+        await conn.execute("COMMIT")
+        return written
+    finally:
+        if conn.is_in_transaction():
+            await conn.execute("ROLLBACK")
 
 
 def _moves(

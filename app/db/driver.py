@@ -17,9 +17,11 @@ out again, and replaced (`app.db.engine`).
 
 from __future__ import annotations
 
+import contextlib
+import re
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any, TypeAlias, cast
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
@@ -27,17 +29,29 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-# Where a transaction's statements may run: a session's or a connection's.
-Transactional = AsyncSession | AsyncConnection
+# Where a transaction's statements may run: a session's, a connection's, or the
+# driver connection of a `locked_transaction`.
+Transactional: TypeAlias = "AsyncSession | AsyncConnection | asyncpg.Connection"
 # The driver connection of each open transaction (root SessionTransaction or
 # RootTransaction), forgotten with it.
 _drivers: weakref.WeakKeyDictionary[object, asyncpg.Connection] = weakref.WeakKeyDictionary()
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+# What may be inlined in a lock's simple query: letters, digits, '-', ':' (ids and tags).
+_LOCK_KEY = re.compile(r"[A-Za-z0-9:_-]{1,200}")
 
 
 class DriverStatement:
-    def __init__(self, statement: ClauseElement) -> None:
-        compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
+    def __init__(
+        self, statement: ClauseElement, *, column_keys: Sequence[str] | None = None
+    ) -> None:
+        # `column_keys`: the columns an INSERT's parameter sets give (as SQLAlchemy
+        # would take them from the first set).
+        compiled = cast(
+            SQLCompiler,
+            statement.compile(
+                dialect=_DIALECT, column_keys=list(column_keys) if column_keys else None
+            ),
+        )
         names = compiled.positiontup or []
         for name in names:
             if compiled.binds[name].expanding:
@@ -72,6 +86,11 @@ class DriverStatement:
     ) -> asyncpg.Record | None:
         return await connection.fetchrow(self.sql, *self.args(params))
 
+    async def executemany(
+        self, connection: asyncpg.Connection, params: Sequence[Mapping[str, Any]]
+    ) -> None:
+        await connection.executemany(self.sql, [self.args(p) for p in params])
+
 
 async def driver_connection(unit: Transactional) -> asyncpg.Connection:
     """The asyncpg connection of the session's or connection's transaction, that
@@ -80,6 +99,8 @@ async def driver_connection(unit: Transactional) -> asyncpg.Connection:
     Remembered for the rest of the transaction (a session keeps one connection per
     transaction): each lookup otherwise costs greenlet switches.
     """
+    if isinstance(unit, asyncpg.Connection):
+        return unit
     transaction = _transaction_of(unit)
     remembered = _drivers.get(transaction) if transaction is not None else None
     if remembered is not None:
@@ -98,7 +119,48 @@ async def driver_connection(unit: Transactional) -> asyncpg.Connection:
     return driver
 
 
-def _transaction_of(unit: Transactional) -> object | None:
+@contextlib.asynccontextmanager
+async def locked_transaction(
+    connection: AsyncConnection, lock_key: str
+) -> AsyncIterator[asyncpg.Connection]:
+    """A transaction on the connection's driver, begun together with a transaction-scoped
+    advisory lock on `lock_key` (BEGIN and the lock in one round trip, where SQLAlchemy's
+    transaction costs one for BEGIN and one for the lock, and ~0.1 ms of CPU besides).
+
+    Committed on a clean exit, rolled back otherwise. SQLAlchemy statements on
+    `connection` (or on a session bound to it) run inside it: its adapter is in
+    autocommit meanwhile, so it begins nothing of its own. The connection never goes
+    back to the pool inside a transaction: when the ROLLBACK cannot run (cancelled, the
+    connection lost), the connection is invalidated (and the pool's checkout check
+    refuses any connection found in a transaction).
+    """
+    if not _LOCK_KEY.fullmatch(lock_key):
+        raise ValueError(f"lock key {lock_key!r} is not a plain literal")
+    pooled = await connection.get_raw_connection()
+    adapted: Any = pooled.dbapi_connection
+    driver: asyncpg.Connection = pooled.driver_connection
+    if adapted._transaction is not None or driver.is_in_transaction():
+        raise RuntimeError("locked_transaction on a connection already in a transaction")
+    adapted.autocommit = True
+    try:
+        # The simple query protocol: two statements, one round trip, no parameters
+        # (hence the key's check above).
+        await driver.execute(
+            f"BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('{lock_key}', 0))"
+        )
+        yield driver
+        await driver.execute("COMMIT")
+    finally:
+        adapted.autocommit = False  # before any await: runs even when cancelled
+        if not driver.is_closed() and driver.is_in_transaction():
+            try:
+                await driver.execute("ROLLBACK")
+            finally:
+                if driver.is_in_transaction():
+                    await connection.invalidate()
+
+
+def _transaction_of(unit: AsyncSession | AsyncConnection) -> object | None:
     if isinstance(unit, AsyncSession):
         return unit.sync_session.get_transaction()
     return unit.sync_connection.get_transaction() if unit.sync_connection else None

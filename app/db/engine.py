@@ -77,6 +77,10 @@ def _liveness_check(
         driver = record.driver_connection
         if driver is None or driver.is_closed():
             raise exc.InvalidatePoolError("pooled connection found closed")
+        if driver.is_in_transaction():
+            # Never expected (a transaction ends before its connection is returned),
+            # but a connection handed out mid-transaction would mix two units of work.
+            raise exc.DisconnectionError("pooled connection found inside a transaction")
         checked_in_at = record.info.get(_CHECKED_IN_AT)
         if checked_in_at is None or time.monotonic() - checked_in_at < idle_ping_after:
             return

@@ -84,6 +84,11 @@ def terminal_effect(
     return None
 
 
+def sale_order_lock_key(merchant_id: uuid.UUID, sale_order_id: uuid.UUID) -> str:
+    """The advisory lock key of a sale order (see `lock_sale_order`)."""
+    return f"sale-order:{merchant_id}:{sale_order_id}"
+
+
 async def lock_sale_order(
     session: Transactional, merchant_id: uuid.UUID, sale_order_id: uuid.UUID
 ) -> None:
@@ -96,7 +101,7 @@ async def lock_sale_order(
     the two can never both miss each other. It is taken before any stock lock, in both
     flows, so it adds no deadlock; a hash collision only serializes two unrelated orders.
     """
-    key = f"sale-order:{merchant_id}:{sale_order_id}"
+    key = sale_order_lock_key(merchant_id, sale_order_id)
     await _LOCK_SALE_ORDER.fetch(await driver_connection(session), {"key": key})
 
 

@@ -16,12 +16,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db import tables as t
+from app.db.driver import locked_transaction
 from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_positive
 from app.services.context import Actor
 from app.services.inventory_items import ProductVariantUpsert, upsert_item
-from app.services.kitchen import effect_moves, lock_sale_order, mark_applied, pending_effects
+from app.services.kitchen import (
+    effect_moves,
+    mark_applied,
+    pending_effects,
+    sale_order_lock_key,
+)
 from app.services.payment_reads import KnownItem, look_around
 from app.services.recipe_snapshot import (
     RecordedSale,
@@ -92,12 +98,17 @@ async def apply_payment(
     merchant_id = payment.merchant_id
     actor = Actor(merchant_id, actor_label)
     # A Connection, not an ORM Session: the payment's statements are Core, and the
-    # session's machinery cost a fifth of the payment's CPU. The rarer reads and
-    # writes that take a session get one joined to this transaction (`_Joined`).
-    async with _engine(sessions).begin() as connection, _Joined(connection) as joined:
-        await lock_sale_order(connection, merchant_id, payment.sale_order_id)
+    # session's machinery cost a fifth of the payment's CPU; the transaction begins
+    # with the sale order's lock in one round trip. The rarer reads and writes that
+    # take a session get one bound to this connection, inside the transaction.
+    lock_key = sale_order_lock_key(merchant_id, payment.sale_order_id)
+    async with (
+        _engine(sessions).connect() as connection,
+        locked_transaction(connection, lock_key) as driver,
+        _Joined(connection) as joined,
+    ):
         found = await look_around(
-            connection,
+            driver,
             merchant_id,
             payment.location_id,
             payment.sale_order_id,
@@ -134,10 +145,10 @@ async def apply_payment(
             for e in settled
             if e.sale_order_item_id in snapshot.items
         ]
-        stocks = await lock_stocks(connection, merchant_id, [m.key for b in batches for m in b])
+        stocks = await lock_stocks(driver, merchant_id, [m.key for b in batches for m in b])
         result = MoveResult()
         for batch in batches:
-            done = await apply_moves(connection, actor, stocks, batch)
+            done = await apply_moves(driver, actor, stocks, batch)
             result.applied += done.applied
             result.duplicates += done.duplicates
         if settled:
@@ -189,7 +200,8 @@ def _engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
 
 
 class _Joined:
-    """An ORM session joined to the connection's transaction, made only when needed."""
+    """An ORM session on the payment's connection (inside its transaction), made only
+    when needed."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
@@ -197,8 +209,8 @@ class _Joined:
 
     async def session(self) -> AsyncSession:
         if self._session is None:
-            # Joined, not owning: its statements run in the connection's transaction,
-            # which commits or rolls back with the payment.
+            # Its statements run in the payment's transaction, which commits or
+            # rolls back with the payment; the session itself commits nothing.
             self._session = AsyncSession(
                 bind=self._connection, expire_on_commit=False, autoflush=False
             )

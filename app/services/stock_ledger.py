@@ -15,8 +15,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.db.driver import Transactional, driver_connection
 from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType
@@ -58,9 +56,8 @@ async def lock_stocks(
         rows = await sql.LOCK_IF_ALL_EXIST_DRIVER.fetch(driver, {**params, "expected": len(wanted)})
         if rows:
             return _locked(rows)
-        connection = await session.connection() if isinstance(session, AsyncSession) else session
-        await connection.execute(
-            sql.INSERT_STOCK, [_new_stock_row(merchant_id, key) for key in wanted]
+        await sql.INSERT_STOCK_DRIVER.executemany(
+            driver, [_new_stock_row(merchant_id, key) for key in wanted]
         )
     return _locked(await sql.LOCK_DRIVER.fetch(driver, params))
 

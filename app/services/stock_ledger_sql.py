@@ -102,7 +102,7 @@ LOCK_IF_ALL_EXIST = LOCK.where(
 MATERIAL_REF = "material_ref"
 _material_ref = bindparam(MATERIAL_REF, type_=_stock.c.material_id.type)
 
-# Executed with one parameter set per stock, in key order (by SQLAlchemy: rarely needed).
+# Executed with one parameter set per stock, in key order.
 INSERT_STOCK = (
     pg_insert(_stock)
     .values(
@@ -253,4 +253,18 @@ WRITE = select(_moved.c.id).add_cte(_updated, _staged)
 LOCK_DRIVER = DriverStatement(LOCK)
 LOCK_IF_ALL_EXIST_DRIVER = DriverStatement(LOCK_IF_ALL_EXIST)
 DELETE_MOVEMENTS_DRIVER = DriverStatement(DELETE_MOVEMENTS)
+INSERT_STOCK_DRIVER = DriverStatement(
+    INSERT_STOCK,
+    column_keys=[
+        "id",
+        "merchant_id",
+        "location_id",
+        "item_type",
+        "inventory_item_id",
+        MATERIAL_REF,
+        "on_hand",
+        "reserved",
+        "version",
+    ],
+)
 WRITE_DRIVER = DriverStatement(WRITE)

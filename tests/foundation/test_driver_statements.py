@@ -7,16 +7,21 @@ the adapter would show here), and to the statement's own rules.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import bindparam, column, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Text, bindparam, column, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db import tables as t
-from app.db.driver import DriverStatement, driver_connection
+from app.db.driver import DriverStatement, driver_connection, locked_transaction
+from app.db.engine import create_engine
 
 _TRANSACTION_ID = DriverStatement(select(column("id")).select_from(text("txid_current() AS id")))
+_TRY_LOCK = DriverStatement(
+    select(func.pg_try_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=Text), 0)))
+)
 _INSERT = DriverStatement(insert(t.merchant).values(id=bindparam("id", type_=t.merchant.c.id.type)))
 
 
@@ -60,3 +65,73 @@ async def test_driver_writes_roll_back_and_commit_with_the_session(
 def test_an_expanding_parameter_is_refused() -> None:
     with pytest.raises(ValueError, match="expanding"):
         DriverStatement(select(column("n")).where(column("n").in_(bindparam("ns", expanding=True))))
+
+
+async def _merchants_inside(
+    engine: AsyncEngine, ids: list[uuid.UUID], *, fail: bool = False, key: str = "probe:1"
+) -> None:
+    async with engine.connect() as connection, locked_transaction(connection, key) as driver:
+        await _INSERT.fetch(driver, {"id": ids[0]})
+        # A session on the same connection writes inside the same transaction.
+        session = AsyncSession(bind=connection)
+        await session.execute(insert(t.merchant).values(id=ids[1]))
+        await session.close()
+        if fail:
+            raise RuntimeError("roll back")
+
+
+async def test_a_locked_transaction_commits_and_rolls_back_driver_and_session_writes(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    with pytest.raises(RuntimeError):
+        await _merchants_inside(engine, [uuid.uuid4(), uuid.uuid4()], fail=True)
+    assert await _count(sessions) == 0
+    await _merchants_inside(engine, [uuid.uuid4(), uuid.uuid4()])
+    assert await _count(sessions) == 2
+
+
+async def _lock_free(engine: AsyncEngine, key: str) -> bool:
+    async with engine.connect() as connection:
+        rows = await _TRY_LOCK.fetch(await driver_connection(connection), {"key": key})
+        return bool(rows[0][0])
+
+
+async def test_a_locked_transaction_holds_its_lock_until_it_ends(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection, locked_transaction(connection, "probe:2"):
+        assert not await _lock_free(engine, "probe:2")
+    assert await _lock_free(engine, "probe:2")
+
+
+async def test_a_cancelled_locked_transaction_leaves_no_transaction_in_the_pool(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url, pool_size=1, application_name="driver-test")
+    try:
+
+        async def stuck() -> None:
+            async with engine.connect() as connection, locked_transaction(connection, "probe:3"):
+                await asyncio.sleep(30)
+
+        task = asyncio.create_task(stuck())
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            assert not driver.is_in_transaction()
+        assert await _lock_free(engine, "probe:3")
+    finally:
+        await engine.dispose()
+
+
+async def test_a_lock_key_that_is_not_a_plain_literal_is_refused(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        with pytest.raises(ValueError, match="plain literal"):
+            await _enter(connection, "x', 0)); DROP TABLE merchant; --")
+
+
+async def _enter(connection: AsyncConnection, key: str) -> None:
+    async with locked_transaction(connection, key):
+        raise AssertionError("not reached")
