@@ -16,20 +16,16 @@ import uuid
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import Select
-
-from app.db.queries.items import items_pages_with_availability
-from app.db.queries.keyset import KeysetPage, KeysetResult
+from app.db.queries.items import ItemsPage, items_pages_with_availability
+from app.db.queries.keyset import KeysetResult
 from graphql_schema.context import Context
 from graphql_schema.reads import Reads
 
 
 @dataclass(eq=False)
 class _Asked:
-    statement: Select[Any]
-    page: KeysetPage
+    page: ItemsPage
     answer: asyncio.Future[KeysetResult] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -43,10 +39,8 @@ class ItemPages:
         self._asked: dict[tuple[uuid.UUID, ...], list[_Asked]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
-    async def read(
-        self, statement: Select[Any], locations: Sequence[uuid.UUID], page: KeysetPage
-    ) -> KeysetResult:
-        asked = _Asked(statement, page)
+    async def read(self, page: ItemsPage, locations: Sequence[uuid.UUID]) -> KeysetResult:
+        asked = _Asked(page)
         if not self._asked:
             asyncio.get_running_loop().call_soon(self._dispatch)
         self._asked.setdefault(tuple(locations), []).append(asked)
@@ -61,11 +55,11 @@ class ItemPages:
 
     async def _read(self, locations: tuple[uuid.UUID, ...], asked: list[_Asked]) -> None:
         merchant_id = self._context.merchant_id
-        pages = [(a.statement, a.page) for a in asked]
+        pages = [a.page for a in asked]
         try:
             results = await self._context.read(
                 lambda session: items_pages_with_availability(
-                    session, pages, merchant_id, locations
+                    session, merchant_id, pages, locations
                 )
             )
         except asyncio.CancelledError:

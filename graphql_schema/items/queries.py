@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import Row
 
 from app.db import tables as t
-from app.db.queries.items import items_statement
+from app.db.queries.items import ItemsPage, items_statement
 from app.db.queries.keyset import count_rows, fetch_page
 from graphql_schema.context import Info
 from graphql_schema.errors import bad_input
@@ -54,7 +54,8 @@ class ItemQueries:
 
         # The page and its availableToSell at every location asked, in one statement (with
         # its sibling pages, see page_batch.py).
-        result = await item_pages(context).read(statement, locations, request.keyset)
+        asked = ItemsPage(request.keyset, search, bool(include_archived))
+        result = await item_pages(context).read(asked, locations)
         first = len(result.rows[0]) - len(locations) if result.rows else 0
         if len(locations) == 1:
             (only,) = locations

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.queries.availability import availability_inputs
-from app.db.queries.items import items_page_with_availability, items_statement
+from app.db.queries.items import ItemsPage, items_pages_with_availability
 from app.db.queries.keyset import KeysetPage
 from app.domain.availability import available_to_sell
 from app.settings import Settings
@@ -232,8 +232,15 @@ async def test_the_pages_sql_answers_the_domain_rule_value_and_scale(
         uuid.uuid4(),
     ]
     async with sessions() as session:
-        page = await items_page_with_availability(
-            session, items_statement(merchant), merchant, locations, KeysetPage(50)
+        # bound parameters (no search), and with a search (built per request)
+        (page,) = await items_pages_with_availability(
+            session, merchant, [ItemsPage(KeysetPage(50))], locations
+        )
+        searched = await items_pages_with_availability(
+            session,
+            merchant,
+            [ItemsPage(KeysetPage(50), search="a"), ItemsPage(KeysetPage(2, backward=True))],
+            locations,
         )
         ids = [row.id for row in page.rows]
         inputs = await availability_inputs(
@@ -252,6 +259,11 @@ async def test_the_pages_sql_answers_the_domain_rule_value_and_scale(
         return None if value is None else value.as_tuple()
 
     assert len(page.rows) == 9
+    assert [len(p.rows) for p in searched] == [5, 2]  # cake, latte, mocha, water, fraction
+    for found in searched:
+        assert [r[1:] for r in found.rows] == [
+            r[1:] for r in page.rows if r.id in {f.id for f in found.rows}
+        ]
     sql = {
         (row.id, at): exact(row[-len(locations) + k])
         for row in page.rows
