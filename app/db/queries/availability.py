@@ -1,6 +1,7 @@
 """The inputs of availableToSell in one aggregate query: for many (item, location) pairs
 (the API's dataloader), and for the products one stock change can move (the realtime
-availabilityChanged derivation)."""
+availabilityChanged derivation); and availableToSell itself computed in SQL for pages of
+items (`with_available_to_sell`, the inventoryItems listing)."""
 
 from __future__ import annotations
 

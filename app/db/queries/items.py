@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ def items_statement(
     if search:
         statement = statement.where(contains_text(search, item.c.name, item.c.sku))
     return statement
+
+
+_ROW_ID = operator.attrgetter("id")
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ async def items_pages_with_availability(
     results = []
     for rows, p in zip(grouped, pages, strict=True):
         # The joins promise no order: each page's rows sorted again, in its direction.
-        rows.sort(key=_row_id, reverse=p.page.backward)
+        rows.sort(key=_ROW_ID, reverse=p.page.backward)
         results.append(_keyset_result(rows, p.page))
     return results
 
@@ -128,10 +132,6 @@ def _pages_statement(pages: Sequence[Select[Any]], locations: int) -> Select[Any
     ]
     both = parts[0] if len(parts) == 1 else union_all(*parts)
     return with_available_to_sell(both.cte("page"), locations)
-
-
-def _row_id(row: Row[Any]) -> uuid.UUID:
-    return row.id  # type: ignore[no-any-return]
 
 
 def _keyset_result(rows: list[Row[Any]], page: KeysetPage) -> KeysetResult:
