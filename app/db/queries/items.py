@@ -80,7 +80,7 @@ async def items_pages_with_availability(
             if p.page.before is not None:
                 params[f"page_{index}_before"] = p.page.before
     grouped: list[list[Row[Any]]] = [[] for _ in pages]
-    for row in await session.execute(selected, params):
+    for row in (await session.execute(selected, params)).all():
         grouped[row[0]].append(row)
     results = []
     for rows, p in zip(grouped, pages, strict=True):
