@@ -55,7 +55,14 @@ class SharedSubscriptionEvents:
     def build_per_event_executor(self, payload: Any) -> Any:
         if self._share_key is None:
             self._share_key = self._key()
-        return cast(Any, super()).build_per_event_executor(payload)
+        executor = cast(Any, super()).build_per_event_executor(payload)
+        # graphql-core's copy shares the subscription's memo of collected subfields,
+        # keyed by the identity of each event's (new) field lists and keeping them
+        # alive: ~3 KB more per event executed, for as long as the subscription lives.
+        # Each event gets its own memo (lists within one event still share it).
+        if isinstance(getattr(executor, "_relevant_sub_fields", None), dict):
+            executor._relevant_sub_fields = {}
+        return executor
 
     def _key(self) -> Hashable:
         return (id(self.schema), id(self.operation), _variables_key(self.variable_values))
