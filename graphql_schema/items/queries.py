@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import Row
+from sqlalchemy import Row, Select
 
 from app.db import tables as t
 from app.db.queries.items import ItemsPage, items_statement
@@ -37,18 +37,23 @@ class ItemQueries:
         request = page_request(TYPE_NAME, first, after, last, before)
         context = info.context
         merchant_id = context.merchant_id
-        statement = items_statement(
-            merchant_id, search=search, include_archived=bool(include_archived)
-        )
         locations = asked_locations(info)
 
+        def statement() -> Select[Any]:
+            # Built when needed: a page with availability without a search never is.
+            return items_statement(
+                merchant_id, search=search, include_archived=bool(include_archived)
+            )
+
         async def counter() -> int:
-            return await context.read(lambda session: count_rows(session, statement))
+            counted = statement()
+            return await context.read(lambda session: count_rows(session, counted))
 
         id_column = t.inventory_item.c.id
         if not locations:
+            plain = statement()
             page = await context.read(
-                lambda session: fetch_page(session, statement, id_column, request.keyset)
+                lambda session: fetch_page(session, plain, id_column, request.keyset)
             )
             return build_connection(request, page, item_from_row, counter)
 

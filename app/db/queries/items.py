@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import operator
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,9 +27,6 @@ def items_statement(
     if search:
         statement = statement.where(contains_text(search, item.c.name, item.c.sku))
     return statement
-
-
-_ROW_ID = operator.attrgetter("id")
 
 
 @dataclass(frozen=True)
@@ -82,12 +78,7 @@ async def items_pages_with_availability(
     grouped: list[list[Row[Any]]] = [[] for _ in pages]
     for row in (await session.execute(selected, params)).all():
         grouped[row[0]].append(row)
-    results = []
-    for rows, p in zip(grouped, pages, strict=True):
-        # The joins promise no order: each page's rows sorted again, in its direction.
-        rows.sort(key=_ROW_ID, reverse=p.page.backward)
-        results.append(_keyset_result(rows, p.page))
-    return results
+    return [_keyset_result(rows, p.page) for rows, p in zip(grouped, pages, strict=True)]
 
 
 @functools.lru_cache(maxsize=64)
@@ -131,16 +122,18 @@ def _pages_statement(pages: Sequence[Select[Any]], locations: int) -> Select[Any
         for index, page in enumerate(pages)
     ]
     both = parts[0] if len(parts) == 1 else union_all(*parts)
-    return with_available_to_sell(both.cte("page"), locations)
+    selected = with_available_to_sell(both.cte("page"), locations)
+    # Sorted by PG (a few hundred rows, ~0.1 ms) rather than in Python (~1 ms).
+    columns = selected.selected_columns
+    return selected.order_by(columns.page_index, columns.id)
 
 
 def _keyset_result(rows: list[Row[Any]], page: KeysetPage) -> KeysetResult:
-    """As keyset.fetch_page: `rows` in the direction of travel, one beyond the page when
-    there is more."""
+    """As keyset.fetch_page answers, from `rows` in ascending id order: one beyond the
+    page, when there is more, at the far end in the direction of travel."""
     has_more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    if page.backward:
-        rows.reverse()
+    if has_more:
+        rows = rows[1:] if page.backward else rows[:-1]
     return KeysetResult(rows, has_more)
 
 
