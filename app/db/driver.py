@@ -142,6 +142,7 @@ async def locked_transaction(
     if adapted._transaction is not None or driver.is_in_transaction():
         raise RuntimeError("locked_transaction on a connection already in a transaction")
     adapted.autocommit = True
+    committed = False
     try:
         # The simple query protocol: two statements, one round trip, no parameters
         # (hence the key's check above).
@@ -150,14 +151,18 @@ async def locked_transaction(
         )
         yield driver
         await driver.execute("COMMIT")
+        committed = True
     finally:
         adapted.autocommit = False  # before any await: runs even when cancelled
-        if not driver.is_closed() and driver.is_in_transaction():
+        if not committed and not driver.is_closed():
+            # Always, not only when the driver reports a transaction: after a
+            # cancelled query its status may not be known yet (the driver waits for
+            # the cancelled query's end first). Outside a transaction it only warns.
             try:
                 await driver.execute("ROLLBACK")
-            finally:
-                if driver.is_in_transaction():
-                    await connection.invalidate()
+            except BaseException:
+                await connection.invalidate()
+                raise
 
 
 def _transaction_of(unit: AsyncSession | AsyncConnection) -> object | None:
