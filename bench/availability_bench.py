@@ -627,7 +627,9 @@ def report(f: Figures) -> str:
         f"- fan-out: {len(f.fan_out)} rounds of a ±1 adjustment of that material (all "
         f"{MILK_USERS} counts move); its `inventory.stock-changed` event produced by the "
         "benchmark, timed to the first and the last of the 200 `availabilityChanged` "
-        "messages at one websocket client",
+        "messages at one websocket client"
+        if f.fan_out
+        else "- fan-out: not run (--query-only)",
         "",
         "| measure | result | target |",
         "| --- | --- | --- |",
