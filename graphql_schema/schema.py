@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
@@ -36,6 +37,7 @@ from graphql_schema.scalars import SCALAR_OVERRIDES
 from graphql_schema.security.errors import should_mask_error
 from graphql_schema.stocks.mutations import StockMutations
 from graphql_schema.stocks.queries import StockQueries
+from graphql_schema.stream_runner import StreamingExtensionsRunner
 from graphql_schema.subscriptions import Subscription
 from graphql_schema.transfers.mutations import TransferMutations
 from graphql_schema.transfers.queries import TransferQueries
@@ -91,7 +93,16 @@ class Mutation(
 
 
 class InventorySchema(strawberry.Schema):
-    """Logs only what operators must look at: a client's bad query is not an ERROR."""
+    """Logs only what operators must look at: a client's bad query is not an ERROR.
+
+    Its extension runner finds once per operation what Strawberry finds again for
+    every streamed result (see stream_runner).
+    """
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return StreamingExtensionsRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
