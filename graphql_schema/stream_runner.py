@@ -12,7 +12,9 @@ with the same exception handling (Strawberry's own context manager enters them).
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Any, cast
 
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.context import StreamResultContextManager, WrappedHook
@@ -38,14 +40,42 @@ class _StreamResultHooks(StreamResultContextManager):
         self.result = result
 
 
+class _OneSyncHook:
+    """What Strawberry's manager does for a single synchronous hook, without its
+    AsyncExitStack (the production schema has one: MaskUnexpectedErrors)."""
+
+    __slots__ = ("_entered", "_hook", "_result")
+
+    def __init__(self, hook: WrappedHook, result: StreamExecutionResult) -> None:
+        self._hook = hook
+        self._result = result
+
+    async def __aenter__(self) -> None:
+        entered = cast(AbstractContextManager[None], self._hook.hook(self._result))
+        entered.__enter__()
+        self._entered = entered
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_val: BaseException | None,
+        exc_tb: TracebackType | None,
+    ) -> bool:
+        return bool(self._entered.__exit__(exc_type, exc_val, exc_tb))
+
+
 class StreamingExtensionsRunner(SchemaExtensionsRunner):
     _contributing: list[SchemaExtension] | None = None
     _stream_hooks: list[WrappedHook] | None = None
 
-    def on_stream_result(self, result: StreamExecutionResult) -> StreamResultContextManager:
+    def on_stream_result(  # type: ignore[override]
+        self, result: StreamExecutionResult
+    ) -> StreamResultContextManager | _OneSyncHook:
         hooks = self._stream_hooks
         if hooks is None:
             hooks = self._stream_hooks = StreamResultContextManager(self.extensions, result).hooks
+        if len(hooks) == 1 and not hooks[0].is_async:
+            return _OneSyncHook(hooks[0], result)
         return _StreamResultHooks(hooks, result)
 
     async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:

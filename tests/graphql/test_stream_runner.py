@@ -84,21 +84,22 @@ class Subscription:
 DOCUMENT = "subscription { events { number checked } }"
 
 
-def extensions() -> list[Extension]:
+def extensions(counting: bool) -> list[Extension]:
+    """The app's extensions (whose only stream hook is the masking's), and `Counting`."""
     settings = Settings(database_url="postgresql://unused", data_dir=Path("."))
     return [
         SubscriptionsOverWebsocket,
         metrics.GraphQLOperationMetrics,
         *default_extensions(settings, redis=None),
-        Counting,
+        *([Counting] if counting else []),
     ]
 
 
-def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+def schemas(counting: bool = True) -> tuple[strawberry.Schema, strawberry.Schema]:
     settings = Settings(database_url="postgresql://unused", data_dir=Path("."))
-    ours = build_schema(settings, extensions=extensions(), subscription=Subscription)
+    ours = build_schema(settings, extensions=extensions(counting), subscription=Subscription)
     # Strawberry's own runner, every other part the same.
-    theirs = build_schema(settings, extensions=extensions(), subscription=Subscription)
+    theirs = build_schema(settings, extensions=extensions(counting), subscription=Subscription)
     theirs.create_extensions_runner = (  # type: ignore[method-assign]
         strawberry.Schema.create_extensions_runner.__get__(theirs)
     )
@@ -130,8 +131,11 @@ async def test_the_schema_runs_the_streaming_runner() -> None:
     assert isinstance(runner, StreamingExtensionsRunner)
 
 
-async def test_streamed_results_and_hooks_are_strawberrys(caplog: pytest.LogCaptureFixture) -> None:
-    ours, theirs = schemas()
+@pytest.mark.parametrize("counting", [False, True], ids=["app-extensions", "with-counting"])
+async def test_streamed_results_and_hooks_are_strawberrys(
+    caplog: pytest.LogCaptureFixture, counting: bool
+) -> None:
+    ours, theirs = schemas(counting)
     observed: list[tuple[Any, ...]] = []
     for schema in (theirs, ours):
         global CALLS
@@ -146,7 +150,8 @@ async def test_streamed_results_and_hooks_are_strawberrys(caplog: pytest.LogCapt
     sent_text, calls, logged = observed[1]
     sent = json.loads(sent_text)
     # Error-free results: the data and the extensions' contributions, nothing else.
-    assert sent[0] == {"data": {"events": {"number": 1, "checked": 1}}, "extensions": {"seen": 1}}
+    first = {"data": {"events": {"number": 1, "checked": 1}}}
+    assert sent[0] == ({**first, "extensions": {"seen": 1}} if counting else first)
     assert sent[3]["data"] == {"events": {"number": 4, "checked": 4}}
     assert "errors" not in sent[3]
     # An unexpected error is masked for the client, and logged with its text for operators.
@@ -156,6 +161,20 @@ async def test_streamed_results_and_hooks_are_strawberrys(caplog: pytest.LogCapt
     # A coded client error is shown as is and logged at INFO only.
     assert [e["message"] for e in sent[2]["errors"]] == ["not yours"]
     assert ("graphql_schema.schema", "INFO", "graphql request refused: not yours") in logged
+    if not counting:
+        return
     # Per-operation hooks once; per-result hooks and results once per result.
     assert (calls.operation, calls.execute, calls.get_results) == (1, 1, 4)
     assert calls.stream_results == [False, True, True, False]
+
+
+async def test_a_subscriber_leaving_mid_stream_closes_it_quietly() -> None:
+    ours, _ = schemas(counting=False)
+    stream = await ours.subscribe(DOCUMENT)
+    assert not isinstance(stream, ExecutionResult)
+    first = await stream.__anext__()
+    assert isinstance(first, ExecutionResult)
+    assert first.data == {"events": {"number": 1, "checked": 1}}
+    await stream.aclose()  # GeneratorExit goes through the masking's hook, as in Strawberry
+    with pytest.raises(StopAsyncIteration):
+        await stream.__anext__()
