@@ -55,6 +55,12 @@ class SharedSubscriptionEvents:
     def build_per_event_executor(self, payload: Any) -> Any:
         if self._share_key is None:
             self._share_key = self._key()
+        results: dict[Hashable, Any] | None = getattr(payload, _RESULTS, None)
+        found = None if results is None else results.get(self._share_key)
+        if found is not None:
+            # Another subscriber executed this event already: a copy of the executor
+            # (graphql-core's shallow copy) would only look its result up.
+            return _SharedEvent(found)
         executor = cast(Any, super()).build_per_event_executor(payload)
         # graphql-core's copy shares the subscription's memo of collected subfields,
         # keyed by the identity of each event's (new) field lists and keeping them
@@ -86,6 +92,21 @@ class SharedSubscriptionEvents:
         task = asyncio.ensure_future(cast(Awaitable[ExecutionResult], result))
         results[key] = task
         return _awaited(task)
+
+
+class _SharedEvent:
+    """The per-event executor of a subscriber whose event was executed for another:
+    graphql-core's `execute_subscription_event` asks it for `execute_operation` only."""
+
+    __slots__ = ("_found",)
+
+    def __init__(self, found: ExecutionResult | asyncio.Future[ExecutionResult]) -> None:
+        self._found = found
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        STATS.shared += 1
+        found = self._found
+        return _copy(found) if isinstance(found, ExecutionResult) else _awaited(found)
 
 
 def _variables_key(variables: Any) -> str:
