@@ -15,10 +15,10 @@ import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 
 from app.db.engine import create_engine
+from app.db.listen_connections import listen_dsn
 from app.kafka.client import create_producer
 from app.outbox.claims import ClaimedEvent
 from app.outbox.runner import build_relay
-from app.outbox.wakeup import listen_dsn
 from app.settings import Settings
 
 # The ceilings use the producer options the relay uses (build_relay).

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg  # type: ignore[import-untyped]
 
-from app.outbox.wakeup import Backoff, listen_dsn
+from app.db.listen_connections import Backoff, close_quietly, connect_with_backoff, listen_dsn
 
 log = logging.getLogger(__name__)
 
@@ -123,22 +123,18 @@ class DataVersionListener:
     async def run(self) -> None:
         """Listen until cancelled, reconnecting whenever the connection is lost."""
         while True:
-            try:
-                connection = await asyncpg.connect(
-                    self._dsn,
-                    timeout=10,
-                    server_settings={"application_name": self._application_name},
-                )
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                log.warning("data version listen connection failed", extra={"error": repr(exc)})
-                await asyncio.sleep(self._backoff.next())
-                continue
+            connection = await connect_with_backoff(
+                self._dsn,
+                application_name=self._application_name,
+                backoff=self._backoff,
+                purpose="data version",
+            )
             try:
                 await self._listen(connection)
             finally:
                 self._versions.disconnected()
                 self.connection_pid = None
-                await _close(connection)
+                await close_quietly(connection)
             log.warning("data version listen connection lost; caches bypassed until it is back")
             await asyncio.sleep(self._backoff.next())
 
@@ -214,15 +210,6 @@ class _Syncer:
             self._answered = covered
         # Let the notification callbacks scheduled with the answer run first.
         await asyncio.sleep(0)
-
-
-async def _close(connection: asyncpg.Connection) -> None:
-    if connection.is_closed():
-        return
-    try:
-        await asyncio.wait_for(connection.close(), 2)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-        connection.terminate()
 
 
 @contextlib.asynccontextmanager

@@ -46,6 +46,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.db.listen_connections import Backoff
 from app.db.models.base import utcnow
 from app.outbox.backlog import OutboxBacklog, read_backlog
 from app.outbox.claims import (
@@ -57,7 +58,7 @@ from app.outbox.claims import (
 )
 from app.outbox.outcomes import settle
 from app.outbox.publisher import Acked, Publisher
-from app.outbox.wakeup import Backoff, OutboxListener
+from app.outbox.wakeup import OutboxListener
 from app.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.listen_connections import listen_dsn
 from app.kafka import topics
 from app.kafka.client import bootstrap_servers, create_producer, ensure_topics
 from app.outbox.publisher import Publisher
 from app.outbox.relay import BeforeMark, OutboxRelay, RelayHandle, RelayOptions
-from app.outbox.wakeup import listen_dsn
 from app.runtime import Runtime
 from app.settings import Settings
 

@@ -11,37 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy.engine import make_url
+
+from app.db.listen_connections import Backoff, close_quietly, connect_with_backoff
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "inventory_outbox"
-
-
-def listen_dsn(database_url: str) -> str:
-    """The plain libpq URL asyncpg wants, from the service's `postgresql+asyncpg://` URL."""
-    url = make_url(database_url).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
-
-
-class Backoff:
-    """Exponential delays with jitter, from `base` up to `cap`, until `reset()`."""
-
-    def __init__(self, base: float, cap: float) -> None:
-        self._base = base
-        self._cap = cap
-        self._failures = 0
-
-    def next(self) -> float:
-        self._failures += 1
-        delay = min(self._cap, self._base * 2.0 ** (self._failures - 1))
-        return delay / 2 + random.uniform(0, delay / 2)
-
-    def reset(self) -> None:
-        self._failures = 0
 
 
 class OutboxListener:
@@ -66,22 +43,17 @@ class OutboxListener:
     async def run(self) -> None:
         """Listen until cancelled, reconnecting whenever the connection is lost."""
         while True:
-            try:
-                connection = await asyncpg.connect(
-                    self._dsn,
-                    timeout=10,
-                    server_settings={"application_name": self._application_name},
-                )
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                delay = self._backoff.next()
-                log.warning("outbox listen connection failed", extra={"error": repr(exc)})
-                await asyncio.sleep(delay)
-                continue
+            connection = await connect_with_backoff(
+                self._dsn,
+                application_name=self._application_name,
+                backoff=self._backoff,
+                purpose="outbox",
+            )
             try:
                 await self._listen(connection)
             finally:
                 self.connected.clear()
-                await _close(connection)
+                await close_quietly(connection)
             log.warning("outbox listen connection lost; reconnecting")
 
     async def _listen(self, connection: asyncpg.Connection) -> None:
@@ -111,12 +83,3 @@ async def _answers(connection: asyncpg.Connection) -> bool:
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
         return False
     return True
-
-
-async def _close(connection: asyncpg.Connection) -> None:
-    if connection.is_closed():
-        return
-    try:
-        await asyncio.wait_for(connection.close(), 2)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-        connection.terminate()

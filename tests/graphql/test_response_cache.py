@@ -17,8 +17,8 @@ from app.asgi import create_app
 from app.auth.dev import DevSigningKey
 from app.auth.identity import Identity
 from app.db.data_versions import EXTRAS_KEY
+from app.db.listen_connections import listen_dsn
 from app.domain.enums import ItemType
-from app.outbox.wakeup import listen_dsn
 from app.settings import Settings
 from graphql_schema.ids import global_id
 from tests.graphql import seed
