@@ -13,10 +13,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from app.db.migrate import current_revision, head_revision
-from app.runtime import Runtime
+from app.runtime import ProcessState
 
 # Returns None when ready, else one line naming what is wrong.
-ReadinessCheck = Callable[[Runtime], Awaitable[str | None]]
+ReadinessCheck = Callable[[ProcessState], Awaitable[str | None]]
 CHECK_TIMEOUT_SECONDS = 2.0
 
 
@@ -24,7 +24,7 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def _database_check(runtime: Runtime) -> str | None:
+async def _database_check(runtime: ProcessState) -> str | None:
     try:
         async with asyncio.timeout(2), runtime.database.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -37,7 +37,7 @@ async def _database_check(runtime: Runtime) -> str | None:
     return None
 
 
-async def _broker_check(runtime: Runtime) -> str | None:
+async def _broker_check(runtime: ProcessState) -> str | None:
     """When Kafka is configured: some bootstrap server answers a metadata request."""
     servers = runtime.settings.kafka_bootstrap_servers
     if not servers:
@@ -59,32 +59,32 @@ async def _broker_check(runtime: Runtime) -> str | None:
     return f"Kafka broker unreachable at {servers} ({', '.join(sorted(set(errors)))})"
 
 
-def register_readiness_check(runtime: Runtime, check: ReadinessCheck) -> None:
+def register_readiness_check(runtime: ProcessState, check: ReadinessCheck) -> None:
     """Make /readyz also ask `check` (a subsystem started in this process)."""
     runtime.extras.setdefault("readiness_checks", []).append(check)
 
 
-def register_consumers(runtime: Runtime, name: str, running: Callable[[], bool]) -> None:
+def register_consumers(runtime: ProcessState, name: str, running: Callable[[], bool]) -> None:
     """Consumers running in this process: /readyz fails once `running()` turns false.
 
     The consume runner (or `inventory dev`) calls it with e.g.
     `lambda: not task.done()` for the task that runs its `ConsumerRunner`.
     """
 
-    async def consumers_check(runtime: Runtime) -> str | None:
+    async def consumers_check(runtime: ProcessState) -> str | None:
         return None if running() else f"consumers {name} are not running"
 
     register_readiness_check(runtime, consumers_check)
 
 
-def readiness_checks(runtime: Runtime) -> list[ReadinessCheck]:
+def readiness_checks(runtime: ProcessState) -> list[ReadinessCheck]:
     """The database and the broker; subsystems (consumers) register more in `extras`."""
     extra: list[ReadinessCheck] = runtime.extras.get("readiness_checks", [])
     return [_database_check, _broker_check, *extra]
 
 
 async def readyz(request: Request) -> JSONResponse:
-    runtime: Runtime = request.app.state.runtime
+    runtime: ProcessState = request.app.state.runtime
     answers = await asyncio.gather(*(check(runtime) for check in readiness_checks(runtime)))
     problems = [problem for problem in answers if problem]
     if problems:

@@ -46,7 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from app.outbox.backlog import BacklogCollector, OutboxBacklog, read_backlog
-from app.runtime import Runtime
+from app.runtime import ProcessState
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def _mounted_routes(mount: Mount) -> Sequence[BaseRoute]:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
+    runtime: ProcessState = request.app.state.runtime
     body = generate_latest(REGISTRY)
     backlog = await _measure_backlog(runtime)
     if backlog is not None:
@@ -251,7 +251,7 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-async def _measure_backlog(runtime: Runtime) -> OutboxBacklog | None:
+async def _measure_backlog(runtime: ProcessState) -> OutboxBacklog | None:
     try:
         async with (
             asyncio.timeout(BACKLOG_TIMEOUT_SECONDS),

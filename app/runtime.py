@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -30,6 +30,23 @@ class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     embedded: EmbeddedPostgres | None = None
+
+
+class ProcessState(Protocol):
+    """What /healthz, /readyz and /metrics read: every process type has it."""
+
+    settings: Settings
+    database: Database
+    extras: dict[str, Any]
+
+
+@dataclass
+class ProcessResources:
+    """A process without the API (consume, relay): settings, database, readiness checks."""
+
+    settings: Settings
+    database: Database
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     outbox_prune_interval_seconds: Annotated[float, Field(gt=0)] = 600.0
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
     log_level: str = "INFO"
+    # `consume` and `relay` serve /healthz, /readyz and /metrics here when set (serve has
+    # them on its own port).
+    metrics_port: Annotated[int | None, Field(ge=1, le=65_535)] = None
+    metrics_host: str = "127.0.0.1"
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1024 * 1024
     # Per-process cache of GraphQL query responses (graphql_schema/response_cache.py);
     # 0 entries turns it off.

@@ -7,10 +7,12 @@ import asyncio
 import signal
 import sys
 
+from app.cli.metrics_port import add_metrics_port_option, with_metrics_port
 from app.kafka import topics
 from app.kafka.client import KafkaNotConfigured, ensure_topics
 from app.logs import configure_logging
-from app.runtime import open_database
+from app.operations_endpoint import OperationsPortUnavailable, operations_endpoint
+from app.runtime import ProcessResources, open_database
 from app.settings import Settings, load_settings
 from consumers.handlers import UnknownTopic, handlers_for
 from consumers.runner import ConsumerRunner, RunnerOptions
@@ -68,6 +70,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="partitions of topics this command creates (with KAFKA_CREATE_TOPICS; default 4)",
     )
+    add_metrics_port_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -86,7 +89,7 @@ def positive_int(value: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = with_metrics_port(load_settings(), args)
     configure_logging(settings.log_level)
     try:
         handlers_for(args.topics)
@@ -98,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         asyncio.run(consume(settings, args))
-    except KafkaNotConfigured as exc:
+    except (KafkaNotConfigured, OperationsPortUnavailable) as exc:
         print(f"inventory consume: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -109,7 +112,10 @@ async def consume(settings: Settings, args: argparse.Namespace) -> None:
     if settings.kafka_create_topics:
         wanted = [*handlers, *(topics.dead_letter_topic(name) for name in handlers)]
         await ensure_topics(settings, wanted, partitions=args.partitions)
-    async with open_database(settings, application_name="inventory-consume") as database:
+    async with (
+        open_database(settings, application_name="inventory-consume") as database,
+        operations_endpoint(ProcessResources(settings, database)),
+    ):
         runner = ConsumerRunner(
             settings,
             database.sessions,

@@ -7,11 +7,13 @@ import asyncio
 import signal
 import sys
 
+from app.cli.metrics_port import add_metrics_port_option, with_metrics_port
 from app.kafka.client import KafkaNotConfigured, bootstrap_servers
 from app.logs import configure_logging
+from app.operations_endpoint import OperationsPortUnavailable, operations_endpoint
 from app.outbox.relay import RelayOptions
 from app.outbox.runner import build_relay
-from app.runtime import open_database
+from app.runtime import ProcessResources, open_database
 from app.settings import Settings, load_settings
 
 
@@ -59,11 +61,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "new rows normally wake the relay at once, so this is only the fallback and the "
         "pace of retries (default OUTBOX_POLL_INTERVAL_SECONDS, 1.0)",
     )
+    add_metrics_port_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = with_metrics_port(load_settings(), args)
     configure_logging(settings.log_level)
     try:
         bootstrap_servers(settings)
@@ -79,12 +82,19 @@ def run(args: argparse.Namespace) -> int:
         overrides["batch_size"] = args.batch_size
     if args.poll_interval is not None:
         overrides["poll_interval"] = args.poll_interval
-    asyncio.run(_relay(settings, RelayOptions.from_settings(settings, **overrides)))
+    try:
+        asyncio.run(_relay(settings, RelayOptions.from_settings(settings, **overrides)))
+    except OperationsPortUnavailable as exc:
+        print(f"inventory relay: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 async def _relay(settings: Settings, options: RelayOptions) -> None:
-    async with open_database(settings, application_name="inventory-relay") as database:
+    async with (
+        open_database(settings, application_name="inventory-relay") as database,
+        operations_endpoint(ProcessResources(settings, database)),
+    ):
         relay = build_relay(settings, database.engine, database_url=database.url, options=options)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
