@@ -95,10 +95,12 @@ async def answering(client: httpx.AsyncClient, path: str) -> httpx.Response:
 
 
 async def test_relay_serves_health_readiness_and_its_backlog(
-    database_url: str, kafka_bootstrap: str, tmp_path: Path
+    database_url: str, own_broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
+    # Its own broker: whatever earlier tests left in the outbox goes there, not to topics
+    # that other tests read.
     port = free_port()
-    env = environment(database_url, kafka_bootstrap)
+    env = environment(database_url, own_broker.bootstrap)
     async with (
         command(["relay", "--metrics-port", str(port)], env, tmp_path / "relay.log"),
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client,
