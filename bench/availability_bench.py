@@ -130,6 +130,7 @@ async def app_process(database: str, bootstrap: str, data_dir: Path) -> AsyncIte
     import httpx
 
     from app.embedded import free_port
+    from app.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 
     port = free_port()
     env = {
@@ -157,7 +158,7 @@ async def app_process(database: str, bootstrap: str, data_dir: Path) -> AsyncIte
         "--no-access-log",
         # The websocket implementation and options `inventory serve` runs with.
         "--ws",
-        "websockets-sansio",
+        WEBSOCKET_PROTOCOL,
         "--ws-per-message-deflate",
         "false",
     ]

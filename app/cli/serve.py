@@ -11,6 +11,7 @@ import uvicorn
 from app.logs import configure_logging
 from app.runtime import check_database
 from app.settings import load_settings
+from app.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         log_config=None,
         timeout_graceful_shutdown=10,
-        ws="websockets-sansio",
+        # uvicorn's websockets-sansio, writing the frames of one loop turn together.
+        ws=WEBSOCKET_PROTOCOL,
         # Stock events are a few hundred bytes: compressing each costs more than it saves.
         ws_per_message_deflate=False,
     )

@@ -15,6 +15,7 @@ from app.embedded import free_port
 from app.realtime.hub import RealtimeHub
 from app.runtime import Runtime
 from app.settings import Settings
+from app.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 
 
 @dataclass
@@ -57,7 +58,7 @@ async def running_app(settings: Settings, port: int | None = None) -> AsyncItera
         host="127.0.0.1",
         port=port,
         log_config=None,
-        ws="websockets-sansio",
+        ws=WEBSOCKET_PROTOCOL,
         lifespan="on",
         timeout_graceful_shutdown=2,
     )
