@@ -17,12 +17,12 @@ from typing import Any
 
 from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine, create_session_factory
+from app.services.sales import PaymentSucceeded
 from app.settings import Settings
 from consumers import payments
-from consumers.messages import InboundMessage, Outcome
+from consumers.messages import BatchHandler, InboundMessage
 from consumers.metrics import ConsumerMetrics
 from consumers.runner import ConsumerRunner, RunnerOptions
 
@@ -50,12 +50,12 @@ async def _instance(
     engine = create_engine(settings.database_url, pool_size=options.concurrency + 2)
     fetched = False
 
-    async def timed(sessions: async_sessionmaker[AsyncSession], message: InboundMessage) -> Outcome:
+    def timed(message: InboundMessage) -> PaymentSucceeded:
         nonlocal fetched
         if not fetched:
             fetched = True
             reports.put(("first", time.time()))
-        return await payments.handle(sessions, message)
+        return payments.decode(message)
 
     async def after_commit(offsets: Mapping[TopicPartition, int]) -> None:
         reports.put(("commit", {tp.partition: o for tp, o in offsets.items()}, time.time()))
@@ -64,7 +64,7 @@ async def _instance(
     runner = ConsumerRunner(
         settings,
         create_session_factory(engine),
-        {topic: timed},
+        {topic: BatchHandler(timed, payments.apply)},
         options=RunnerOptions(concurrency=options.concurrency, max_batch=options.batch),
         metrics=ConsumerMetrics.create(registry),
         after_commit=after_commit,

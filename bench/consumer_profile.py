@@ -1,13 +1,15 @@
-"""Per-payment CPU of the payment consumer's parts, in process, one payment at a time.
+"""Per-payment CPU and round trips of the payment consumer's parts, in process.
 
-    python -m bench.consumer_profile [--payments 400] [--profile out.html]
+    python -m bench.consumer_profile [--payments 400] [--batch 100] [--profile out.html]
 
 Seeds shops like the consumer benchmark, then times, for fresh payments, the decoding
-(JSON, contract validation, dataclasses) and `apply_payment` separately: wall time and
-this process's CPU time (PostgreSQL runs in its own processes, so CPU time is the
-Python cost of the service path). With `--profile`, the apply phase runs under
-pyinstrument (installed by hand: a development tool, not a dependency) and the HTML
-report is written. DATABASE_URL is used when set, else an embedded PostgreSQL.
+(JSON, contract validation, dataclasses) and `apply_payments` in batches of `--batch`
+(1: `apply_payment`, one transaction each) separately: wall time, this process's CPU
+time (PostgreSQL runs in its own processes, so CPU time is the Python cost of the
+service path) and round trips to PostgreSQL (calls on the asyncpg connections). With
+`--profile`, the apply phase runs under pyinstrument (installed by hand: a development
+tool, not a dependency) and the HTML report is written. DATABASE_URL is used when
+set, else an embedded PostgreSQL.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
 from app.embedded import EmbeddedPostgres
-from app.services.sales import PaymentSucceeded, apply_payment
+from app.services.sales import PaymentSucceeded, apply_payment, apply_payments
 from app.settings import to_asyncpg_url
 from bench.consumer_bench import payment_events, seed
 from consumers import payments
@@ -47,6 +50,27 @@ async def database() -> AsyncIterator[str]:
         await asyncio.to_thread(server.stop)
 
 
+class _RoundTrips:
+    """Counts the calls on asyncpg connections: each is one round trip."""
+
+    METHODS = ("execute", "executemany", "fetch", "fetchrow", "fetchval", "prepare")
+
+    def __init__(self) -> None:
+        import asyncpg
+
+        self.count = 0
+        for name in self.METHODS:
+            original = getattr(asyncpg.Connection, name)
+            setattr(asyncpg.Connection, name, self._counted(original))
+
+    def _counted(self, method: Any) -> Any:
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return await method(*args, **kwargs)
+
+        return counted
+
+
 class _Clock:
     """Wall time, and this process's user and system CPU time, since it was made."""
 
@@ -54,14 +78,15 @@ class _Clock:
         self.wall = time.perf_counter()
         self.times = os.times()
 
-    def report(self, label: str, count: int) -> None:
+    def report(self, label: str, count: int, trips: int | None = None) -> None:
         wall = time.perf_counter() - self.wall
         now = os.times()
         user, system = now.user - self.times.user, now.system - self.times.system
         print(
             f"{label:<14} {count} payments, per payment: {wall / count * 1000:6.2f} ms wall, "
             f"{(user + system) / count * 1000:6.2f} ms CPU "
-            f"({user / count * 1000:.2f} user + {system / count * 1000:.2f} system)",
+            f"({user / count * 1000:.2f} user + {system / count * 1000:.2f} system)"
+            + ("" if trips is None else f", {trips / count:.2f} round trips"),
             flush=True,
         )
 
@@ -85,8 +110,16 @@ async def run(args: argparse.Namespace) -> None:
             decoded = decode_all(raw)
             clock.report("decode", len(raw))
 
-            for payment in decoded[: args.warmup]:
-                await apply_payment(sessions, payment)
+            async def apply_all(batch: list[PaymentSucceeded]) -> None:
+                if args.batch == 1:
+                    for payment in batch:
+                        await apply_payment(sessions, payment)
+                    return
+                for start in range(0, len(batch), args.batch):
+                    await apply_payments(sessions, batch[start : start + args.batch])
+
+            trips = _RoundTrips()
+            await apply_all(decoded[: args.warmup])
             measured = decoded[args.warmup :]
             profiler = None
             if args.profile:
@@ -95,13 +128,14 @@ async def run(args: argparse.Namespace) -> None:
                 profiler = Profiler(interval=0.0005, async_mode="enabled")
                 profiler.start()
             clock = _Clock()
-            for payment in measured:
-                await apply_payment(sessions, payment)
+            trips.count = 0
+            await apply_all(measured)
+            counted = trips.count
             if profiler is not None:
                 profiler.stop()
                 await asyncio.to_thread(Path(args.profile).write_text, profiler.output_html())
                 print(profiler.output_text(unicode=True, color=False, show_all=False))
-            clock.report("apply_payment", len(measured))
+            clock.report(f"apply x{args.batch}", len(measured), counted)
         finally:
             await engine.dispose()
 
@@ -109,7 +143,10 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.consumer_profile", description=__doc__)
     parser.add_argument("--payments", type=int, default=400, help="timed payments (default 400)")
-    parser.add_argument("--warmup", type=int, default=50, help="untimed payments first")
+    parser.add_argument("--warmup", type=int, default=100, help="untimed payments first")
+    parser.add_argument(
+        "--batch", type=int, default=100, help="payments per transaction (default 100)"
+    )
     parser.add_argument("--shops", type=int, default=64, help="merchants the sales spread over")
     parser.add_argument("--profile", help="write a pyinstrument HTML report of the apply phase")
     print(f"load average before: {os.getloadavg()}", flush=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -68,3 +68,28 @@ class InboundMessage:
 
 # Decodes one message and applies it through a service, in one database transaction.
 Handler = Callable[[async_sessionmaker[AsyncSession], InboundMessage], Awaitable[Outcome]]
+
+Command = TypeVar("Command")
+
+
+@dataclass(frozen=True)
+class BatchHandler(Generic[Command]):
+    """A handler that can also apply a partition's run of messages in one transaction.
+
+    `decode` turns a message into its command, before any transaction; it raises
+    PoisonMessage (or a DomainError) for a message that can never apply. `apply` applies
+    commands in order in ONE transaction and returns each one's outcome, or raises, and
+    then nothing of the run is stored. Called with a single message it is a `Handler`:
+    decode, then apply a run of one.
+    """
+
+    decode: Callable[[InboundMessage], Command]
+    apply: Callable[
+        [async_sessionmaker[AsyncSession], Sequence[Command]], Awaitable[Sequence[Outcome]]
+    ]
+
+    async def __call__(
+        self, sessions: async_sessionmaker[AsyncSession], message: InboundMessage
+    ) -> Outcome:
+        [outcome] = await self.apply(sessions, [self.decode(message)])
+        return outcome

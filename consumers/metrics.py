@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+_BATCH_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ConsumerMetrics:
     retries: Counter
     commit_failures: Counter
     handler_seconds: Histogram
+    batch_messages: Histogram
     lag: Gauge
 
     @classmethod
@@ -61,9 +63,17 @@ class ConsumerMetrics:
             ),
             handler_seconds=Histogram(
                 f"{prefix}_handler_seconds",
-                "Time to handle one message (decode, transaction, commit), per attempt.",
+                "Time to handle one message (decode, transaction, commit), per attempt; for a "
+                "message applied in a batch, its batch transaction's time (the latency it saw).",
                 ["topic"],
                 buckets=_LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            batch_messages=Histogram(
+                f"{prefix}_batch_messages",
+                "Messages applied per batch transaction attempt.",
+                ["topic"],
+                buckets=_BATCH_BUCKETS,
                 registry=registry,
             ),
             lag=Gauge(

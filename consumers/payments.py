@@ -1,15 +1,28 @@
-"""`payment.success` → `apply_payment`: deduct sold stock, reserve recipe materials."""
+"""`payment.success` → `apply_payments`: deduct sold stock, reserve recipe materials.
+
+A partition's fetched run of payments is applied in one transaction (`BatchHandler`);
+each payment is decoded, validated against the contract and checked by the service's
+rules first, so a poison one is dead-lettered alone before the others' transaction.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.kafka import topics
-from app.services.sales import PaymentSucceeded, SaleItem, SaleModifier, apply_payment
+from app.services.sales import (
+    PaymentOutcome,
+    PaymentSucceeded,
+    SaleItem,
+    SaleModifier,
+    apply_payments,
+    check_payment,
+)
 from consumers.decoding import as_timestamp, as_uuid, loads, positive_quantity
-from consumers.messages import InboundMessage, Outcome
+from consumers.messages import BatchHandler, InboundMessage, Outcome
 from consumers.validation import contract_validator
 
 TOPIC = topics.PAYMENT_SUCCESS
@@ -45,8 +58,22 @@ def _item(item: dict[str, Any], at: str) -> SaleItem:
     )
 
 
-async def handle(sessions: async_sessionmaker[AsyncSession], message: InboundMessage) -> Outcome:
-    outcome = await apply_payment(sessions, decode_payment(message.value), actor_label=ACTOR_LABEL)
+def decode(message: InboundMessage) -> PaymentSucceeded:
+    payment = decode_payment(message.value)
+    check_payment(payment)
+    return payment
+
+
+async def apply(
+    sessions: async_sessionmaker[AsyncSession], batch: Sequence[PaymentSucceeded]
+) -> list[Outcome]:
+    return [_outcome(o) for o in await apply_payments(sessions, batch, actor_label=ACTOR_LABEL)]
+
+
+def _outcome(outcome: PaymentOutcome) -> Outcome:
     if outcome.movements_applied == 0 and outcome.duplicates > 0:
         return Outcome.DUPLICATE
     return Outcome.APPLIED
+
+
+handle = BatchHandler(decode, apply)

@@ -1,10 +1,11 @@
 """The consumer loop: at-least-once delivery in, exactly-once effect out.
 
 A batch from `getmany` is handled partition by partition: partitions in parallel
-(up to `concurrency`), the messages of one partition strictly in order, each in
-its own database transaction. Only then is `offset + 1` of every handled message
-committed. A crash between the two re-delivers messages whose effect is already
-stored; the ledger's unique key makes that second pass a no-op.
+(up to `concurrency`), the messages of one partition strictly in order, in one
+database transaction for a topic with a `BatchHandler`, else each in its own (see
+`Delivery`). Only then is `offset + 1` of every handled message committed. A crash
+between the two re-delivers messages whose effect is already stored; the ledger's
+unique key makes that second pass a no-op.
 """
 
 from __future__ import annotations
@@ -177,12 +178,14 @@ class ConsumerRunner:
         assert delivery is not None
 
         async def handle_partition(tp: TopicPartition, records: Sequence[Any]) -> None:
+            def finished(count: int) -> None:
+                # Only messages applied or dead-lettered, in order: the rest come back.
+                if count:
+                    self._uncommitted[tp] = self._positions[tp] = records[count - 1].offset + 1
+
             async with slots:
-                for record in records:
-                    if not await delivery.deliver(InboundMessage.from_record(record)):
-                        return  # stopping while the message still fails: leave it uncommitted
-                    self._uncommitted[tp] = record.offset + 1
-                    self._positions[tp] = record.offset + 1
+                messages = [InboundMessage.from_record(record) for record in records]
+                await delivery.deliver_all(messages, finished)
 
         async with asyncio.TaskGroup() as group:
             for tp, records in batch.items():

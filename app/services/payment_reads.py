@@ -1,9 +1,10 @@
-"""What a payment reads first, in one statement, once it holds its sale order's lock.
+"""What a batch of payments reads first, in one statement, once it holds its sale orders' locks.
 
-It makes sure the merchant row exists (CDC fills it in later), checks the location,
-finds the inventory items of the sold variants and the recipe lines of the variants
-and modifiers, and tells whether the slower reads of a re-delivery (the recorded
-sale) or of early kitchen events (pending effects) are needed at all: usually not.
+It makes sure the merchant rows exist (CDC fills them in later), checks each payment's
+location, finds the inventory items of the sold variants and the recipe lines of the
+variants and modifiers, and tells per payment whether the slower reads of a
+re-delivery (the recorded sale) or of early kitchen events (pending effects) are
+needed at all: usually not. One statement for any number of payments and merchants.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Text, and_, any_, bindparam, cast, exists, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY, JSON, aggregate_order_by
+from sqlalchemy import Integer, Text, and_, cast, exists, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from app.db import tables as t
 from app.db.driver import DriverStatement, Transactional, driver_connection
-from app.domain.enums import MovementType, RecipeOwner, ReferenceType
+from app.domain.enums import MovementType, RecipeOwner
 from app.domain.errors import DomainError, UserErrorCode
 from app.services.recipe_snapshot import RecipeBook, RecipeLineRow
+from app.services.stock_ledger_sql import json_rows
 
 
 @dataclass(frozen=True)
@@ -44,36 +46,93 @@ class PaymentSurroundings:
     recipes: RecipeBook
 
 
+class PaymentLike(Protocol):
+    @property
+    def merchant_id(self) -> uuid.UUID: ...
+    @property
+    def location_id(self) -> uuid.UUID: ...
+    @property
+    def sale_order_id(self) -> uuid.UUID: ...
+
+
 _merchant, _location, _item = t.merchant, t.location, t.inventory_item
 _ledger, _effects = t.stock_movement, t.kitchen_ticket_effect
 _recipe, _line = t.recipe, t.recipe_line
-_merchant_id = bindparam("merchant_id", type_=_merchant.c.id.type)
-_uuids = ARRAY(PG_UUID(as_uuid=True))
-_variant_ids = bindparam("variant_ids", type_=_uuids)
+_uuid = PG_UUID(as_uuid=True)
 
-# Rows as JSON arrays (quantities as text, so they stay exact), aggregated: one row
-# answers everything, whatever the number of items and lines.
+# Rows in as one JSON array each, rows out as JSON arrays (quantities as text, so they
+# stay exact), aggregated: one row answers everything.
+_payments = json_rows(
+    "payments", n=Integer(), merchant_id=_uuid, location_id=_uuid, sale_order_id=_uuid
+)
+_variants = json_rows("variants", merchant_id=_uuid, variant_id=_uuid)
+_owners = json_rows("owners", merchant_id=_uuid, owner_type=Text(), owner_id=_uuid)
+
+_flags = select(
+    func.json_agg(
+        aggregate_order_by(
+            func.json_build_array(
+                _payments.c.n,
+                exists().where(
+                    _location.c.merchant_id == _payments.c.merchant_id,
+                    _location.c.id == _payments.c.location_id,
+                ),
+                exists().where(
+                    _ledger.c.merchant_id == _payments.c.merchant_id,
+                    _ledger.c.reference_type == literal_column("'SALE_ORDER'"),
+                    _ledger.c.reference_id == cast(_payments.c.sale_order_id, Text),
+                    or_(
+                        _ledger.c.type == literal_column(f"'{MovementType.SALE.value}'"),
+                        _ledger.c.type
+                        == literal_column(f"'{MovementType.SALE_RESERVATION.value}'"),
+                    ),
+                ),
+                exists().where(
+                    _effects.c.merchant_id == _payments.c.merchant_id,
+                    _effects.c.sale_order_id == _payments.c.sale_order_id,
+                    _effects.c.applied.is_(False),
+                ),
+            ),
+            _payments.c.n,
+        ),
+        type_=JSON,
+    )
+).scalar_subquery()
+
 _items = (
     select(
         func.json_agg(
-            func.json_build_array(_item.c.product_variant_id, _item.c.id, _item.c.track_inventory),
+            func.json_build_array(
+                _item.c.merchant_id, _item.c.product_variant_id, _item.c.id, _item.c.track_inventory
+            ),
             type_=JSON,
         )
     )
-    .where(_item.c.merchant_id == _merchant_id, _item.c.product_variant_id == any_(_variant_ids))
+    .select_from(
+        _item.join(
+            _variants,
+            and_(
+                _item.c.merchant_id == _variants.c.merchant_id,
+                _item.c.product_variant_id == _variants.c.variant_id,
+            ),
+        )
+    )
     .scalar_subquery()
 )
+
 _recipe_lines = (
     select(
         func.json_agg(
             aggregate_order_by(
                 func.json_build_array(
+                    _recipe.c.merchant_id,
                     _recipe.c.owner_type,
                     _recipe.c.owner_id,
                     _line.c.id,
                     _line.c.material_id,
                     cast(_line.c.quantity, Text),
                 ),
+                _recipe.c.merchant_id,
                 _recipe.c.owner_id,
                 _line.c.position,
                 _line.c.id,
@@ -81,98 +140,131 @@ _recipe_lines = (
             type_=JSON,
         )
     )
-    .select_from(_recipe.join(_line, _line.c.recipe_id == _recipe.c.id))
-    .where(
-        _recipe.c.merchant_id == _merchant_id,
-        _line.c.merchant_id == _merchant_id,
-        or_(
+    .select_from(
+        _recipe.join(
+            _owners,
             and_(
-                _recipe.c.owner_type == RecipeOwner.PRODUCT_VARIANT,
-                _recipe.c.owner_id == any_(_variant_ids),
+                _recipe.c.merchant_id == _owners.c.merchant_id,
+                _recipe.c.owner_type == _owners.c.owner_type,
+                _recipe.c.owner_id == _owners.c.owner_id,
             ),
-            and_(
-                _recipe.c.owner_type == RecipeOwner.MODIFIER_OPTION,
-                _recipe.c.owner_id == any_(bindparam("modifier_option_ids", type_=_uuids)),
-            ),
-        ),
+        ).join(
+            _line,
+            and_(_line.c.recipe_id == _recipe.c.id, _line.c.merchant_id == _recipe.c.merchant_id),
+        )
     )
     .scalar_subquery()
 )
 
+# New merchants in id order: two batches adding the same ones wait for each other.
+_merchant_rows = (
+    pg_insert(_merchant)
+    .from_select(
+        ["id"],
+        select(_payments.c.merchant_id).distinct().order_by(_payments.c.merchant_id),
+    )
+    .on_conflict_do_nothing()
+    .cte("merchant_rows")
+)
+
 _LOOK_AROUND = DriverStatement(
     select(
-        exists()
-        .where(_location.c.merchant_id == _merchant_id, _location.c.id == bindparam("location_id"))
-        .label("location_found"),
-        exists()
-        .where(
-            _ledger.c.merchant_id == _merchant_id,
-            _ledger.c.reference_type == ReferenceType.SALE_ORDER,
-            _ledger.c.reference_id == bindparam("reference_id"),
-            # Not IN (...): a list of literals compiles to an expanding parameter.
-            or_(
-                _ledger.c.type == MovementType.SALE,
-                _ledger.c.type == MovementType.SALE_RESERVATION,
-            ),
-        )
-        .label("paid"),
-        exists()
-        .where(
-            _effects.c.merchant_id == _merchant_id,
-            _effects.c.sale_order_id == bindparam("sale_order_id"),
-            _effects.c.applied.is_(False),
-        )
-        .label("pending_effects"),
+        _flags.label("payments"),
         _items.label("items"),
         _recipe_lines.label("recipe_lines"),
-    ).add_cte(
-        pg_insert(_merchant).values(id=_merchant_id).on_conflict_do_nothing().cte("merchant_row")
-    )
+    ).add_cte(_merchant_rows)
 )
 
 
 async def look_around(
     session: Transactional,
-    merchant_id: uuid.UUID,
-    location_id: uuid.UUID,
-    sale_order_id: uuid.UUID,
-    product_variant_ids: Sequence[uuid.UUID],
-    modifier_option_ids: Sequence[uuid.UUID],
-) -> PaymentSurroundings:
-    """Ensure the merchant row, then what the payment needs to know first, in one statement.
+    payments: Sequence[PaymentLike],
+    product_variant_ids: Sequence[Sequence[uuid.UUID]],
+    modifier_option_ids: Sequence[Sequence[uuid.UUID]],
+) -> list[PaymentSurroundings]:
+    """Ensure the merchant rows, then what each payment needs to know first, in one
+    statement; `product_variant_ids` and `modifier_option_ids` are per payment.
 
-    NOT_FOUND on ("locationId",) when the location is not the merchant's; the caller's
-    transaction then rolls back the merchant row with everything else.
+    NOT_FOUND on ("locationId",) when a payment's location is not its merchant's; the
+    caller's transaction then rolls back the merchant rows with everything else.
     """
+    variants = sorted(
+        {
+            (p.merchant_id, v)
+            for p, vs in zip(payments, product_variant_ids, strict=True)
+            for v in vs
+        }
+    )
+    options = sorted(
+        {
+            (p.merchant_id, o)
+            for p, os in zip(payments, modifier_option_ids, strict=True)
+            for o in os
+        }
+    )
     row = await _LOOK_AROUND.fetchrow(
         await driver_connection(session),
         {
-            "merchant_id": merchant_id,
-            "location_id": location_id,
-            "reference_id": str(sale_order_id),
-            "sale_order_id": sale_order_id,
-            "variant_ids": sorted(set(product_variant_ids)),
-            "modifier_option_ids": sorted(set(modifier_option_ids)),
+            "payments": [
+                {
+                    "n": n,
+                    "merchant_id": str(p.merchant_id),
+                    "location_id": str(p.location_id),
+                    "sale_order_id": str(p.sale_order_id),
+                }
+                for n, p in enumerate(payments)
+            ],
+            "variants": [{"merchant_id": str(m), "variant_id": str(v)} for m, v in variants],
+            "owners": [
+                *(
+                    {"merchant_id": str(m), "owner_type": "PRODUCT_VARIANT", "owner_id": str(v)}
+                    for m, v in variants
+                ),
+                *(
+                    {"merchant_id": str(m), "owner_type": "MODIFIER_OPTION", "owner_id": str(o)}
+                    for m, o in options
+                ),
+            ],
         },
     )
     assert row is not None  # one row, always
-    if not row["location_found"]:
-        raise DomainError.one(
-            UserErrorCode.NOT_FOUND, f"location {location_id} not found", ("locationId",)
+    items: dict[uuid.UUID, dict[uuid.UUID, KnownItem]] = {}
+    for merchant, variant, item, tracked in row["items"] or ():
+        items.setdefault(uuid.UUID(merchant), {})[uuid.UUID(variant)] = KnownItem(
+            uuid.UUID(item), tracked
         )
-    items = {
-        uuid.UUID(variant): KnownItem(uuid.UUID(item), tracked)
-        for variant, item, tracked in row["items"] or ()
-    }
-    return PaymentSurroundings(
-        row["paid"], row["pending_effects"], items, _book(row["recipe_lines"])
-    )
+    books = _books(row["recipe_lines"])
+    found: list[PaymentSurroundings] = []
+    for payment, (_, location_found, paid, pending) in zip(payments, row["payments"], strict=True):
+        if not location_found:
+            raise DomainError.one(
+                UserErrorCode.NOT_FOUND,
+                f"location {payment.location_id} not found",
+                ("locationId",),
+            )
+        found.append(
+            PaymentSurroundings(
+                paid,
+                pending,
+                items.get(payment.merchant_id, {}),
+                books.get(payment.merchant_id, {}),
+            )
+        )
+    return found
 
 
-def _book(lines: list[list[Any]] | None) -> RecipeBook:
-    book: dict[tuple[RecipeOwner, uuid.UUID], list[RecipeLineRow]] = {}
-    for owner_type, owner_id, line_id, material_id, quantity in lines or ():
+def _pairs(
+    payments: Sequence[PaymentLike], ids: Sequence[Sequence[uuid.UUID]]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(merchant, id) pairs of every payment's ids, each once, sorted."""
+    return sorted({(p.merchant_id, i) for p, some in zip(payments, ids, strict=True) for i in some})
+
+
+def _books(lines: list[list[Any]] | None) -> dict[uuid.UUID, RecipeBook]:
+    books: dict[uuid.UUID, dict[tuple[RecipeOwner, uuid.UUID], list[RecipeLineRow]]] = {}
+    for merchant, owner_type, owner_id, line_id, material_id, quantity in lines or ():
+        book = books.setdefault(uuid.UUID(merchant), {})
         book.setdefault((RecipeOwner(owner_type), uuid.UUID(owner_id)), []).append(
             RecipeLineRow(uuid.UUID(line_id), uuid.UUID(material_id), Decimal(quantity))
         )
-    return book
+    return dict(books)

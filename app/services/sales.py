@@ -1,7 +1,8 @@
 """PAYMENT_SUCCESS → deduct tracked product stock, reserve recipe materials.
 
-One transaction per payment. A paid sale is never refused: stock may go negative,
-and the ledger flags it. Idempotent per (SALE_ORDER, saleOrderId, stockId).
+One transaction per payment, or per batch of payments (the consumer applies a
+partition's fetched run at once). A paid sale is never refused: stock may go
+negative, and the ledger flags it. Idempotent per (SALE_ORDER, saleOrderId, stockId).
 """
 
 from __future__ import annotations
@@ -12,30 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db import tables as t
 from app.db.driver import locked_transaction
-from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_positive
 from app.services.context import Actor
-from app.services.inventory_items import ProductVariantUpsert, upsert_item
-from app.services.kitchen import (
-    effect_moves,
-    mark_applied,
-    pending_effects,
-    sale_order_lock_key,
+from app.services.kitchen import sale_order_lock_key
+from app.services.payment_plans import (
+    BatchMemory,
+    Joined,
+    PaymentPlan,
+    known_items,
+    plan_payment,
 )
-from app.services.payment_reads import KnownItem, look_around
-from app.services.recipe_snapshot import (
-    RecordedSale,
-    SaleSnapshot,
-    build_snapshot,
-    load_recorded_sale,
-)
-from app.services.stock_ledger import Move, MoveResult, StockKey, apply_moves, lock_stocks
+from app.services.payment_reads import look_around
+from app.services.stock_ledger import MoveResult, apply_move_steps, lock_merchant_stocks
 
 
 @dataclass(frozen=True)
@@ -91,84 +84,104 @@ async def apply_payment(
     are applied right after the reservation from the snapshot just taken, so every
     arrival order ends in the same stock. A sale order whose payment is already in the
     ledger changes nothing, even if recipes or tracking changed since. The location
-    must be the merchant's, else NOT_FOUND (nothing written). All stocks are locked in
-    one `lock_stocks` call.
+    must be the merchant's, else NOT_FOUND (nothing written). A batch of one
+    (`apply_payments`).
     """
-    _check(payment)
-    merchant_id = payment.merchant_id
-    actor = Actor(merchant_id, actor_label)
-    # A Connection, not an ORM Session: the payment's statements are Core, and the
-    # session's machinery cost a fifth of the payment's CPU; the transaction begins
-    # with the sale order's lock in one round trip. The rarer reads and writes that
-    # take a session get one bound to this connection, inside the transaction.
-    lock_key = sale_order_lock_key(merchant_id, payment.sale_order_id)
+    [outcome] = await apply_payments(sessions, [payment], actor_label=actor_label)
+    return outcome
+
+
+async def apply_payments(
+    sessions: async_sessionmaker[AsyncSession],
+    payments: Sequence[PaymentSucceeded],
+    *,
+    actor_label: str = "consumer:payment.success",
+) -> list[PaymentOutcome]:
+    """`apply_payment` for each of `payments`, in order, in ONE transaction.
+
+    Each payment ends as if applied alone after the ones before it: a payment of a sale
+    order that an earlier one of the batch paid is a re-delivery (its duplicates are
+    that payment's movements), and kitchen effects are settled once. The batch costs a
+    handful of round trips whatever its size: BEGIN with every sale order's lock (in
+    one order, see `locked_transaction`); one read for all payments; the stock locks of
+    all payments in one statement (global id order, so concurrent batches wait rather
+    than deadlock); one write for every ledger row, stock update and outbox row;
+    COMMIT. Any DomainError rolls the whole batch back: it names no payment, so a
+    caller that must apply the others applies them one by one.
+    """
+    if not payments:
+        return []
+    for payment in payments:
+        check_payment(payment)
+    lock_keys = [sale_order_lock_key(p.merchant_id, p.sale_order_id) for p in payments]
+    # A Connection, not an ORM Session: the batch's statements are Core, and the
+    # session's machinery cost a fifth of a payment's CPU; the transaction begins with
+    # the sale orders' locks in one round trip. The rarer reads and writes that take a
+    # session get one bound to this connection, inside the transaction.
     async with (
         _engine(sessions).connect() as connection,
-        locked_transaction(connection, lock_key) as driver,
-        _Joined(connection) as joined,
+        locked_transaction(connection, lock_keys) as driver,
+        Joined(connection) as joined,
     ):
         found = await look_around(
             driver,
-            merchant_id,
-            payment.location_id,
-            payment.sale_order_id,
-            [i.product_variant_id for i in payment.items],
-            [m.modifier_option_id for i in payment.items for m in i.modifiers],
+            payments,
+            [[i.product_variant_id for i in p.items] for p in payments],
+            [[m.modifier_option_id for i in p.items for m in i.modifiers] for p in payments],
         )
-        items, created = await _items(joined, merchant_id, payment.items, found.items)
-        recorded = (
-            await load_recorded_sale(await joined.session(), merchant_id, payment.sale_order_id)
-            if found.paid
-            else RecordedSale(0, SaleSnapshot())
-        )
-        sale: list[Move] = []
-        if recorded.paid:
-            snapshot = recorded.snapshot
-        else:
-            snapshot = build_snapshot(payment.location_id, payment.items, found.recipes)
-            sale = _sale_moves(payment, items) + _reservation_moves(payment, snapshot)
-        sold = {i.sale_order_item_id for i in payment.items}
-        waiting = (
-            await pending_effects(await joined.session(), merchant_id, payment.sale_order_id)
-            if found.pending_effects
-            else []
-        )
-        settled = [
-            e
-            for e in waiting
-            if e.sale_order_item_id in sold or e.sale_order_item_id in snapshot.items
+        items, created = await known_items(joined, payments, found)
+        memory = BatchMemory()
+        plans = [
+            await plan_payment(joined, payment, around, items[payment.merchant_id], memory)
+            for payment, around in zip(payments, found, strict=True)
         ]
-        # One batch per step, each with its own time, so the ledger reads as if the
-        # kitchen events had come after the payment.
-        batches = [sale] + [
-            effect_moves(snapshot.items[e.sale_order_item_id], e)
-            for e in settled
-            if e.sale_order_item_id in snapshot.items
-        ]
-        stocks = await lock_stocks(driver, merchant_id, [m.key for b in batches for m in b])
-        result = MoveResult()
-        for batch in batches:
-            done = await apply_moves(driver, actor, stocks, batch)
-            result.applied += done.applied
-            result.duplicates += done.duplicates
-        if settled:
-            await mark_applied(
-                await joined.session(),
-                merchant_id,
-                payment.sale_order_id,
-                [e.kitchen_ticket_item_id for e in settled],
+        stocks = await lock_merchant_stocks(
+            driver,
+            [
+                (payment.merchant_id, move.key)
+                for payment, plan in zip(payments, plans, strict=True)
+                for step in plan.steps
+                for move in step
+            ],
+        )
+        actor = Actor(payments[0].merchant_id, actor_label)
+        results = iter(
+            await apply_move_steps(
+                driver, actor, stocks, [step for plan in plans for step in plan.steps]
             )
-    negative = {a.stock.id for a in result.applied if a.movement.went_negative}
+        )
+    return [
+        _outcome(payment, plan, [next(results) for _ in plan.steps], created)
+        for payment, plan in zip(payments, plans, strict=True)
+    ]
+
+
+def _outcome(
+    payment: PaymentSucceeded,
+    plan: PaymentPlan,
+    results: Sequence[MoveResult],
+    created: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID],
+) -> PaymentOutcome:
+    applied = [a for r in results for a in r.applied]
+    negative = {a.stock.id for a in applied if a.movement.went_negative}
+    # Each created item counts for the first payment that sold it.
+    mine = [
+        created.pop(key)
+        for key in dict.fromkeys((payment.merchant_id, i.product_variant_id) for i in payment.items)
+        if key in created
+    ]
     return PaymentOutcome(
-        movements_applied=len(result.applied),
-        duplicates=recorded.movements + len(result.duplicates),
-        created_items=tuple(created),
+        movements_applied=len(applied),
+        duplicates=plan.recorded + sum(len(r.duplicates) for r in results),
+        created_items=tuple(mine),
         went_negative=tuple(sorted(negative)),
-        kitchen_effects_applied=len(settled),
+        kitchen_effects_applied=plan.kitchen_effects,
     )
 
 
-def _check(payment: PaymentSucceeded) -> None:
+def check_payment(payment: PaymentSucceeded) -> None:
+    """The payment's own rules, before any read: positive quantities, each sale order
+    item listed once (DomainError with every problem otherwise)."""
     problems = ProblemCollector()
     seen: set[uuid.UUID] = set()
     for i, item in enumerate(payment.items):
@@ -197,90 +210,3 @@ def _engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
     if not isinstance(bind, AsyncEngine):
         raise TypeError("apply_payment needs a session factory bound to an AsyncEngine")
     return bind
-
-
-class _Joined:
-    """An ORM session on the payment's connection (inside its transaction), made only
-    when needed."""
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-        self._session: AsyncSession | None = None
-
-    async def session(self) -> AsyncSession:
-        if self._session is None:
-            # Its statements run in the payment's transaction, which commits or
-            # rolls back with the payment; the session itself commits nothing.
-            self._session = AsyncSession(
-                bind=self._connection, expire_on_commit=False, autoflush=False
-            )
-        return self._session
-
-    async def __aenter__(self) -> _Joined:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-
-async def _items(
-    joined: _Joined,
-    merchant_id: uuid.UUID,
-    sold: Sequence[SaleItem],
-    known: dict[uuid.UUID, KnownItem],
-) -> tuple[dict[uuid.UUID, KnownItem], list[uuid.UUID]]:
-    """The inventory item of every sold variant, creating unknown ones (CDC may lag)."""
-    items = dict(known)
-    created: list[uuid.UUID] = []
-    # Sorted, so two payments creating the same new variants wait instead of deadlocking.
-    for variant_id in sorted({s.product_variant_id for s in sold}):
-        if variant_id in items:
-            continue
-        session = await joined.session()
-        result = await upsert_item(session, ProductVariantUpsert(merchant_id, variant_id))
-        if result.created:
-            created.append(result.item_id)
-            items[variant_id] = KnownItem(result.item_id, False)
-        else:
-            item = t.inventory_item
-            tracked = (
-                await session.execute(
-                    select(item.c.track_inventory).where(item.c.id == result.item_id)
-                )
-            ).scalar_one()
-            items[variant_id] = KnownItem(result.item_id, tracked)
-    return items, created
-
-
-def _sale_moves(payment: PaymentSucceeded, items: dict[uuid.UUID, KnownItem]) -> list[Move]:
-    totals: dict[StockKey, Decimal] = {}
-    for sold in payment.items:
-        item = items[sold.product_variant_id]
-        if item.track_inventory:
-            key = StockKey.product(payment.location_id, item.id)
-            totals[key] = totals.get(key, Decimal(0)) + sold.quantity
-    return [
-        Move(
-            key,
-            MovementType.SALE,
-            ReferenceType.SALE_ORDER,
-            str(payment.sale_order_id),
-            delta_on_hand=-quantity,
-        )
-        for key, quantity in sorted(totals.items())
-    ]
-
-
-def _reservation_moves(payment: PaymentSucceeded, snapshot: SaleSnapshot) -> list[Move]:
-    return [
-        Move(
-            key,
-            MovementType.SALE_RESERVATION,
-            ReferenceType.SALE_ORDER,
-            str(payment.sale_order_id),
-            delta_reserved=quantity,
-            recipe_snapshot=snapshot.movement_json(key),
-        )
-        for key, quantity in sorted(snapshot.reservations().items())
-    ]

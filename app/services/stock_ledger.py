@@ -12,14 +12,14 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.db.driver import Transactional, driver_connection
 from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType
 from app.outbox.stock_events import stock_change_events
-from app.outbox.writer import event_rows, staging_request_id
+from app.outbox.writer import staging_request_id
 from app.services import stock_ledger_sql as sql
 from app.services.context import Actor
 from app.services.stock_records import (
@@ -45,11 +45,28 @@ async def lock_stocks(
 
     Items and locations must already be known to belong to `merchant_id`.
     """
+    return await lock_merchant_stocks(
+        session, [(merchant_id, key) for key in keys], create_missing=create_missing
+    )
+
+
+async def lock_merchant_stocks(
+    session: Transactional,
+    keys: Iterable[tuple[uuid.UUID, StockKey]],
+    *,
+    create_missing: bool = True,
+) -> dict[StockKey, LockedStock]:
+    """`lock_stocks` for (merchant, stock key) pairs of any merchants: a batch of payments
+    locks every stock it moves in one statement, in one global id order, so concurrent
+    batches and single requests wait for each other instead of deadlocking.
+
+    A location belongs to one merchant, so stock keys stay unique across merchants.
+    """
     wanted = sorted(set(keys))
     if not wanted:
         return {}
     driver = await driver_connection(session)
-    params = _key_params(merchant_id, wanted)
+    params = _key_params(wanted)
     if create_missing:
         # Usually every stock exists: one statement locks them all. Otherwise it locks
         # none, so the creation below still precedes every lock, as it must for id order.
@@ -57,21 +74,22 @@ async def lock_stocks(
         if rows:
             return _locked(rows)
         await sql.INSERT_STOCK_DRIVER.executemany(
-            driver, [_new_stock_row(merchant_id, key) for key in wanted]
+            driver, [_new_stock_row(merchant_id, key) for merchant_id, key in wanted]
         )
     return _locked(await sql.LOCK_DRIVER.fetch(driver, params))
 
 
-def _key_params(merchant_id: uuid.UUID, keys: Sequence[StockKey]) -> dict[str, Any]:
-    products = [k for k in keys if k.item_type is ItemType.PRODUCT]
-    materials = [k for k in keys if k.item_type is ItemType.MATERIAL]
-    return {
-        "merchant_id": merchant_id,
-        "product_locations": [k.location_id for k in products],
-        "product_items": [k.item_id for k in products],
-        "material_locations": [k.location_id for k in materials],
-        "material_items": [k.item_id for k in materials],
-    }
+def _key_params(keys: Sequence[tuple[uuid.UUID, StockKey]]) -> dict[str, Any]:
+    product_keys: list[dict[str, str]] = []
+    material_keys: list[dict[str, str]] = []
+    for merchant_id, key in keys:
+        triple = {
+            "merchant_id": str(merchant_id),
+            "location_id": str(key.location_id),
+            "item_id": str(key.item_id),
+        }
+        (product_keys if key.item_type is ItemType.PRODUCT else material_keys).append(triple)
+    return {"product_keys": product_keys, "material_keys": material_keys}
 
 
 def _new_stock_row(merchant_id: uuid.UUID, key: StockKey) -> dict[str, Any]:
@@ -124,60 +142,76 @@ async def apply_moves(
     nothing. The caller holds the stock locks (`lock_stocks`) and decides the rules
     (may it go negative? is the compare-and-set fresh?) before calling.
     """
-    if not moves:
-        return MoveResult()
+    [result] = await apply_move_steps(session, actor, stocks, [moves])
+    return result
+
+
+async def apply_move_steps(
+    session: Transactional,
+    actor: Actor,
+    stocks: dict[StockKey, LockedStock],
+    steps: Sequence[Sequence[Move]],
+) -> list[MoveResult]:
+    """`apply_moves` for several steps in one statement: each step's movements get a
+    time of their own, later than the step before, so the ledger reads as if each had
+    been applied apart (a payment, then the kitchen effects waiting for it; the payments
+    of a batch one after the other). A step's moves may be of any merchant: each
+    movement and event belongs to its stock's merchant (the actor's merchant is not
+    used). Duplicates are found across all steps, as if applied one after the other.
+    """
+    if not any(steps):
+        return [MoveResult() for _ in steps]
     driver = await driver_connection(session)
-    now = utcnow()
+    times = _step_times(len(steps))
     existing: set[LedgerKey] = set()
     while True:
-        result, after = _plan(actor, stocks, moves, existing, now)
-        if not result.applied:
-            return result
+        results, after = _plan(actor, stocks, steps, existing, times)
+        applied = [a for r in results for a in r.applied]
+        if not applied:
+            return results
         # Written as if no key were in the ledger yet, the usual case, which saves
         # looking first. Under the stock locks nobody else adds these keys meanwhile.
-        rows = await sql.WRITE_DRIVER.fetch(driver, _write_params(actor, result, after, now))
+        rows = await sql.WRITE_DRIVER.fetch(driver, _write_params(actor, applied, after, times[-1]))
         written = {row[0] for row in rows}
-        if len(written) == len(result.applied):
+        if len(written) == len(applied):
             break
         # Some were (a re-delivery), and the statement changed nothing else: take back
         # the rows just written, which no one else can see and whose quantities
         # counted the duplicates, and plan again.
-        existing |= {a.key for a in result.applied if a.movement.id not in written}
+        existing |= {a.key for a in applied if a.movement.id not in written}
         if written:
             await sql.DELETE_MOVEMENTS_DRIVER.fetch(driver, {"ids": list(written)})
     for key, stock in after.items():
         held = stocks[key]
         held.on_hand, held.reserved, held.version = stock.on_hand, stock.reserved, stock.version
-    return result
+    return results
+
+
+def _step_times(count: int) -> list[datetime]:
+    # Strictly increasing, even when the clock has not moved between two steps.
+    times = [utcnow()]
+    for _ in range(count - 1):
+        times.append(max(utcnow(), times[-1] + _TICK))
+    return times
+
+
+_TICK = timedelta(microseconds=1)
 
 
 def _write_params(
-    actor: Actor, result: MoveResult, after: dict[StockKey, LockedStock], now: datetime
+    actor: Actor, applied: Sequence[AppliedMove], after: dict[StockKey, LockedStock], now: datetime
 ) -> dict[str, Any]:
-    movements = [a.movement for a in result.applied]
     stocks = list(after.values())
-    events = [
-        event
-        for a in result.applied
-        for event in stock_change_events(
-            a.stock,
-            a.movement,
-            product_variant_id=(
-                str(a.stock.product_variant_id) if a.stock.product_variant_id else None
-            ),
-            unit=a.stock.unit,
-        )
-    ]
-    # Numbers and ids as text: exact, and what the statement's column types read.
-    return {
-        "batch_merchant_id": actor.merchant_id,
-        "batch_actor": actor.label,
-        "batch_now": now,
-        "batch_expected": len(movements),
-        "batch_request_id": staging_request_id(actor.request_id),
-        "moves": [
+    moves: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for a in applied:
+        m, stock = a.movement, a.stock
+        merchant_id = str(m.merchant_id)
+        # Numbers and ids as text: exact, and what the statement's column types read.
+        moves.append(
             {
                 "id": str(m.id),
+                "merchant_id": merchant_id,
                 "stock_id": str(m.stock_id),
                 "location_id": str(m.location_id),
                 "type": m.type.value,
@@ -190,9 +224,35 @@ def _write_params(
                 "reason": m.reason,
                 "went_negative": m.went_negative,
                 "recipe_snapshot": json.dumps(m.recipe_snapshot),
+                "occurred_at": m.occurred_at.isoformat(),
             }
-            for m in movements
-        ],
+        )
+        for event in stock_change_events(
+            stock,
+            m,
+            product_variant_id=(
+                str(stock.product_variant_id) if stock.product_variant_id else None
+            ),
+            unit=stock.unit,
+        ):
+            # In the given order: the relay publishes by `seq`, and a key's events in order.
+            events.append(
+                {
+                    "n": len(events),
+                    "id": str(uuid7()),
+                    "merchant_id": merchant_id,
+                    "topic": event.topic,
+                    "key": event.key,
+                    "event_type": event.event_type,
+                    "payload": event.payload,
+                }
+            )
+    return {
+        "batch_now": now,
+        "batch_actor": actor.label,
+        "batch_expected": len(moves),
+        "batch_request_id": staging_request_id(actor.request_id),
+        "moves": moves,
         "stocks": [
             {
                 "id": str(s.id),
@@ -202,55 +262,58 @@ def _write_params(
             }
             for s in stocks
         ],
-        "events": event_rows(events),
+        "events": events,
     }
 
 
 def _plan(
     actor: Actor,
     stocks: dict[StockKey, LockedStock],
-    moves: Sequence[Move],
+    steps: Sequence[Sequence[Move]],
     existing: set[LedgerKey],
-    now: datetime,
-) -> tuple[MoveResult, dict[StockKey, LockedStock]]:
-    """The movements of `moves` minus duplicates, and each touched stock after them."""
-    result = MoveResult()
+    times: Sequence[datetime],
+) -> tuple[list[MoveResult], dict[StockKey, LockedStock]]:
+    """Per step, its movements minus duplicates; and each touched stock after them all."""
+    results: list[MoveResult] = []
     after: dict[StockKey, LockedStock] = {}
     seen = set(existing)
-    for move in moves:
-        stock = after.get(move.key) or stocks[move.key]
-        key: LedgerKey = (move.reference_type, move.reference_id, stock.id, move.type)
-        if key in seen:
-            result.duplicates.append(move)
-            continue
-        seen.add(key)
-        stock = replace(
-            stock,
-            on_hand=stock.on_hand + move.delta_on_hand,
-            reserved=stock.reserved + move.delta_reserved,
-            version=stock.version + 1,
-        )
-        after[move.key] = stock
-        movement = Movement(
-            id=uuid7(),
-            merchant_id=actor.merchant_id,
-            stock_id=stock.id,
-            location_id=stock.location_id,
-            type=move.type,
-            reference_type=move.reference_type,
-            reference_id=move.reference_id,
-            delta_on_hand=move.delta_on_hand,
-            delta_reserved=move.delta_reserved,
-            on_hand_after=stock.on_hand,
-            reserved_after=stock.reserved,
-            reason=move.reason,
-            actor=actor.label,
-            went_negative=stock.on_hand < 0 or stock.available < 0,
-            recipe_snapshot=move.recipe_snapshot,
-            occurred_at=now,
-        )
-        result.applied.append(AppliedMove(movement, stock))
-    return result, after
+    for moves, now in zip(steps, times, strict=True):
+        result = MoveResult()
+        results.append(result)
+        for move in moves:
+            stock = after.get(move.key) or stocks[move.key]
+            key: LedgerKey = (move.reference_type, move.reference_id, stock.id, move.type)
+            if key in seen:
+                result.duplicates.append(move)
+                continue
+            seen.add(key)
+            stock = replace(
+                stock,
+                on_hand=stock.on_hand + move.delta_on_hand,
+                reserved=stock.reserved + move.delta_reserved,
+                version=stock.version + 1,
+            )
+            after[move.key] = stock
+            movement = Movement(
+                id=uuid7(),
+                merchant_id=stock.merchant_id,
+                stock_id=stock.id,
+                location_id=stock.location_id,
+                type=move.type,
+                reference_type=move.reference_type,
+                reference_id=move.reference_id,
+                delta_on_hand=move.delta_on_hand,
+                delta_reserved=move.delta_reserved,
+                on_hand_after=stock.on_hand,
+                reserved_after=stock.reserved,
+                reason=move.reason,
+                actor=actor.label,
+                went_negative=stock.on_hand < 0 or stock.available < 0,
+                recipe_snapshot=move.recipe_snapshot,
+                occurred_at=now,
+            )
+            result.applied.append(AppliedMove(movement, stock))
+    return results, after
 
 
 __all__ = [
@@ -261,6 +324,8 @@ __all__ = [
     "MoveResult",
     "Movement",
     "StockKey",
+    "apply_move_steps",
     "apply_moves",
+    "lock_merchant_stocks",
     "lock_stocks",
 ]

@@ -23,9 +23,8 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    or_,
     select,
-    tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -44,27 +43,41 @@ _uuid = PG_UUID(as_uuid=True)
 _uuids = ARRAY(_uuid)
 
 
-def _pairs(prefix: str) -> Select[Any]:
-    """(location, item) pairs from two parallel array parameters: one shape for any count."""
-    pairs = (
-        func.unnest(
-            bindparam(f"{prefix}_locations", type_=_uuids),
-            bindparam(f"{prefix}_items", type_=_uuids),
-        )
-        .table_valued("location_id", "item_id")
-        .render_derived()
+def json_rows(name: str, **columns: TypeEngine[Any]) -> TableValuedAlias:
+    """Rows of any count from one JSON array parameter of objects: one statement shape.
+
+    JSON rather than one array per column: the driver encodes array elements one by
+    one, at a cost that outweighs the rest of the statement, where JSON is one string.
+    """
+    return (
+        func.jsonb_to_recordset(bindparam(name, type_=JSONB))
+        .table_valued(*(column(c, type_) for c, type_ in columns.items()))
+        .render_derived(name=name, with_types=True)
     )
-    return select(pairs.c.location_id, pairs.c.item_id)
 
 
-# Stocks of one merchant by (location, inventory item) and (location, material) pairs.
-_WANTED = and_(
-    _stock.c.merchant_id == bindparam("merchant_id", type_=_uuid),
-    or_(
-        tuple_(_stock.c.location_id, _stock.c.inventory_item_id).in_(_pairs("product")),
-        tuple_(_stock.c.location_id, _stock.c.material_id).in_(_pairs("material")),
-    ),
-)
+def _ids_of(name: str, item_column: str) -> Select[Any]:
+    """Ids of the stocks named by (merchant, location, item) triples of one JSON array
+    parameter: one shape for any count and any number of merchants (a batch of payments
+    spans several). A join on the unique key, so each triple is one index probe."""
+    keys = json_rows(name, merchant_id=_uuid, location_id=_uuid, item_id=_uuid)
+    held = _stock.alias(f"{name}_stock")
+    return select(held.c.id).join(
+        keys,
+        and_(
+            held.c.merchant_id == keys.c.merchant_id,
+            held.c.location_id == keys.c.location_id,
+            held.c[item_column] == keys.c.item_id,
+        ),
+    )
+
+
+# Stocks by (merchant, location, inventory item) and (merchant, location, material):
+# the two unique keys of the stock table. A CTE: found once, read twice below.
+_wanted = union_all(
+    _ids_of("product_keys", "inventory_item_id"), _ids_of("material_keys", "material_id")
+).cte("wanted")
+_WANTED = _stock.c.id.in_(select(_wanted.c.id))
 
 LOCK = (
     select(
@@ -94,8 +107,7 @@ LOCK = (
 
 # LOCK, but only when all `expected` stocks exist; otherwise no row and no lock.
 LOCK_IF_ALL_EXIST = LOCK.where(
-    select(func.count()).select_from(_stock).where(_WANTED).scalar_subquery()
-    == bindparam("expected")
+    select(func.count()).select_from(_wanted).scalar_subquery() == bindparam("expected")
 )
 
 # The parameter naming a new stock's material, which also looks up its default threshold.
@@ -117,27 +129,16 @@ INSERT_STOCK = (
 DELETE_MOVEMENTS = delete(_ledger).where(_ledger.c.id == any_(bindparam("ids", type_=_uuids)))
 
 
-def _rows(name: str, **columns: TypeEngine[Any]) -> TableValuedAlias:
-    """Rows of any count from one JSON array parameter of objects: one statement shape.
-
-    JSON rather than one array per column: the driver encodes array elements one by
-    one, at a cost that outweighs the rest of the statement, where JSON is one string.
-    """
-    return (
-        func.jsonb_to_recordset(bindparam(name, type_=JSONB))
-        .table_valued(*(column(c, type_) for c, type_ in columns.items()))
-        .render_derived(name=name, with_types=True)
-    )
-
-
-_now = bindparam("batch_now", type_=DateTime(timezone=True))
 # Named apart from every column: a parameter named like a column of an UPDATE's table
 # would be taken as a value to SET.
-_merchant_id = bindparam("batch_merchant_id", type_=_ledger.c.merchant_id.type)
+_now = bindparam("batch_now", type_=DateTime(timezone=True))
 
-_moves = _rows(
+# Merchant and time per row: one statement writes a batch of payments of several
+# merchants, each step of it at its own time.
+_moves = json_rows(
     "moves",
     id=_uuid,
+    merchant_id=_uuid,
     stock_id=_uuid,
     location_id=_uuid,
     type=Text(),
@@ -150,6 +151,7 @@ _moves = _rows(
     reason=Text(),
     went_negative=Boolean(),
     recipe_snapshot=Text(),  # JSON text: None is JSON null, as the JSONB column type stores it
+    occurred_at=DateTime(timezone=True),
 )
 _moved = (
     pg_insert(_ledger)
@@ -174,7 +176,7 @@ _moved = (
         ],
         select(
             _moves.c.id,
-            _merchant_id,
+            _moves.c.merchant_id,
             _moves.c.stock_id,
             _moves.c.location_id,
             _moves.c.type,
@@ -188,7 +190,7 @@ _moved = (
             bindparam("batch_actor", type_=Text()),
             _moves.c.went_negative,
             cast(_moves.c.recipe_snapshot, JSONB),
-            _now,
+            _moves.c.occurred_at,
         ),
     )
     .on_conflict_do_nothing(
@@ -208,7 +210,7 @@ _all_moved = select(func.count()).select_from(_moved).scalar_subquery() == bindp
     "batch_expected", type_=Integer()
 )
 
-_stocks = _rows("stocks", id=_uuid, on_hand=Numeric(), reserved=Numeric(), version=Integer())
+_stocks = json_rows("stocks", id=_uuid, on_hand=Numeric(), reserved=Numeric(), version=Integer())
 _updated = (
     update(_stock)
     .where(_stock.c.id == _stocks.c.id, _all_moved)
@@ -221,8 +223,15 @@ _updated = (
     .cte("updated")
 )
 
-_events = _rows(
-    "events", n=Integer(), id=_uuid, topic=Text(), key=Text(), event_type=Text(), payload=JSONB()
+_events = json_rows(
+    "events",
+    n=Integer(),
+    id=_uuid,
+    merchant_id=_uuid,
+    topic=Text(),
+    key=Text(),
+    event_type=Text(),
+    payload=JSONB(),
 )
 _staged = (
     insert(_outbox)
@@ -230,7 +239,7 @@ _staged = (
         ["id", "merchant_id", "topic", "key", "event_type", "payload", "request_id"],
         select(
             _events.c.id,
-            _merchant_id,
+            _events.c.merchant_id,
             _events.c.topic,
             _events.c.key,
             _events.c.event_type,
@@ -244,7 +253,8 @@ _staged = (
     .cte("staged")
 )
 
-# Ledger rows, stock quantities and outbox rows of one batch, in one round trip.
+# Ledger rows, stock quantities and outbox rows of one batch (of any merchants), in one
+# round trip.
 # Returns the ids of the movements written: fewer than expected (a key was in the
 # ledger already) and nothing else changed.
 WRITE = select(_moved.c.id).add_cte(_updated, _staged)
