@@ -7,13 +7,16 @@ and gives graphql-core any event it cannot be sure of (see graphql_schema/execut
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
 import strawberry
+from graphql import parse
 
-from graphql_schema.execution import FastListExecutor
+from graphql_schema.execution import FastListExecutor, returns_its_event
 from tests.graphql.test_fast_lists import SPOILED, THINGS, Thing, answer, thing
 
 EVENT = THINGS.replace("{ things {", "subscription { thing {", 1)
@@ -81,7 +84,7 @@ async def test_each_event_is_completed_in_one_pass_compiled_once(
     found = await events(schema_streaming([thing(i) for i in range(5)], FastListExecutor), document)
 
     assert len(found) == 5
-    assert fields == 5  # the root field of each event; its object in one pass
+    assert fields == 0  # the root field answers the event: no field through graphql-core
     assert compiles == 1
 
 
@@ -103,3 +106,71 @@ async def test_variables_and_directives_are_the_subscriptions_own() -> None:
 
     assert '"name": "thing 1"' in found[True][0]
     assert '"size": 1' in found[False][0]
+
+
+async def test_an_aliased_root_field_with_arguments_in_a_fragment_answers_as_graphql_core() -> None:
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def nothing(self) -> int:
+            return 0
+
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def thing(self, size: int, label: str = "x") -> AsyncGenerator[Thing, None]:
+            for i in range(3):
+                yield thing(size + i, name=label)
+
+    document = """subscription($size: Int!) { ...Root }
+      fragment Root on Subscription { renamed: thing(size: $size, label: "y") { name size } }"""
+    answers = []
+    for executor in (FastListExecutor, None):
+        kwargs = {} if executor is None else {"execution_context_class": executor}
+        schema = strawberry.Schema(query=Query, subscription=Subscription, **kwargs)
+        stream = await schema.subscribe(document, variable_values={"size": 7})
+        assert not isinstance(stream, strawberry.types.ExecutionResult)
+        answers.append([answer(result) async for result in stream])
+
+    assert answers[0] == answers[1]
+    assert answers[0][2] == json.dumps(
+        {"data": {"renamed": {"name": "y", "size": 9}}, "errors": []}
+    )
+
+
+async def test_a_null_event_for_a_non_null_field_gets_graphql_cores_error() -> None:
+    things: list[Any] = [thing(1), None, thing(3)]
+
+    fast = await events(schema_streaming(things, FastListExecutor), EVENT)
+    generic = await events(schema_streaming(things, None), EVENT)
+
+    assert fast == generic
+    assert '"data": null' in fast[1]
+
+
+def test_strawberrys_subscription_fields_return_their_event() -> None:
+    # The fast pass answers an event without calling the field's resolver: it must be
+    # Strawberry's, which returns the event as it is.
+    graphql_schema = schema_streaming([], FastListExecutor)._schema
+    subscription = graphql_schema.subscription_type
+    assert subscription is not None
+    field = subscription.fields["thing"]
+    event = object()
+
+    assert returns_its_event(field)
+    assert field.resolve is not None
+    assert field.resolve(event, None) is event
+    assert not returns_its_event(graphql_schema.query_type.fields["nothing"])  # type: ignore[union-attr]
+
+
+def test_an_executors_copy_is_copy_copys() -> None:
+    stream_schema = schema_streaming([], FastListExecutor)
+    executor = FastListExecutor.build(stream_schema._schema, parse(EVENT), root_value={"root": 1})
+
+    duplicate = copy.copy(executor)
+    # What copy.copy makes of an executor without the class's __copy__ (no __slots__ state).
+    standard = copy._reconstruct(executor, None, *executor.__reduce_ex__(4))  # type: ignore[attr-defined]
+
+    assert type(duplicate) is type(standard) is FastListExecutor
+    assert vars(duplicate) == vars(standard) == vars(executor)
+    assert vars(duplicate) is not vars(executor)
