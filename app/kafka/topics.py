@@ -1,4 +1,4 @@
-"""Every topic the service reads or writes, by its contract name."""
+"""Every topic the service reads or writes, by its contract name (and one internal topic)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ INVENTORY_STOCK_CHANGED = "inventory.stock-changed"
 MATERIAL_STOCK_CHANGED = "material.stock-changed"
 PURCHASE_ORDER_RECEIVED = "purchase-order.received"
 MATERIAL_TRANSFERRED = "material.transferred"
+# Internal, not in the contract: a product's availability inputs changed without stock
+# moving (its recipe, its tracking); only this service's realtime consumer reads it.
+AVAILABILITY_INPUTS_CHANGED = "inventory.availability-inputs-changed"
 
 # Consumed.
 PAYMENT_SUCCESS = "payment.success"
@@ -19,6 +22,7 @@ PUBLISHED = (
     MATERIAL_STOCK_CHANGED,
     PURCHASE_ORDER_RECEIVED,
     MATERIAL_TRANSFERRED,
+    AVAILABILITY_INPUTS_CHANGED,
 )
 CONSUMED = (PAYMENT_SUCCESS, KITCHEN_TICKET_ITEM_STATUS_CHANGED, CDC_PRODUCT_VARIANT, CDC_MERCHANT)
 

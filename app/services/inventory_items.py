@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +26,11 @@ from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative
 from app.domain.text import refuse_nul
+from app.outbox.availability_inputs_events import (
+    AvailabilityInputsChanged,
+    availability_inputs_changed_event,
+)
+from app.outbox.writer import enqueue
 from app.services import idempotency
 from app.services.context import Actor
 from app.services.merchants import ensure_merchant_row
@@ -179,6 +184,7 @@ async def upsert_item(
     if source_lsn is None and not changes:
         existing = (await session.execute(select(item.c.id).where(scope))).scalar_one()
         return EnsureItemResult(existing, created=False, stale=False)
+    before = await _availability_flags(session, scope, changes)
     values: dict[str, Any] = {**changes, "updated_at": now}
     statement = update(item).where(scope)
     if source_lsn is not None:
@@ -190,9 +196,55 @@ async def upsert_item(
         await session.execute(statement.values(values).returning(item.c.id))
     ).scalar_one_or_none()
     if updated is not None:
+        if before is not None:
+            await _stage_availability_change(session, upsert.merchant_id, updated, before, changes)
         return EnsureItemResult(updated, created=False, stale=False)
     existing = (await session.execute(select(item.c.id).where(scope))).scalar_one()
     return EnsureItemResult(existing, created=False, stale=True)
+
+
+@dataclass(frozen=True)
+class _AvailabilityFlags:
+    track_inventory: bool
+    archived: bool
+
+
+async def _availability_flags(
+    session: AsyncSession, scope: ColumnElement[bool], changes: dict[str, Any]
+) -> _AvailabilityFlags | None:
+    """The stored tracking and archived flags, locked, when `changes` sets either."""
+    if "track_inventory" not in changes and "archived" not in changes:
+        return None
+    item = t.inventory_item
+    row = (
+        await session.execute(
+            select(item.c.track_inventory, item.c.archived).where(scope).with_for_update()
+        )
+    ).one()
+    return _AvailabilityFlags(row.track_inventory, row.archived)
+
+
+async def _stage_availability_change(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    item_id: uuid.UUID,
+    before: _AvailabilityFlags,
+    changes: dict[str, Any],
+) -> None:
+    """Tracking turned on or off changes availableToSell with no stock moving, and so may
+    unarchiving (nothing is derived for an archived product meanwhile): stage the event
+    the realtime path re-derives it from. Archiving changes no availableToSell."""
+    tracked = changes.get("track_inventory", before.track_inventory)
+    unarchived = before.archived and changes.get("archived") is False
+    if tracked == before.track_inventory and not unarchived:
+        return
+    change = AvailabilityInputsChanged(
+        merchant_id,
+        item_id,
+        utcnow(),
+        tracked_before=None if tracked == before.track_inventory else before.track_inventory,
+    )
+    await enqueue(session, merchant_id, [availability_inputs_changed_event(change)])
 
 
 def _check_input(upsert: ProductVariantUpsert, actor: Actor) -> None:

@@ -4,13 +4,15 @@ A recipe is keyed by commerce's id of what it belongs to (`recipe.owner_type`,
 `recipe.owner_id` = the product variant id or the modifier option id) and its lines
 are always replaced as a whole. Quantities are in each material's own unit.
 Sales read the lines when they reserve, and keep a snapshot, so a later change here
-never alters what an earlier sale reserved.
+never alters what an earlier sale reserved. A product's item recipe limits its
+availableToSell, so replacing it with different lines stages an
+`inventory.availability-inputs-changed` event (modifier recipes limit nothing).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +25,12 @@ from app.db.models.base import utcnow, uuid7
 from app.domain.enums import RecipeOwner
 from app.domain.errors import ProblemCollector, UserErrorCode
 from app.domain.quantities import require_positive
+from app.outbox.availability_inputs_events import (
+    AvailabilityInputsChanged,
+    RecipeLines,
+    availability_inputs_changed_event,
+)
+from app.outbox.writer import enqueue
 from app.services.context import Actor
 from app.services.text_input import collect
 
@@ -59,6 +67,8 @@ async def set_recipe(
 
     The variant's inventory item must exist for this merchant and not be archived
     (NOT_FOUND / ARCHIVED on productVariantId). Line rules: see `set_modifier_recipe`.
+    Lines that differ from the old ones (as material → quantity) stage an
+    availability-inputs-changed event carrying the old lines, for the realtime path.
     """
     problems = ProblemCollector()
     _check_lines(lines, problems)
@@ -78,9 +88,15 @@ async def set_recipe(
         await _check_materials(session, actor.merchant_id, lines, problems)
         problems.raise_if_any()
         assert item is not None
-        recipe_id = await _replace(
+        recipe_id, before = await _replace(
             session, actor.merchant_id, RecipeOwner.PRODUCT_VARIANT, product_variant_id, lines
         )
+        after = ((line.material_id, line.quantity) for line in lines)
+        if _as_quantities(before) != _as_quantities(after):
+            change = AvailabilityInputsChanged(
+                actor.merchant_id, item.id, utcnow(), recipe_before=before
+            )
+            await enqueue(session, actor.merchant_id, [availability_inputs_changed_event(change)])
     return RecipeResult(item.id, recipe_id)
 
 
@@ -104,7 +120,7 @@ async def set_modifier_recipe(
     async with sessions.begin() as session:
         await _check_materials(session, actor.merchant_id, lines, problems)
         problems.raise_if_any()
-        recipe_id = await _replace(
+        recipe_id, _ = await _replace(
             session, actor.merchant_id, RecipeOwner.MODIFIER_OPTION, modifier_option_id, lines
         )
     return ModifierRecipeResult(modifier_option_id, recipe_id)
@@ -160,7 +176,8 @@ async def _replace(
     owner_type: RecipeOwner,
     owner_id: uuid.UUID,
     lines: Sequence[RecipeLineInput],
-) -> uuid.UUID:
+) -> tuple[uuid.UUID, RecipeLines]:
+    """The recipe's id and the lines it had before (material id, quantity), in order."""
     # The upsert locks the recipe row, so concurrent replacements of one recipe take turns.
     recipe = t.recipe
     recipe_id: uuid.UUID = (
@@ -174,11 +191,13 @@ async def _replace(
             .returning(recipe.c.id)
         )
     ).scalar_one()
-    await session.execute(
-        delete(t.recipe_line).where(
-            t.recipe_line.c.merchant_id == merchant_id, t.recipe_line.c.recipe_id == recipe_id
-        )
+    table = t.recipe_line
+    removed = await session.execute(
+        delete(table)
+        .where(table.c.merchant_id == merchant_id, table.c.recipe_id == recipe_id)
+        .returning(table.c.position, table.c.material_id, table.c.quantity)
     )
+    before = [(row.material_id, row.quantity) for row in sorted(removed, key=lambda r: r.position)]
     if lines:
         await session.execute(
             insert(t.recipe_line),
@@ -194,4 +213,9 @@ async def _replace(
                 for i, line in enumerate(lines)
             ],
         )
-    return recipe_id
+    return recipe_id, before
+
+
+def _as_quantities(lines: Iterable[tuple[uuid.UUID, Decimal]]) -> dict[uuid.UUID, Decimal]:
+    """A recipe as availability reads it: line order and a quantity's scale don't count."""
+    return dict(lines)

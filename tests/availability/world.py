@@ -1,5 +1,6 @@
 """A café for the availability tests: materials, items and recipes through the services'
-own tables, stock through the ledger, and the stock events those moves staged."""
+own tables, stock through the ledger, and the stock events those moves staged; recipe and
+item changes through their services, and the availability-inputs events they staged."""
 
 from __future__ import annotations
 
@@ -17,10 +18,17 @@ from app.db import tables as t
 from app.db.models import Location
 from app.domain.enums import RecipeOwner
 from app.kafka import topics
+from app.outbox.availability_inputs_events import (
+    AvailabilityInputsChanged,
+    decode_availability_inputs_changed,
+)
 from app.realtime.availability_events import AVAILABILITY, AvailabilityEvent
 from app.realtime.events import StockEvent, decode_stock_event
 from app.realtime.hub import RealtimeHub
 from app.realtime.subscriber import Subscriber
+from app.services import recipes
+from app.services.context import Actor
+from app.services.inventory_items import ProductVariantUpsert, ensure_inventory_item
 from tests.services.sales_builders import Shop, a_material, an_item, set_recipe
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -106,3 +114,52 @@ async def another_location(sessions: Sessions, shop: Shop) -> Shop:
         location = Location(merchant_id=shop.merchant_id, name="Kitchen", is_default=False)
         session.add(location)
     return Shop(shop.merchant_id, location.id)
+
+
+async def staged_inputs_changes(sessions: Sessions) -> list[AvailabilityInputsChanged]:
+    """The unsent inventory.availability-inputs-changed rows, in commit order; every unsent
+    row is now marked sent."""
+    outbox = t.outbox_event
+    async with sessions.begin() as session:
+        rows = (
+            await session.execute(
+                select(outbox.c.payload)
+                .where(
+                    outbox.c.topic == topics.AVAILABILITY_INPUTS_CHANGED,
+                    outbox.c.sent_at.is_(None),
+                )
+                .order_by(outbox.c.seq)
+            )
+        ).all()
+        await session.execute(
+            update(outbox).where(outbox.c.sent_at.is_(None)).values(sent_at=outbox.c.created_at)
+        )
+    return [decode_availability_inputs_changed(json.dumps(row.payload)) for row in rows]
+
+
+async def recipe_set(
+    sessions: Sessions, shop: Shop, variant_id: uuid.UUID, lines: dict[uuid.UUID, str]
+) -> None:
+    """The recipe service (recipeSet's), so its event is staged."""
+    await recipes.set_recipe(
+        sessions,
+        Actor(shop.merchant_id, "manager"),
+        product_variant_id=variant_id,
+        lines=[recipes.RecipeLineInput(m, Decimal(q)) for m, q in lines.items()],
+    )
+
+
+async def variant_update(
+    sessions: Sessions,
+    shop: Shop,
+    variant_id: uuid.UUID,
+    *,
+    tracked: bool | None = None,
+    archived: bool | None = None,
+    name: str | None = None,
+) -> None:
+    """The item service behind PUT /v1 and the CDC."""
+    upsert = ProductVariantUpsert(
+        shop.merchant_id, variant_id, track_inventory=tracked, archived=archived, name=name
+    )
+    await ensure_inventory_item(sessions, upsert, actor=Actor(shop.merchant_id, "commerce"))
