@@ -6,7 +6,8 @@ Produces PAYMENT_SUCCESS events (two items each: a tracked product, and an untra
 one with a three-material recipe, so four ledger rows and seven outbox rows per
 payment) into a fresh topic, then times the consumer from its first fetch to its last
 offset commit. The ceiling applies the same number of fresh payments with the same
-SQL on raw asyncpg, one connection per partition. DATABASE_URL and
+SQL on raw asyncpg, one connection per partition, in runs of --batch per transaction
+as the consumer applies a partition's fetch (see bench/consumer_ceiling.py). DATABASE_URL and
 KAFKA_BOOTSTRAP_SERVERS are used when set, else an embedded PostgreSQL and a local
 tansu broker are started. The figures are appended to bench/RESULTS.md.
 """
@@ -212,7 +213,9 @@ async def run(args: argparse.Namespace) -> Figures:
             ceiling_events = [v for _, v in payment_events(shops, args.events, rng)]
             dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
             print(f"ceiling: {args.events} payments on raw asyncpg ...", flush=True)
-            ceiling_seconds, raw_rows = await run_ceiling(dsn, ceiling_events, args.partitions)
+            ceiling_seconds, raw_rows = await run_ceiling(
+                dsn, ceiling_events, args.partitions, args.batch
+            )
             topic = f"bench.payment.success.{uuid.uuid4().hex[:8]}"
             await ensure_topics(
                 settings, [topic, dead_letter_topic(topic)], partitions=args.partitions
@@ -221,8 +224,13 @@ async def run(args: argparse.Namespace) -> Figures:
             produce_seconds = await produce_all(settings, topic, events)
             print(f"produced {args.events} events in {produce_seconds:.1f} s", flush=True)
             options = InstanceOptions(concurrency=args.concurrency, batch=args.batch)
-            seconds, dead, _ = await consume_with_instances(
+            seconds, dead, _, cpu = await consume_with_instances(
                 settings, topic, args.events, options, args.instances
+            )
+            print(
+                f"consumer CPU (Python, all instances): {cpu / args.events * 1000:.2f} ms "
+                "per payment",
+                flush=True,
             )
             rows = await ledger_rows(sessions, payments.ACTOR_LABEL)
         finally:

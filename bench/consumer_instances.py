@@ -49,11 +49,13 @@ async def _instance(
     assert settings.database_url is not None
     engine = create_engine(settings.database_url, pool_size=options.concurrency + 2)
     fetched = False
+    cpu_at_first = 0.0
 
     def timed(message: InboundMessage) -> PaymentSucceeded:
-        nonlocal fetched
+        nonlocal fetched, cpu_at_first
         if not fetched:
             fetched = True
+            cpu_at_first = time.process_time()
             reports.put(("first", time.time()))
         return payments.decode(message)
 
@@ -78,7 +80,7 @@ async def _instance(
         await engine.dispose()
     dead = _total(registry, "inventory_consumer_dead_lettered")
     duplicates = _total(registry, "inventory_consumer_duplicates")
-    reports.put(("done", dead, duplicates))
+    reports.put(("done", dead, duplicates, time.process_time() - cpu_at_first))
 
 
 def _main(settings_json: str, topic: str, options: dict[str, int], reports: Any, stop: Any) -> None:
@@ -88,9 +90,10 @@ def _main(settings_json: str, topic: str, options: dict[str, int], reports: Any,
 
 async def consume_with_instances(
     settings: Settings, topic: str, count: int, options: InstanceOptions, instances: int
-) -> tuple[float, float, float]:
+) -> tuple[float, float, float, float]:
     """(seconds from the first fetch to the commit covering every event, dead letters,
-    duplicates), with `instances` consumer processes sharing the partitions."""
+    duplicates, CPU seconds of the instances from their first fetch to their stop), with
+    `instances` consumer processes sharing the partitions."""
     context = multiprocessing.get_context("spawn")
     reports: Any = context.Queue()
     stop = context.Event()
@@ -117,16 +120,16 @@ async def consume_with_instances(
                 if sum(committed.values()) >= count:
                     last = report[2]
         stop.set()
-        dead = duplicates = 0.0
+        dead = duplicates = cpu = 0.0
         for _ in processes:
             report = await asyncio.to_thread(reports.get, True, 120)
             while report[0] != "done":
                 report = await asyncio.to_thread(reports.get, True, 120)
-            dead, duplicates = dead + report[1], duplicates + report[2]
+            dead, duplicates, cpu = dead + report[1], duplicates + report[2], cpu + report[3]
     finally:
         stop.set()
         for process in processes:
             await asyncio.to_thread(process.join, 60)
             if process.is_alive():
                 process.kill()
-    return last - first, dead, duplicates
+    return last - first, dead, duplicates, cpu

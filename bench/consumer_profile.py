@@ -35,19 +35,38 @@ from consumers import payments
 
 
 @asynccontextmanager
-async def database() -> AsyncIterator[str]:
+async def database() -> AsyncIterator[tuple[str, Path | None]]:
+    """(url, data directory of the embedded server, None for DATABASE_URL's)."""
     configured = os.environ.get("DATABASE_URL")
     if configured:
-        yield to_asyncpg_url(configured)
+        yield to_asyncpg_url(configured), None
         return
     data_dir = Path(tempfile.mkdtemp(prefix="consumer-profile-"))
     os.chmod(data_dir, 0o755)  # the embedded server runs as its own user
     server = EmbeddedPostgres(data_dir / "pg", database="bench")
     url = await asyncio.to_thread(server.start)
     try:
-        yield url
+        yield url, data_dir / "pg"
     finally:
         await asyncio.to_thread(server.stop)
+
+
+def postgres_cpu(data_dir: Path | None) -> float | None:
+    """CPU seconds of the embedded server's processes so far (postmaster and children)."""
+    if data_dir is None:
+        return None
+    import psutil
+
+    pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+    server = psutil.Process(pid)
+    total = 0.0
+    for process in [server, *server.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 class _RoundTrips:
@@ -92,7 +111,7 @@ class _Clock:
 
 
 async def run(args: argparse.Namespace) -> None:
-    async with database() as url:
+    async with database() as (url, data_dir):
         await asyncio.to_thread(upgrade_to_head, url)
         engine = create_engine(url, pool_size=2)
         sessions = create_session_factory(engine)
@@ -129,13 +148,21 @@ async def run(args: argparse.Namespace) -> None:
                 profiler.start()
             clock = _Clock()
             trips.count = 0
+            pg_before = postgres_cpu(data_dir)
             await apply_all(measured)
             counted = trips.count
+            pg_after = postgres_cpu(data_dir)
             if profiler is not None:
                 profiler.stop()
                 await asyncio.to_thread(Path(args.profile).write_text, profiler.output_html())
                 print(profiler.output_text(unicode=True, color=False, show_all=False))
             clock.report(f"apply x{args.batch}", len(measured), counted)
+            if pg_before is not None and pg_after is not None:
+                print(
+                    f"{'PostgreSQL':<14} {(pg_after - pg_before) / len(measured) * 1000:6.2f} ms "
+                    "CPU per payment (the embedded server's processes)",
+                    flush=True,
+                )
         finally:
             await engine.dispose()
 

@@ -136,7 +136,7 @@ async def locked_transaction(
     connection lost), the connection is invalidated (and the pool's checkout check
     refuses any connection found in a transaction).
     """
-    begin = _begin_locked([lock_keys] if isinstance(lock_keys, str) else sorted(set(lock_keys)))
+    begin = begin_with_locks([lock_keys] if isinstance(lock_keys, str) else sorted(set(lock_keys)))
     pooled = await connection.get_raw_connection()
     adapted: Any = pooled.dbapi_connection
     driver: asyncpg.Connection = pooled.driver_connection
@@ -162,7 +162,7 @@ async def locked_transaction(
                 raise
 
 
-def _begin_locked(keys: Sequence[str]) -> str:
+def begin_with_locks(keys: Sequence[str]) -> str:
     """BEGIN and the advisory locks of `keys` in the simple query protocol: two
     statements, one round trip, no parameters (hence each key's check)."""
     if not keys:

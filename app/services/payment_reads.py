@@ -167,7 +167,7 @@ _merchant_rows = (
     .cte("merchant_rows")
 )
 
-_LOOK_AROUND = DriverStatement(
+LOOK_AROUND = DriverStatement(
     select(
         _flags.label("payments"),
         _items.label("items"),
@@ -202,7 +202,7 @@ async def look_around(
             for o in os
         }
     )
-    row = await _LOOK_AROUND.fetchrow(
+    row = await LOOK_AROUND.fetchrow(
         await driver_connection(session),
         {
             "payments": [
