@@ -1,6 +1,7 @@
 """`availabilityChanged` messages: a product's new availableToSell at a location.
 
-Derived from stock events by `availability.py` and carried on their own stream
+Derived from stock events and from recipe or tracking changes (the internal
+availability-inputs events) by `availability.py`, and carried on their own stream
 (one channel per merchant, like stock events), so the hub, the subscribers'
 coalescing queues and the merchant isolation are the same. A message carries the
 inventory item's fields as of the derivation, so a subscriber resolves
@@ -51,7 +52,7 @@ class AvailabilityEvent:
     available_to_sell: Decimal | None
     # Grows by one per published change of this (location, item): the hub drops replays.
     version: int
-    # When the stock change behind it happened.
+    # When the change behind it (a stock movement, a recipe or tracking change) happened.
     occurred_at: datetime
     # The subscribers' GraphQL objects of this event, made once per process and shared
     # (see graphql_schema/subscriptions/shared.py).
@@ -68,7 +69,7 @@ class AvailabilityEvent:
 
 
 class Messages:
-    """The messages of one derivation (one location, one stock change), written directly:
+    """The messages of one derivation at one location (one change), written directly:
     a derivation encodes a message per product, and json.dumps of the nested dict cost
     ~4x as much. The fields they share are written once. Strings that may need escaping
     go through json's own escaping; ids, numbers and timestamps never need it."""

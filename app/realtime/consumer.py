@@ -15,6 +15,10 @@ Two modes, chosen by BROADCAST_URL:
 Realtime is a notification path, not a ledger: an event that cannot be published
 after a few tries is skipped and counted; clients notice the gap in `version`
 and refetch. Handlers after the stock one derive further streams (availability).
+
+With an inputs handler (the availability derivation), the consumer also reads the
+internal `inventory.availability-inputs-changed` (a recipe or tracking change, no stock
+moving), in the same group and mode as the stock events.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from app.kafka import topics
 from app.kafka.client import create_consumer, ensure_topics
+from app.outbox.availability_inputs_events import (
+    AvailabilityInputsChanged,
+    MalformedInputsEvent,
+    decode_availability_inputs_changed,
+)
 from app.realtime.events import MalformedEvent, StockEvent, decode_stock_event
 from app.realtime.hub import MessageTooLarge, RealtimeHub
 from app.realtime.streams import STOCK
@@ -40,6 +49,7 @@ log = logging.getLogger(__name__)
 
 # (event, the message as received) → publish whatever the handler derives.
 EventHandler = Callable[[StockEvent, str], Awaitable[None]]
+InputsHandler = Callable[[AvailabilityInputsChanged], Awaitable[None]]
 
 COMMIT_INTERVAL_SECONDS = 1.0
 PUBLISH_ATTEMPTS = 3
@@ -76,6 +86,7 @@ class RealtimeConsumer:
     ) -> None:
         self._settings = settings
         self._handlers = list(handlers)
+        self._inputs_handlers: list[InputsHandler] = []
         self._group_id = group_id
         self._retry_seconds = retry_seconds
         self._overrides = consumer_overrides
@@ -92,6 +103,14 @@ class RealtimeConsumer:
     def add_handler(self, handler: EventHandler) -> None:
         """A derived stream's handler, called after the stock event was published."""
         self._handlers.append(handler)
+
+    def add_inputs_handler(self, handler: InputsHandler) -> None:
+        """A handler of availability-inputs-changed events; the topic is read only with one."""
+        self._inputs_handlers.append(handler)
+
+    def topics(self) -> list[str]:
+        inputs = [topics.AVAILABILITY_INPUTS_CHANGED] if self._inputs_handlers else []
+        return [topics.INVENTORY_STOCK_CHANGED, *inputs]
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run_forever(), name="realtime consumer")
@@ -128,11 +147,11 @@ class RealtimeConsumer:
             "heartbeat_interval_ms": 1000,
         }
         options.update(self._overrides)
-        return create_consumer(self._settings, topics.INVENTORY_STOCK_CHANGED, **options)
+        return create_consumer(self._settings, *self.topics(), **options)
 
     async def _run_once(self) -> None:
         if self._settings.kafka_create_topics:
-            await ensure_topics(self._settings, [topics.INVENTORY_STOCK_CHANGED])
+            await ensure_topics(self._settings, self.topics())
         consumer = self._consumer()
         await consumer.start()
         try:
@@ -171,24 +190,41 @@ class RealtimeConsumer:
     async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
         self.stats.consumed += 1
         message = (record.value or b"").decode("utf-8", errors="replace")
+        if record.topic == topics.AVAILABILITY_INPUTS_CHANGED:
+            await self._handle_inputs(record, message)
+            return
         try:
             event = decode_stock_event(message)
         except Exception as exc:  # MalformedEvent, or a bug: never worth a restart loop
             if not isinstance(exc, MalformedEvent):
                 log.exception("stock event decoding failed")
-            self.stats.malformed += 1
-            log.warning(
-                "skipped a malformed stock event",
-                extra={"partition": record.partition, "offset": record.offset, "error": str(exc)},
-            )
+            self._malformed(record, "skipped a malformed stock event", exc)
             return
         for handler in self._handlers:
             await self._publish(handler, event, message)
 
-    async def _publish(self, handler: EventHandler, event: StockEvent, message: str) -> None:
+    async def _handle_inputs(self, record: ConsumerRecord[bytes, bytes], message: str) -> None:
+        try:
+            change = decode_availability_inputs_changed(message)
+        except Exception as exc:
+            if not isinstance(exc, MalformedInputsEvent):
+                log.exception("availability inputs event decoding failed")
+            self._malformed(record, "skipped a malformed availability inputs event", exc)
+            return
+        for handler in self._inputs_handlers:
+            await self._publish(handler, change)
+
+    def _malformed(self, record: ConsumerRecord[bytes, bytes], note: str, exc: Exception) -> None:
+        self.stats.malformed += 1
+        log.warning(
+            note,
+            extra={"partition": record.partition, "offset": record.offset, "error": str(exc)},
+        )
+
+    async def _publish(self, handler: Callable[..., Awaitable[None]], *event: Any) -> None:
         for attempt in range(1, PUBLISH_ATTEMPTS + 1):
             try:
-                await handler(event, message)
+                await handler(*event)
                 return
             except MessageTooLarge as exc:
                 log.warning("realtime message too large", extra={"error": str(exc)})

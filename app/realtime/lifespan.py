@@ -44,7 +44,9 @@ async def open_realtime(
             consumer = RealtimeConsumer.for_hub(settings, hub)
             if sessions is not None:
                 shared = not settings.broadcast_url.startswith("memory://")
-                consumer.add_handler(availability_handler(shared, hub, sessions))
+                derive = availability_handler(shared, hub, sessions)
+                consumer.add_handler(derive)
+                consumer.add_inputs_handler(derive.inputs_changed)
             consumer.start()
         elif not settings.kafka_bootstrap_servers:
             log.warning("KAFKA_BOOTSTRAP_SERVERS is not set: subscriptions get no stock events")
