@@ -66,11 +66,13 @@ def markdown_table(f: Figures) -> str:
             f"| ≥ {TARGET_SHARE:.0%}: {_verdict(f.share >= TARGET_SHARE)} |",
             "",
             f"Each payment: a tracked product and a product with a three-material recipe "
-            f"(4 ledger rows, 7 outbox rows, one transaction), over {f.shops} merchants; "
+            f"(4 ledger rows, 7 outbox rows), over {f.shops} merchants; "
             f"{f.partitions} partitions, {f.instances} consumer process(es) of concurrency "
             f"{f.concurrency}, up to {f.batch} records "
-            "per partition and batch, one offset commit per batch; contract validation on. "
-            f"The ceiling uses {f.partitions} connections and no Kafka, ORM or validation. "
+            "per partition and batch, one transaction per partition's batch, one offset "
+            "commit per batch; contract validation on. "
+            f"The ceiling uses {f.partitions} connections, the same SQL in transactions of "
+            f"up to {f.batch} payments, and no Kafka, ORM or validation. "
             f"Producing took {f.produce_seconds:.1f} s (not counted). {f.services}; "
             "consumer, ceiling and services on the same machine.",
         ]
