@@ -15,9 +15,13 @@ Used by `inventory serve` (`ws=` takes an import string) and the benchmarks.
 from __future__ import annotations
 
 import asyncio
+import logging
+import weakref
 from typing import Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+log = logging.getLogger(__name__)
 
 # Waiting frames are written once they add up to this, even within one turn.
 FLUSH_BYTES = 64 * 1024
@@ -25,33 +29,72 @@ FLUSH_BYTES = 64 * 1024
 PROTOCOL = "app.websocket_protocol:TurnBatchedWebSocketProtocol"
 
 
+class LoopTurn:
+    """The transports of one event loop that wrote in its current turn: one callback at
+    the turn's end serves them all (10 terminals of a location are 10 sockets written in
+    the same turn)."""
+
+    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopTurn] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._wrote: list[TurnBatchedTransport] | None = None
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> LoopTurn:
+        turn = cls._of_loop.get(loop)
+        if turn is None:
+            turn = cls._of_loop[loop] = cls(loop)
+        return turn
+
+    def wrote(self, transport: TurnBatchedTransport) -> None:
+        if self._wrote is None:
+            self._wrote = [transport]
+            self._loop.call_soon(self._end)
+        else:
+            self._wrote.append(transport)
+
+    def _end(self) -> None:
+        wrote, self._wrote = self._wrote or [], None
+        for transport in wrote:
+            try:
+                transport.end_turn()
+            except Exception:
+                # That socket's loss; the others' frames still go out.
+                log.exception("writing a websocket's frames failed")
+
+
 class TurnBatchedTransport(asyncio.Transport):
     """A transport whose writes after the first of a loop turn wait for the turn's end."""
 
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, transport: asyncio.Transport, turn: LoopTurn) -> None:
         super().__init__()
         self._transport = transport
-        self._loop = loop
+        self._turn = turn
         # None: nothing was written this turn. A list: the turn's first write went out,
-        # these wait for the flush scheduled then.
+        # these wait for the turn's end.
         self._waiting: list[bytes] | None = None
         self._waiting_bytes = 0
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         waiting = self._waiting
         if waiting is None:
-            self._transport.write(data)
             self._waiting = []
-            self._loop.call_soon(self._end_turn)
+            self._turn.wrote(self)
+            self._transport.write(data)
             return
         waiting.append(bytes(data))
         self._waiting_bytes += len(data)
         if self._waiting_bytes >= FLUSH_BYTES:
             self._write_waiting()
 
-    def _end_turn(self) -> None:
-        self._write_waiting()
-        self._waiting = None
+    def end_turn(self) -> None:
+        try:
+            self._write_waiting()
+        finally:
+            self._waiting = None
 
     def _write_waiting(self) -> None:
         waiting = self._waiting
@@ -116,4 +159,5 @@ class TurnBatchedWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         real = cast(asyncio.Transport, transport)
-        super().connection_made(TurnBatchedTransport(real, asyncio.get_running_loop()))
+        turn = LoopTurn.of(asyncio.get_running_loop())
+        super().connection_made(TurnBatchedTransport(real, turn))

@@ -10,7 +10,7 @@ import pytest
 
 from app import websocket_protocol
 from app.realtime.streams import STOCK
-from app.websocket_protocol import FLUSH_BYTES, TurnBatchedTransport
+from app.websocket_protocol import FLUSH_BYTES, LoopTurn, TurnBatchedTransport
 from graphql_schema.ids import global_id
 from tests.realtime.app_server import RunningApp
 from tests.realtime.client import STOCK_CHANGED, socket
@@ -45,7 +45,7 @@ async def next_turn() -> None:
 
 async def test_the_first_write_of_a_turn_goes_out_at_once_the_rest_together_next_turn() -> None:
     real = Recording()
-    batched = TurnBatchedTransport(real, asyncio.get_running_loop())
+    batched = TurnBatchedTransport(real, LoopTurn.of(asyncio.get_running_loop()))
 
     for frame in (b"1", b"2", b"3"):
         batched.write(frame)
@@ -62,7 +62,7 @@ async def test_the_first_write_of_a_turn_goes_out_at_once_the_rest_together_next
 
 async def test_closing_or_half_closing_writes_what_waits_first() -> None:
     real = Recording()
-    batched = TurnBatchedTransport(real, asyncio.get_running_loop())
+    batched = TurnBatchedTransport(real, LoopTurn.of(asyncio.get_running_loop()))
 
     batched.write(b"a")
     batched.write(b"b")
@@ -76,7 +76,7 @@ async def test_closing_or_half_closing_writes_what_waits_first() -> None:
 
 async def test_a_turn_writing_more_than_flush_bytes_does_not_wait_for_its_end() -> None:
     real = Recording()
-    batched = TurnBatchedTransport(real, asyncio.get_running_loop())
+    batched = TurnBatchedTransport(real, LoopTurn.of(asyncio.get_running_loop()))
     half = b"x" * (FLUSH_BYTES // 2)
 
     batched.write(b"first")
@@ -86,9 +86,30 @@ async def test_a_turn_writing_more_than_flush_bytes_does_not_wait_for_its_end() 
     assert real.calls == [b"first", half + half]
 
 
+async def test_sockets_written_in_one_turn_end_it_together_and_one_failing_stops_no_other() -> None:
+    turn = LoopTurn.of(asyncio.get_running_loop())
+    broken, fine = Recording(), Recording()
+    first, second = TurnBatchedTransport(broken, turn), TurnBatchedTransport(fine, turn)
+
+    for transport in (first, second):
+        transport.write(b"a")
+        transport.write(b"b")
+
+    def refuse(data: Any) -> None:
+        raise RuntimeError("gone")
+
+    broken.write = refuse  # type: ignore[method-assign]
+    await next_turn()
+    assert fine.calls == [b"a", b"b"]
+
+    broken.write = Recording.write.__get__(broken)  # type: ignore[method-assign]
+    first.write(b"c")  # the failed turn ended for it too: at once
+    assert broken.calls == [b"a", b"c"]
+
+
 async def test_abort_drops_what_waits() -> None:
     real = Recording()
-    batched = TurnBatchedTransport(real, asyncio.get_running_loop())
+    batched = TurnBatchedTransport(real, LoopTurn.of(asyncio.get_running_loop()))
 
     batched.write(b"a")
     batched.write(b"b")
@@ -116,8 +137,8 @@ async def test_a_burst_to_one_socket_is_every_frame_in_order_in_fewer_writes(
         def __getattr__(self, name: str) -> Any:
             return getattr(self._transport, name)
 
-    def counted(self: TurnBatchedTransport, transport: Any, loop: Any) -> None:
-        wrap(self, Counting(transport), loop)  # type: ignore[arg-type]
+    def counted(self: TurnBatchedTransport, transport: Any, turn: LoopTurn) -> None:
+        wrap(self, Counting(transport), turn)  # type: ignore[arg-type]
 
     monkeypatch.setattr(websocket_protocol.TurnBatchedTransport, "__init__", counted)
     merchant, location = uuid.uuid4(), uuid.uuid4()
