@@ -126,7 +126,10 @@ def bench_app() -> Any:
 
 
 @contextlib.asynccontextmanager
-async def app_process(database: str, bootstrap: str, data_dir: Path) -> AsyncIterator[int]:
+async def app_process(
+    database: str, bootstrap: str, data_dir: Path
+) -> AsyncIterator[tuple[int, int]]:
+    """(port, pid) of the app, serving."""
     import httpx
 
     from app.embedded import free_port
@@ -172,7 +175,7 @@ async def app_process(database: str, bootstrap: str, data_dir: Path) -> AsyncIte
                 if process.poll() is not None:
                     raise RuntimeError("the app exited while starting")
                 await asyncio.sleep(0.2)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -466,10 +469,12 @@ class Round:
     broker_ms: float  # produce → a raw consumer with the app's fetch options
     first_ms: float  # produce → the first availabilityChanged at the client
     last_ms: float  # produce → the last (200th)
+    app_cpu_ms: float  # the app's event loop on a CPU from produce to the last message
+    app_waited_ms: float  # ... and runnable but waiting for a CPU (the machine's load)
 
 
 async def fan_out(
-    port: int, token: str, bootstrap: str, database: str, shop: Shop, rounds: int
+    port: int, pid: int, token: str, bootstrap: str, database: str, shop: Shop, rounds: int
 ) -> list[Round]:
     """Per round of one milk change: produce → broker receipt, first and last message."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -506,6 +511,7 @@ async def fan_out(
                 key, value = await staged_milk_change(database, shop, delta)
                 seen: set[str] = set()
                 first = 0.0
+                ran_before, waited_before = app_schedstat_ms(pid)
                 started = time.perf_counter()
                 await producer.send_and_wait(topics.INVENTORY_STOCK_CHANGED, value, key=key)
                 broker = asyncio.create_task(_received(tap, value, started))
@@ -521,14 +527,24 @@ async def fan_out(
                         message["payload"]["data"]["availabilityChanged"]["inventoryItem"]["id"]
                     )
                 last = (time.perf_counter() - started) * 1000
+                ran, waited = app_schedstat_ms(pid)
                 broker_ms = await asyncio.wait_for(broker, 30)
                 if round_ > 0:
-                    times.append(Round(broker_ms, first, last))
+                    times.append(
+                        Round(broker_ms, first, last, ran - ran_before, waited - waited_before)
+                    )
                 await asyncio.sleep(0.2)
     finally:
         await tap.stop()
         await producer.stop()
     return times
+
+
+def app_schedstat_ms(pid: int) -> tuple[float, float]:
+    """ms the app's main thread (its event loop) has run, and has waited for a CPU while
+    runnable (the machine's other work), so far (Linux)."""
+    ran, waited, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+    return int(ran) / 1e6, int(waited) / 1e6
 
 
 async def _received(consumer: Any, value: bytes, started: float) -> float:
@@ -591,12 +607,12 @@ async def run(rounds: int, fan_out_rounds: int | None) -> Figures:
             shop = await seed(database)
             statements = await statement_counts(database, shop)
             token = dev_token(data_dir)
-            async with app_process(database, bootstrap, data_dir) as port:
+            async with app_process(database, bootstrap, data_dir) as (port, pid):
                 queries = await time_queries(port, token, shop, rounds)
                 spread = (
                     []
                     if fan_out_rounds is None
-                    else await fan_out(port, token, bootstrap, database, shop, fan_out_rounds)
+                    else await fan_out(port, pid, token, bootstrap, database, shop, fan_out_rounds)
                 )
     return Figures(statements, queries, spread, where)
 
@@ -612,6 +628,8 @@ def report(f: Figures) -> str:
     lasts = [r.last_ms for r in f.fan_out]
     firsts = [r.first_ms for r in f.fan_out]
     brokers = [r.broker_ms for r in f.fan_out]
+    cpus = [r.app_cpu_ms for r in f.fan_out]
+    waits = [r.app_waited_ms for r in f.fan_out]
     rows = [
         f"### {stamp}",
         "",
@@ -655,6 +673,10 @@ def report(f: Figures) -> str:
         f"**max {worst:.1f} ms** | < 100 ms: {verdict(worst < 100)} |",
         f"| event → first message | p50 {percentile(firsts, 50):.1f} ms, "
         f"max {max(firsts):.1f} ms | |",
+        f"| app event loop per round, on a CPU (consumer, derivation, 200 messages) | p50 "
+        f"{percentile(cpus, 50):.1f} ms, max {max(cpus):.1f} ms | |",
+        f"| app event loop per round, runnable but waiting for a CPU (machine load) | p50 "
+        f"{percentile(waits, 50):.1f} ms, max {max(waits):.1f} ms | |",
         f"| event → a raw consumer (the broker's share, same fetch options) | p50 "
         f"{percentile(brokers, 50):.1f} ms, max {max(brokers):.1f} ms | |",
         "",
