@@ -15,7 +15,6 @@ from sqlalchemy import (
     Numeric,
     Select,
     Text,
-    and_,
     any_,
     bindparam,
     cast,
@@ -24,6 +23,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
     union_all,
     update,
 )
@@ -59,17 +59,21 @@ def json_rows(name: str, **columns: TypeEngine[Any]) -> TableValuedAlias:
 def _ids_of(name: str, item_column: str) -> Select[Any]:
     """Ids of the stocks named by (merchant, location, item) triples of one JSON array
     parameter: one shape for any count and any number of merchants (a batch of payments
-    spans several). A join on the unique key, so each triple is one index probe."""
+    spans several). One probe of the unique key per triple, whatever the table's size:
+    LIMIT 1 (the key is unique) keeps the lateral from being flattened into a join the
+    planner might hash over a scan of every stock."""
     keys = json_rows(name, merchant_id=_uuid, location_id=_uuid, item_id=_uuid)
-    held = _stock.alias(f"{name}_stock")
-    return select(held.c.id).join(
-        keys,
-        and_(
-            held.c.merchant_id == keys.c.merchant_id,
-            held.c.location_id == keys.c.location_id,
-            held.c[item_column] == keys.c.item_id,
-        ),
+    held = (
+        select(_stock.c.id)
+        .where(
+            _stock.c.merchant_id == keys.c.merchant_id,
+            _stock.c.location_id == keys.c.location_id,
+            _stock.c[item_column] == keys.c.item_id,
+        )
+        .limit(1)
+        .lateral(f"{name}_stock")
     )
+    return select(held.c.id).select_from(keys.join(held, true()))
 
 
 # Stocks by (merchant, location, inventory item) and (merchant, location, material):
