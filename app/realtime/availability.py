@@ -59,15 +59,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
-from app.db.queries.availability import (
+from app.db.queries.affected_products import (
     AffectedProduct,
-    AvailabilityInputs,
     InputsBefore,
     Published,
     StockChangeRef,
     affected_products,
     product_everywhere,
 )
+from app.db.queries.availability import AvailabilityInputs
 from app.domain.availability import available_to_sell
 from app.outbox.availability_inputs_events import AvailabilityInputsChanged
 from app.realtime.availability_events import (
