@@ -71,7 +71,8 @@ class ConsumerMetrics:
             ),
             batch_messages=Histogram(
                 f"{prefix}_batch_messages",
-                "Messages applied per batch transaction attempt.",
+                "Messages applied in one transaction per partition batch (once per batch, "
+                "however often retried).",
                 ["topic"],
                 buckets=_BATCH_BUCKETS,
                 registry=registry,
