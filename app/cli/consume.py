@@ -24,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="run the Kafka consumers (payments, kitchen tickets, product variant and "
         "merchant CDC)",
         description="Consume the sister services' topics in one consumer group "
-        "(KAFKA_CONSUMER_GROUP) and apply them to the database, each message in one "
-        "transaction, committing offsets only after it. Run several instances to share "
+        "(KAFKA_CONSUMER_GROUP) and apply them to the database (the payments a partition "
+        "fetched together in one transaction, other messages each in one), committing "
+        "offsets only after it. Run several instances to share "
         "the partitions. Messages that can never be applied go to <topic>.dlq with the "
         "reason in their headers; database outages are retried while the partition waits. "
         "SIGTERM or Ctrl-C finishes the current batch, commits it and leaves the group. "
