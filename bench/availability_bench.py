@@ -15,7 +15,9 @@ over 50 materials; one material ("the milk") is a line of 200 of those recipes.
 2. The fan-out: the milk's stock changes by one unit (all 200 products move), the
    `inventory.stock-changed` event is produced to Kafka, and one websocket client
    subscribed to `availabilityChanged(locationId)` waits for the 200 messages; the
-   time from producing the event to the last message, per round.
+   time from producing the event to the last message, per round, and the app's event
+   loop time in that round on a CPU and waiting for one (/proc/<pid>/schedstat: its own
+   work apart from the machine's load).
 
 The app runs in its own process as `inventory serve` runs it (uvicorn, the real /graphql
 route with create_app's metrics extension and middlewares, realtime hub and consumer,
