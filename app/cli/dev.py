@@ -37,6 +37,7 @@ from app.health import register_consumers
 from app.kafka.client import ensure_topics
 from app.logs import configure_logging
 from app.settings import Settings, SettingsError, load_settings
+from app.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 from consumers.handlers import handlers_for
 from consumers.runner import ConsumerRunner
 
@@ -209,7 +210,8 @@ class DevStack:
             uvicorn.Config(
                 app,
                 log_config=None,
-                ws="websockets-sansio",
+                # As serve: uvicorn's websockets-sansio, a loop turn's frames written together.
+                ws=WEBSOCKET_PROTOCOL,
                 timeout_graceful_shutdown=10,
                 lifespan="on",
             )
