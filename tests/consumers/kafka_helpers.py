@@ -177,3 +177,7 @@ def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
 def handled(registry: CollectorRegistry, topic: str) -> float:
     """Messages of `topic` finished with any outcome, dead letters included."""
     return sum(sample(registry, "messages_processed", topic=topic, outcome=o) for o in OUTCOMES)
+
+
+class Crash(Exception):
+    """Stands for the process dying at the point where it is raised."""

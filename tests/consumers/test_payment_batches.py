@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -17,13 +16,13 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
-from app.domain.enums import RecipeOwner
 from app.services.sales import apply_payment
 from app.settings import Settings
 from consumers import dead_letters, payments
 from consumers.metrics import ConsumerMetrics
 from tests.consumers.events import payment_record
 from tests.consumers.kafka_helpers import (
+    Crash,
     Record,
     committed,
     eventually,
@@ -36,33 +35,15 @@ from tests.consumers.kafka_helpers import (
     sample,
 )
 from tests.services.sales_builders import (
-    Shop,
-    a_material,
     a_payment,
     a_shop,
-    an_item,
     assert_ledger_holds,
+    latte_shop,
     quantities,
-    set_recipe,
     sold,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-class Crash(Exception):
-    """Stands for the process dying at the point where it is raised."""
-
-
-async def _latte_shop(
-    sessions: Sessions, on_hand: str = "100"
-) -> tuple[Shop, uuid.UUID, uuid.UUID, uuid.UUID]:
-    """A shop selling a tracked latte made with 200 ml of milk: (shop, item, variant, milk)."""
-    shop = await a_shop(sessions)
-    milk = await a_material(sessions, shop, "100000", unit="ml")
-    item, latte = await an_item(sessions, shop, tracked=True, on_hand=on_hand)
-    await set_recipe(sessions, shop, RecipeOwner.PRODUCT_VARIANT, latte, {milk: "200"})
-    return shop, item, latte, milk
 
 
 async def _handled(registry: CollectorRegistry, topic: str, count: int) -> bool:
@@ -80,7 +61,7 @@ def _batches(registry: CollectorRegistry, topic: str) -> tuple[float, float]:
 async def test_a_run_with_a_duplicate_a_redelivery_and_poison_applies_each_good_payment_once(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shop, item, latte, milk = await _latte_shop(sessions)
+    shop, item, latte, milk = await latte_shop(sessions, on_hand="100")
     earlier = a_payment(shop, [sold(latte, "1")])
     await apply_payment(sessions, earlier, actor_label=payments.ACTOR_LABEL)
     first, second = (a_payment(shop, [sold(latte, q)]) for q in ("2", "3"))
@@ -111,7 +92,7 @@ async def test_a_run_with_a_duplicate_a_redelivery_and_poison_applies_each_good_
 async def test_a_domain_error_in_a_run_dead_letters_that_payment_alone_and_applies_the_rest(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shop, item, latte, _ = await _latte_shop(sessions)
+    shop, item, latte, _ = await latte_shop(sessions, on_hand="100")
     earlier = a_payment(shop, [sold(latte, "1")])
     await apply_payment(sessions, earlier, actor_label=payments.ACTOR_LABEL)
     elsewhere = a_payment(
@@ -139,7 +120,7 @@ async def test_a_domain_error_in_a_run_dead_letters_that_payment_alone_and_appli
 async def test_a_run_killed_before_the_database_commit_is_fully_applied_after_restart(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shop, item, latte, milk = await _latte_shop(sessions)
+    shop, item, latte, milk = await latte_shop(sessions, on_hand="100")
     topic = await new_topic(settings, "payments")
     await produce(
         settings, topic, [payment_record(a_payment(shop, [sold(latte, "1")])) for _ in range(5)]
@@ -184,7 +165,7 @@ async def _waiting_on_a_lock(sessions: Sessions) -> bool:
 async def test_a_run_killed_after_the_database_commit_has_no_double_effect_after_restart(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shop, item, latte, milk = await _latte_shop(sessions)
+    shop, item, latte, milk = await latte_shop(sessions, on_hand="100")
     topic = await new_topic(settings, "payments")
     await produce(
         settings, topic, [payment_record(a_payment(shop, [sold(latte, "1")])) for _ in range(5)]
@@ -214,7 +195,7 @@ async def test_a_run_killed_after_the_database_commit_has_no_double_effect_after
 async def test_runs_of_four_partitions_on_the_same_stocks_converge_to_the_right_totals(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shops = [await _latte_shop(sessions, on_hand="1000") for _ in range(2)]
+    shops = [await latte_shop(sessions, on_hand="1000") for _ in range(2)]
     # Both shops' stocks in every partition's runs: they lock the same rows, and would
     # deadlock unless every run locked them in one order.
     sales = [

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -18,12 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
 from app.db.engine import create_engine, create_session_factory
-from app.domain.enums import RecipeOwner
 from app.settings import Settings
 from consumers import dead_letters, payments
 from consumers.metrics import ConsumerMetrics
 from tests.consumers.events import payment_record
 from tests.consumers.kafka_helpers import (
+    Crash,
     Record,
     committed,
     eventually,
@@ -37,37 +36,21 @@ from tests.consumers.kafka_helpers import (
 )
 from tests.consumers.tcp_proxy import PostgresProxy
 from tests.services.sales_builders import (
-    Shop,
-    a_material,
     a_payment,
     a_shop,
-    an_item,
     assert_ledger_holds,
+    latte_shop,
     quantities,
-    set_recipe,
     sold,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
-class Crash(Exception):
-    """Stands for the process dying at the point where it is raised."""
-
-
-async def _latte_shop(sessions: Sessions, on_hand: str = "10") -> tuple[Shop, uuid.UUID, uuid.UUID]:
-    """A shop selling a tracked latte made with 200 ml of milk: (shop, item id, variant id)."""
-    shop = await a_shop(sessions)
-    milk = await a_material(sessions, shop, "100000", unit="ml")
-    item, latte = await an_item(sessions, shop, tracked=True, on_hand=on_hand)
-    await set_recipe(sessions, shop, RecipeOwner.PRODUCT_VARIANT, latte, {milk: "200"})
-    return shop, item, latte
-
-
 async def test_a_payment_delivered_three_times_changes_stock_once(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shop, item, latte = await _latte_shop(sessions)
+    shop, item, latte, _ = await latte_shop(sessions)
     payment = a_payment(shop, [sold(latte, "2")])
     topic = await new_topic(settings, "payments")
     await produce(settings, topic, [payment_record(payment)] * 3)
@@ -88,7 +71,7 @@ async def _handled(registry: CollectorRegistry, topic: str, count: int) -> bool:
 async def test_killed_after_the_database_commit_and_before_the_offset_commit_no_double_effect(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shop, item, latte = await _latte_shop(sessions)
+    shop, item, latte, _ = await latte_shop(sessions)
     topic = await new_topic(settings, "payments")
     await produce(settings, topic, [payment_record(a_payment(shop, [sold(latte, "2")]))])
 
@@ -113,7 +96,7 @@ async def test_killed_after_the_database_commit_and_before_the_offset_commit_no_
 async def test_killed_before_the_database_commit_the_payment_is_applied_after_restart(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shop, item, latte = await _latte_shop(sessions)
+    shop, item, latte, _ = await latte_shop(sessions)
     topic = await new_topic(settings, "payments")
     await produce(settings, topic, [payment_record(a_payment(shop, [sold(latte, "2")]))])
 
@@ -152,7 +135,7 @@ async def _waiting_on_a_lock(sessions: Sessions) -> bool:
 async def test_a_poison_message_between_two_good_ones_is_dead_lettered_and_both_apply(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shop, item, latte = await _latte_shop(sessions)
+    shop, item, latte, _ = await latte_shop(sessions)
     poison = Record(b'{"eventType": "PAYMENT_SUCCESS", "items": "none"}', key=b"order-7")
     first, second = (payment_record(a_payment(shop, [sold(latte, q)])) for q in ("1", "2"))
     topic = await new_topic(settings, "payments")
@@ -175,7 +158,7 @@ async def test_a_poison_message_between_two_good_ones_is_dead_lettered_and_both_
 async def test_every_kind_of_poison_payment_is_dead_lettered_with_its_reason(
     settings: Settings, sessions: Sessions, metrics: ConsumerMetrics, registry: CollectorRegistry
 ) -> None:
-    shop, item, latte = await _latte_shop(sessions)
+    shop, item, latte, _ = await latte_shop(sessions)
     other_shop = await a_shop(sessions)
     elsewhere = a_payment(shop, [sold(latte, "1")], location_id=other_shop.location_id)
     too_precise = json.loads(payment_record(a_payment(shop, [sold(latte, "1")])).value or b"")
@@ -210,7 +193,7 @@ async def test_the_database_down_for_seconds_delays_consumption_and_loses_nothin
     metrics: ConsumerMetrics,
     registry: CollectorRegistry,
 ) -> None:
-    shop, item, latte = await _latte_shop(sessions)
+    shop, item, latte, _ = await latte_shop(sessions)
     topic = await new_topic(settings, "payments")
     proxy = PostgresProxy(database_url)
     await proxy.start()
@@ -251,7 +234,7 @@ async def _retried(registry: CollectorRegistry, topic: str, count: int) -> bool:
 async def test_two_instances_in_one_group_share_partitions_and_apply_every_event_once(
     settings: Settings, sessions: Sessions
 ) -> None:
-    shop, item, latte = await _latte_shop(sessions, on_hand="100")
+    shop, item, latte, _ = await latte_shop(sessions, on_hand="100")
     topic = await new_topic(settings, "payments", partitions=4)
     registries = [CollectorRegistry(), CollectorRegistry()]
     first, second = (

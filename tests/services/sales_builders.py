@@ -146,6 +146,17 @@ async def set_recipe(
         )
 
 
+async def latte_shop(
+    sessions: Sessions, on_hand: str = "10"
+) -> tuple[Shop, uuid.UUID, uuid.UUID, uuid.UUID]:
+    """A shop selling a tracked latte made with 200 ml of milk: (shop, item, variant, milk)."""
+    shop = await a_shop(sessions)
+    milk = await a_material(sessions, shop, "100000", unit="ml")
+    item, latte = await an_item(sessions, shop, tracked=True, on_hand=on_hand)
+    await set_recipe(sessions, shop, RecipeOwner.PRODUCT_VARIANT, latte, {milk: "200"})
+    return shop, item, latte, milk
+
+
 def a_payment(
     shop: Shop,
     items: Sequence[SaleItem],
