@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,17 +36,6 @@ def test_help_explains_the_options() -> None:
 
     for option in ("--topics", "--concurrency", "--batch-size", "--group", ".dlq", "SIGTERM"):
         assert option in out
-
-
-@pytest.fixture
-def own_broker() -> Iterator[EmbeddedBroker]:
-    """A broker of this test's own, so the real topic names are free to use."""
-    broker = EmbeddedBroker()
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 async def test_sigterm_finishes_commits_and_exits_cleanly(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,26 +17,15 @@ from app.settings import Settings
 
 
 @pytest.fixture
-def broker() -> Iterator[EmbeddedBroker]:
-    """A broker of this test's own (no log file: `broker` leaks its handle)."""
-    broker = EmbeddedBroker()
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
-
-
-@pytest.fixture
 async def app_with_broker(
-    database_url: str, tmp_path: Path, broker: EmbeddedBroker
+    database_url: str, tmp_path: Path, own_broker: EmbeddedBroker
 ) -> AsyncIterator[Starlette]:
     settings = Settings(
         database_url=database_url,
         data_dir=tmp_path,
         migrate_on_start=False,
         run_relay_in_serve=False,
-        kafka_bootstrap_servers=broker.bootstrap,
+        kafka_bootstrap_servers=own_broker.bootstrap,
         kafka_enable_idempotence=False,
     )
     app = create_app(settings)
@@ -51,17 +40,17 @@ async def _readyz(app: Starlette) -> httpx.Response:
 
 
 async def test_readyz_reports_a_broker_that_is_down(
-    app_with_broker: Starlette, broker: EmbeddedBroker
+    app_with_broker: Starlette, own_broker: EmbeddedBroker
 ) -> None:
     up = await _readyz(app_with_broker)
 
-    broker.stop()
+    own_broker.stop()
     down = await _readyz(app_with_broker)
 
     assert up.status_code == 200
     assert down.status_code == 503
     [problem] = down.json()["problems"]
-    assert problem.startswith(f"Kafka broker unreachable at {broker.bootstrap}")
+    assert problem.startswith(f"Kafka broker unreachable at {own_broker.bootstrap}")
 
 
 async def test_readyz_reports_consumers_that_stopped(app_with_broker: Starlette) -> None:

@@ -7,7 +7,6 @@ import asyncio
 import json
 import random
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
@@ -36,17 +35,6 @@ pytestmark = pytest.mark.slow
 
 SALES = 150
 FIRST_WAVE = 50
-
-
-@pytest.fixture
-def broker() -> Iterator[EmbeddedBroker]:
-    """A broker that outlives the dev stack's restarts (no log file: see test_readiness)."""
-    broker = EmbeddedBroker()
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 def _gone(pid: int) -> bool:
@@ -168,10 +156,10 @@ async def _wait_for(data_dir: Path, predicate: object, seconds: float) -> None:
 
 
 async def test_events_produced_before_sigterm_are_all_applied_after_restart(
-    tmp_path: Path, broker: EmbeddedBroker
+    tmp_path: Path, own_broker: EmbeddedBroker
 ) -> None:
     data_dir = tmp_path / "data"
-    env = {"KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap, "KAFKA_ENABLE_IDEMPOTENCE": "false"}
+    env = {"KAFKA_BOOTSTRAP_SERVERS": own_broker.bootstrap, "KAFKA_ENABLE_IDEMPOTENCE": "false"}
     first: DevProcess = start_dev(data_dir, tmp_path / "logs-1", **env)
     try:
         assert first.state is not None
@@ -183,9 +171,9 @@ async def test_events_produced_before_sigterm_are_all_applied_after_restart(
         # transaction, so one wave can be done before any poll sees it; the second wave
         # is produced once the first is being applied, and SIGTERM follows at once.
         first_wave, second_wave = events[:FIRST_WAVE], events[FIRST_WAVE:]
-        await _produce(broker.bootstrap, first_wave)
+        await _produce(own_broker.bootstrap, first_wave)
         await _wait_for(data_dir, lambda orders, _: len(orders) >= 10, seconds=60)
-        await _produce(broker.bootstrap, second_wave)
+        await _produce(own_broker.bootstrap, second_wave)
         orders_before_stop, effects_before_stop = await _applied(data_dir)
         first.process.send_signal(signal.SIGTERM)
         first_exit = await asyncio.to_thread(first.process.wait, 40)
