@@ -22,7 +22,7 @@ from app.db import tables as t
 from app.domain.enums import MovementType, ReferenceType
 from app.services.inventory_items import ProductVariantUpsert, upsert_item
 from app.services.kitchen import effect_moves, mark_applied, pending_effects
-from app.services.payment_reads import KnownItem, PaymentSurroundings
+from app.services.payment_reads import KnownItem, PaymentPlace, PaymentSurroundings
 from app.services.recipe_snapshot import (
     RecordedSale,
     SaleItemLike,
@@ -33,13 +33,7 @@ from app.services.recipe_snapshot import (
 from app.services.stock_records import Move, StockKey
 
 
-class PaymentLike(Protocol):
-    @property
-    def merchant_id(self) -> uuid.UUID: ...
-    @property
-    def location_id(self) -> uuid.UUID: ...
-    @property
-    def sale_order_id(self) -> uuid.UUID: ...
+class PaymentLike(PaymentPlace, Protocol):
     @property
     def items(self) -> Sequence[SaleItemLike]: ...
 

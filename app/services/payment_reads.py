@@ -46,7 +46,9 @@ class PaymentSurroundings:
     recipes: RecipeBook
 
 
-class PaymentLike(Protocol):
+class PaymentPlace(Protocol):
+    """Where a payment happened: what the look-around needs of it."""
+
     @property
     def merchant_id(self) -> uuid.UUID: ...
     @property
@@ -178,7 +180,7 @@ LOOK_AROUND = DriverStatement(
 
 async def look_around(
     session: Transactional,
-    payments: Sequence[PaymentLike],
+    payments: Sequence[PaymentPlace],
     product_variant_ids: Sequence[Sequence[uuid.UUID]],
     modifier_option_ids: Sequence[Sequence[uuid.UUID]],
 ) -> list[PaymentSurroundings]:
@@ -254,7 +256,7 @@ async def look_around(
 
 
 def _pairs(
-    payments: Sequence[PaymentLike], ids: Sequence[Sequence[uuid.UUID]]
+    payments: Sequence[PaymentPlace], ids: Sequence[Sequence[uuid.UUID]]
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(merchant, id) pairs of every payment's ids, each once, sorted."""
     return sorted({(p.merchant_id, i) for p, some in zip(payments, ids, strict=True) for i in some})
