@@ -35,14 +35,11 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -53,10 +50,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
+from bench import harness  # noqa: E402 (run as a script, the root is on the path only now)
+
 HEADING = "## Availability"
 MERCHANT = uuid.UUID("00000000-0000-7000-8000-0000000000a5")
 ITEMS, LINES, MATERIALS, MILK_USERS = 500, 5, 50, 200
+MACHINE_NOTE = " (other work on the machine skews every figure)"
 
 AVAILABILITY = """query Availability($loc: ID!, $n: Int!) {
   head: inventoryItems(first: $n) { nodes { id availableToSell(locationId: $loc) } }
@@ -128,28 +127,19 @@ def bench_app() -> Any:
 
 
 @contextlib.asynccontextmanager
-async def app_process(
+async def serving_app(
     database: str, bootstrap: str, data_dir: Path
 ) -> AsyncIterator[tuple[int, int]]:
     """(port, pid) of the app, serving."""
-    import httpx
-
     from app.embedded import free_port
     from app.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "KAFKA_ENABLE_IDEMPOTENCE": "false",
-        "DATA_DIR": str(data_dir),
-        "BROADCAST_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
-        # The availability is computed for every request: no GraphQL response cache
-        # (repeated identical queries would be answered from it).
-        "GRAPHQL_RESPONSE_CACHE_ENTRIES": "0",
-    }
+    # The availability is computed for every request: no GraphQL response cache
+    # (repeated identical queries would be answered from it).
+    env = harness.app_environment(
+        database, bootstrap, data_dir, {"GRAPHQL_RESPONSE_CACHE_ENTRIES": "0"}
+    )
     command = [
         sys.executable,
         "-m",
@@ -167,53 +157,11 @@ async def app_process(
         "--ws-per-message-deflate",
         "false",
     ]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: ASYNC220 (starts, no wait)
-    try:
-        async with httpx.AsyncClient() as client, asyncio.timeout(120):
-            while True:
-                with contextlib.suppress(httpx.HTTPError):
-                    await client.get(f"http://127.0.0.1:{port}/graphql")
-                    break
-                if process.poll() is not None:
-                    raise RuntimeError("the app exited while starting")
-                await asyncio.sleep(0.2)
+    async with harness.app_process(command, env, f"http://127.0.0.1:{port}/graphql") as process:
         yield port, process.pid
-    finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(20)
-        if process.poll() is None:
-            process.kill()
 
 
-# ---- services and data ----------------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def services() -> AsyncIterator[tuple[str, str, str]]:
-    """(database URL, bootstrap servers, description), each configured or embedded."""
-    from app.embedded import EmbeddedBroker, EmbeddedPostgres
-
-    pg = broker = None
-    database = os.environ.get("DATABASE_URL")
-    if not database:
-        pg = EmbeddedPostgres(Path(tempfile.mkdtemp()) / "pg")
-        database = await asyncio.to_thread(pg.start)
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        broker = EmbeddedBroker()
-        bootstrap = broker.start()
-    where = (
-        f"{'embedded' if pg else 'external'} PostgreSQL, "
-        f"{'embedded tansu (memory storage)' if broker else 'external broker'}"
-    )
-    try:
-        yield database, bootstrap, where
-    finally:
-        if broker is not None:
-            broker.stop()
-        if pg is not None:
-            await asyncio.to_thread(pg.stop)
+# ---- data -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -543,10 +491,9 @@ async def fan_out(
 
 
 def app_schedstat_ms(pid: int) -> tuple[float, float]:
-    """ms the app's main thread (its event loop) has run, and has waited for a CPU while
-    runnable (the machine's other work), so far (Linux)."""
-    ran, waited, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
-    return int(ran) / 1e6, int(waited) / 1e6
+    """ms the app's event loop has run, and has waited for a CPU while runnable, so far."""
+    ran, waited = harness.schedstat(pid)
+    return ran * 1000, waited * 1000
 
 
 async def _received(consumer: Any, value: bytes, started: float) -> float:
@@ -560,40 +507,6 @@ async def _received(consumer: Any, value: bytes, started: float) -> float:
 # ---- the run --------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
-
-
-def dev_token(data_dir: Path) -> str:
-    from app.auth.dev import load_or_create_signing_key
-    from app.settings import Settings
-
-    settings = Settings(data_dir=data_dir)
-    return load_or_create_signing_key(data_dir).issue_token(
-        issuer=settings.identity_issuer,
-        audience=settings.identity_audience,
-        subject="bench",
-        merchant_id=MERCHANT,
-        role="owner",
-        ttl=timedelta(hours=1),
-    )
-
-
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs (nproc), {model}, Python {platform.python_version()}; "
-        f"load average at the end {load} (other work on the machine skews every figure)"
-    )
-
-
 @dataclass
 class Figures:
     statements: dict[str, int]
@@ -605,11 +518,11 @@ class Figures:
 async def run(rounds: int, fan_out_rounds: int | None) -> Figures:
     with tempfile.TemporaryDirectory() as work:
         data_dir = Path(work)
-        async with services() as (database, bootstrap, where):
+        async with harness.services() as (database, bootstrap, where):
             shop = await seed(database)
             statements = await statement_counts(database, shop)
-            token = dev_token(data_dir)
-            async with app_process(database, bootstrap, data_dir) as (port, pid):
+            token = harness.dev_token(data_dir, MERCHANT)
+            async with serving_app(database, bootstrap, data_dir) as (port, pid):
                 queries = await time_queries(port, token, shop, rounds)
                 spread = (
                     []
@@ -623,7 +536,8 @@ def report(f: Figures) -> str:
     def verdict(ok: bool) -> str:
         return "met" if ok else "**missed**"
 
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    percentile = harness.percentile
+    stamp = harness.utc_stamp()
     counts = list(f.statements.values())
     constant = counts[0] == counts[1]
     availability = f.queries["availableToSell, 500 items"]
@@ -635,7 +549,7 @@ def report(f: Figures) -> str:
     rows = [
         f"### {stamp}",
         "",
-        f"- machine: {machine()}",
+        f"- machine: {harness.machine('at the end', MACHINE_NOTE)}",
         f"- data: one location, {ITEMS} items with {LINES} recipe lines each over {MATERIALS} "
         f"materials, half of them tracked with stock of their own; one material used by "
         f"{MILK_USERS} recipes; {f.services}; the app in its own process (uvicorn, memory "
@@ -686,22 +600,6 @@ def report(f: Figures) -> str:
     return "\n".join(rows)
 
 
-def append_results(section: str) -> None:
-    """Add this run at the end of the "## Availability" section (created when missing)."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if HEADING not in text:
-        intro = f"{HEADING}\n\nRun: `python bench/availability_bench.py` (see its docstring).\n"
-        RESULTS.write_text(text.rstrip("\n") + "\n\n" + intro + "\n" + section)
-        return
-    start = text.index(HEADING)
-    following = text.find("\n## ", start + len(HEADING))
-    if following == -1:
-        RESULTS.write_text(text.rstrip("\n") + "\n\n" + section)
-    else:
-        before, after = text[:following], text[following:]
-        RESULTS.write_text(before.rstrip("\n") + "\n\n" + section + after)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200, help="timed requests per query")
@@ -715,7 +613,8 @@ def main() -> None:
     section = report(asyncio.run(run(args.rounds, fan_out_rounds)))
     print(section)
     if not (args.no_record or args.query_only):
-        append_results(section)
+        intro = "Run: `python bench/availability_bench.py` (see its docstring)."
+        harness.append_to_section(HEADING, section, intro=intro)
 
 
 if __name__ == "__main__":

@@ -16,17 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import random
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,16 +32,15 @@ from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
 from app.db.models import InventoryItem, Location, Material, Merchant, Recipe, RecipeLine, Stock
 from app.domain.enums import ItemType, RecipeOwner
-from app.embedded import EmbeddedBroker, EmbeddedPostgres
 from app.kafka.client import create_producer, ensure_topics
 from app.kafka.topics import dead_letter_topic
-from app.settings import Settings, to_asyncpg_url
+from app.settings import Settings
+from bench import harness
 from bench.consumer_ceiling import run_ceiling
 from bench.consumer_instances import InstanceOptions, consume_with_instances
-from bench.consumer_report import Figures, append_results, markdown_table
+from bench.consumer_report import HEADING, Figures, describe_services, markdown_table
 from consumers import payments
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 PLENTY = Decimal(10**9)
 
 
@@ -56,33 +50,6 @@ class Shop:
     location_id: uuid.UUID
     tracked_variant: uuid.UUID
     recipe_variant: uuid.UUID
-
-
-@contextlib.asynccontextmanager
-async def services() -> AsyncIterator[tuple[str, str, str]]:
-    """(database url, bootstrap servers, description): configured ones or embedded."""
-    database_url = os.environ.get("DATABASE_URL")
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    embedded_pg = broker = None
-    try:
-        if not database_url:
-            data_dir = Path(tempfile.mkdtemp(prefix="consumer-bench-"))
-            os.chmod(data_dir, 0o755)  # the embedded server runs as its own user
-            embedded_pg = EmbeddedPostgres(data_dir / "pg", database="bench")
-            database_url = await asyncio.to_thread(embedded_pg.start)
-        if not bootstrap:
-            broker = EmbeddedBroker()
-            bootstrap = await asyncio.to_thread(broker.start)
-        described = (
-            f"PostgreSQL {'embedded' if embedded_pg else 'from DATABASE_URL'}, "
-            f"broker {'tansu (embedded)' if broker else 'from KAFKA_BOOTSTRAP_SERVERS'}"
-        )
-        yield to_asyncpg_url(database_url), bootstrap, described
-    finally:
-        if broker is not None:
-            broker.stop()
-        if embedded_pg is not None:
-            await asyncio.to_thread(embedded_pg.stop)
 
 
 async def seed(sessions: async_sessionmaker[AsyncSession], count: int) -> list[Shop]:
@@ -198,7 +165,7 @@ async def ledger_rows(sessions: async_sessionmaker[AsyncSession], actor: str) ->
 
 async def run(args: argparse.Namespace) -> Figures:
     rng = random.Random(args.seed)
-    async with services() as (database_url, bootstrap, described):
+    async with harness.services(describe=describe_services) as (database_url, bootstrap, described):
         await asyncio.to_thread(upgrade_to_head, database_url)
         settings = Settings(
             database_url=database_url,
@@ -270,7 +237,8 @@ def main() -> None:
     table = markdown_table(figures)
     print(table)
     if not args.no_record:
-        print(f"recorded in {append_results(table, RESULTS)}")
+        command = "python -m bench.consumer_bench"
+        print(f"recorded in {harness.append_dated_entry(HEADING, table, command=command)}")
 
 
 if __name__ == "__main__":

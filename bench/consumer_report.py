@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import platform
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 HEADING = "## Consumers"
 TARGET_RATE = 500
@@ -39,14 +35,11 @@ class Figures:
         return self.consumer_rate / self.ceiling_rate
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+def describe_services(embedded_postgres: bool, embedded_broker: bool) -> str:
+    return (
+        f"PostgreSQL {'embedded' if embedded_postgres else 'from DATABASE_URL'}, "
+        f"broker {'tansu (embedded)' if embedded_broker else 'from KAFKA_BOOTSTRAP_SERVERS'}"
+    )
 
 
 def _verdict(ok: bool) -> str:
@@ -77,25 +70,3 @@ def markdown_table(f: Figures) -> str:
             "consumer, ceiling and services on the same machine.",
         ]
     )
-
-
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{os.cpu_count()} CPUs (nproc), {cpu_model()}, load average {load:.2f} at the end"
-
-
-def append_results(table: str, path: Path) -> Path:
-    """Add a dated entry at the end of the "## Consumers" section (creating what is missing)."""
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    entry = f"### {stamp} — {machine()}\n\nCommand: `python -m bench.consumer_bench`\n\n{table}\n"
-    existing = path.read_text() if path.exists() else "# Benchmark results\n"
-    if HEADING not in existing:
-        path.write_text(existing.rstrip("\n") + f"\n\n{HEADING}\n\n{entry}")
-        return path
-    start = existing.index(HEADING) + len(HEADING)
-    following = existing.find("\n## ", start)
-    end = len(existing) if following == -1 else following + 1
-    section = existing[:end].rstrip("\n") + f"\n\n{entry}"
-    rest = existing[end:]
-    path.write_text(section + ("\n" + rest if rest else ""))
-    return path

@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -41,13 +40,18 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import harness  # noqa: E402 (run as a script, the root is on the path only now)
+
+HEADING = "## GraphQL"
+MACHINE_NOTE = " (other work on the machine skews both rows)"
 MERCHANT = uuid.UUID("00000000-0000-7000-8000-0000000000be")
 QUERY = """query Stocks { stocks(first: 100) { nodes {
   id onHand reserved available
@@ -214,12 +218,6 @@ def database(work: Path) -> Iterator[str]:
 # ---- servers --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -250,6 +248,8 @@ def cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def serve(factory: str, env: dict[str, str]) -> Iterator[Server]:
+    from app.embedded import free_port
+
     port = free_port()
     command = [
         sys.executable,
@@ -364,11 +364,10 @@ async def _python_load(
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    latencies.sort()
     return {
         "requests_per_second": len(latencies) / elapsed,
-        "p50_ms": latencies[len(latencies) // 2],
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+        "p50_ms": harness.percentile(latencies, 50),
+        "p99_ms": harness.percentile(latencies, 99),
         "errors": errors,
         "requests": len(latencies),
     }
@@ -401,37 +400,6 @@ def load(server: Server, body: str, token: str, concurrency: int, duration: int)
 # ---- the run --------------------------------------------------------------------------
 
 
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs (nproc), {model}, Python {platform.python_version()};"
-        f" load average before the run {load} (other work on the machine skews both rows)"
-    )
-
-
-def dev_token(data_dir: Path) -> str:
-    from app.auth.dev import load_or_create_signing_key
-    from app.settings import Settings
-
-    settings = Settings(data_dir=data_dir)
-    return load_or_create_signing_key(data_dir).issue_token(
-        issuer=settings.identity_issuer,
-        audience=settings.identity_audience,
-        subject="bench",
-        merchant_id=MERCHANT,
-        role="owner",
-        ttl=timedelta(hours=1),
-    )
-
-
 def post_once(url: str, body: str, token: str) -> bytes:
     import httpx
 
@@ -459,7 +427,7 @@ def report(
     share = served.requests_per_second / ceiling.requests_per_second
     uncached_share = uncached.requests_per_second / ceiling.requests_per_second
     met = share >= 0.35 and served.p99_ms < 50
-    today = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    today = harness.utc_stamp()
     return "\n".join(
         [
             f"### {today}",
@@ -493,18 +461,6 @@ def report(
     )
 
 
-def append_results(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    header = "## GraphQL"
-    if header not in text:
-        text = text.rstrip("\n") + f"\n\n{header}\n\nRun: `python bench/graphql_bench.py`.\n"
-    start = text.index(header)
-    following = text.find("\n## ", start + len(header))
-    end = len(text) if following == -1 else following
-    text = text[:end].rstrip("\n") + "\n\n" + section + text[end:]
-    RESULTS.write_text(text)
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stocks", type=int, default=10_000)
@@ -518,15 +474,14 @@ def main(argv: list[str]) -> int:
         print(json.dumps(asyncio.run(_python_load(url, body, token, concurrency, duration))))
         return 0
 
-    sys.path.insert(0, str(ROOT))
-    host = machine()
+    host = harness.machine("before the run", MACHINE_NOTE)
     with tempfile.TemporaryDirectory(prefix="graphql-bench-") as tmp, database(Path(tmp)) as url:
         from app.db.migrate import upgrade_to_head
 
         work = Path(tmp)
         upgrade_to_head(url)
         asyncio.run(seed(url, args.stocks))
-        token = dev_token(work)
+        token = harness.dev_token(work, MERCHANT)
         body = json.dumps({"query": QUERY})
         env = {
             "DATABASE_URL": url,
@@ -556,8 +511,8 @@ def main(argv: list[str]) -> int:
     section = report(args, ceiling, served, uncached, len(payload), host)
     print(section)
     if not args.no_record:
-        append_results(section)
-        print(f"appended to {RESULTS}")
+        harness.append_to_section(HEADING, section, intro="Run: `python bench/graphql_bench.py`.")
+        print(f"appended to {harness.RESULTS}")
     return 0
 
 

@@ -24,8 +24,6 @@ import asyncio
 import contextlib
 import json
 import math
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -33,7 +31,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +41,19 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-from app.auth.dev import load_or_create_signing_key
-from app.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from app.embedded import free_port
 from app.kafka import topics
 from app.kafka.client import ensure_topics
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "RESULTS.md"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import harness  # noqa: E402 (run as a script, the root is on the path only now)
+
 HEADING = "## Realtime"
 PER_LOCATION = 10
-# RSS growth over the timed period still called stable (allocator arenas round up).
-RSS_STABLE_MB = 8.0
 STOCKS_PER_LOCATION = 10
 # RSS growth over the timed period still called stable (allocator arenas round up).
 RSS_STABLE_MB = 8.0
@@ -69,62 +68,13 @@ subscription ($locationId: ID) {
 
 
 @contextlib.asynccontextmanager
-async def services() -> AsyncIterator[tuple[str, str, str]]:
-    """(database URL, bootstrap servers, description), each configured or embedded."""
-    pg = broker = None
-    database = os.environ.get("DATABASE_URL")
-    if not database:
-        pg = EmbeddedPostgres(Path(tempfile.mkdtemp()) / "pg")
-        database = await asyncio.to_thread(pg.start)
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if not bootstrap:
-        broker = EmbeddedBroker()
-        bootstrap = broker.start()
-    where = (
-        f"{'embedded' if pg else 'external'} PostgreSQL, "
-        f"{'embedded tansu (memory storage)' if broker else 'external broker'}"
-    )
-    try:
-        yield database, bootstrap, where
-    finally:
-        if broker is not None:
-            broker.stop()
-        if pg is not None:
-            await asyncio.to_thread(pg.stop)
-
-
-@contextlib.asynccontextmanager
-async def app_process(
+async def serving_app(
     database: str, bootstrap: str, data_dir: Path, port: int
 ) -> AsyncIterator[subprocess.Popen[bytes]]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "KAFKA_ENABLE_IDEMPOTENCE": "false",
-        "DATA_DIR": str(data_dir),
-        "BROADCAST_URL": "memory://",
-        "RUN_RELAY_IN_SERVE": "false",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = harness.app_environment(database, bootstrap, data_dir, {"RUN_RELAY_IN_SERVE": "false"})
     command = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, cwd=ROOT)  # noqa: ASYNC220 (starts, no wait)
-    try:
-        async with httpx.AsyncClient() as client, asyncio.timeout(120):
-            while True:
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                        break
-                if process.poll() is not None:
-                    raise RuntimeError("the app exited while starting")
-                await asyncio.sleep(0.2)
+    async with harness.app_process(command, env, f"http://127.0.0.1:{port}/healthz") as process:
         yield process
-    finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(20)
-        if process.poll() is None:
-            process.kill()
 
 
 @dataclass
@@ -281,15 +231,6 @@ async def kafka_leg(bootstrap: str, latencies_ms: list[float], ready: asyncio.Ev
         await consumer.stop()
 
 
-def schedstat(pid: int) -> tuple[float, float]:
-    """Seconds the process ran and seconds it was runnable but waiting for a CPU (Linux)."""
-    try:
-        ran, waited, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
-    except (OSError, ValueError):
-        return math.nan, math.nan
-    return int(ran) / 1e9, int(waited) / 1e9
-
-
 def rss_mb(process: psutil.Process) -> float:
     return float(process.memory_info().rss) / 2**20
 
@@ -306,11 +247,6 @@ async def sample_memory(
         samples.append((time.monotonic(), rss_mb(process)))
         await asyncio.sleep(5)
         cpu.append((process.cpu_percent(), me.cpu_percent()))
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1] if ordered else math.nan
 
 
 @dataclass(frozen=True)
@@ -350,23 +286,17 @@ async def run_bench(args: argparse.Namespace) -> Figures:
         locations=[uuid.uuid4() for _ in range(locations)],
         stocks=[[uuid.uuid4() for _ in range(STOCKS_PER_LOCATION)] for _ in range(locations)],
     )
-    async with services() as (database, bootstrap, where):
+    async with harness.services() as (database, bootstrap, where):
         await ensure_topics(
             Settings(kafka_bootstrap_servers=bootstrap), [topics.INVENTORY_STOCK_CHANGED]
         )
         data_dir = Path(tempfile.mkdtemp())
-        key = load_or_create_signing_key(data_dir)
-        defaults = Settings()
-        token = key.issue_token(
-            issuer=defaults.identity_issuer,
-            audience=defaults.identity_audience,
-            subject="bench-pos",
-            merchant_id=run.merchant,
-            role="cashier",
+        token = harness.dev_token(
+            data_dir, run.merchant, subject="bench-pos", role="cashier", ttl=timedelta(hours=12)
         )
         port = free_port()
         url = f"ws://127.0.0.1:{port}/graphql"
-        async with app_process(database, bootstrap, data_dir, port) as process:
+        async with serving_app(database, bootstrap, data_dir, port) as process:
             app = psutil.Process(process.pid)
             clients: list[Client] = []
             for start in range(0, args.clients, 50):
@@ -393,13 +323,13 @@ async def run_bench(args: argparse.Namespace) -> Figures:
                 warmup, _ = await produce(producer, run, args.rate, args.warmup, first=0)
                 timed_from = time.monotonic()
                 samples.append((timed_from, rss_mb(app)))
-                ran_before, waited_before = schedstat(process.pid)
+                ran_before, waited_before = harness.schedstat(process.pid)
                 run.recording = True
                 sent, achieved = await produce(
                     producer, run, args.rate, args.seconds, first=len(warmup)
                 )
                 sent += warmup
-                ran_after, waited_after = schedstat(process.pid)
+                ran_after, waited_after = harness.schedstat(process.pid)
                 ran, waited = ran_after - ran_before, waited_after - waited_before
                 by_location: dict[int, set[int]] = {}
                 for seq, location in sent:
@@ -432,11 +362,11 @@ async def run_bench(args: argparse.Namespace) -> Figures:
         delivered=delivered,
         lost=expected_total - delivered,
         delivered_per_s=delivered / (args.seconds + args.warmup),
-        p50_ms=percentile(run.latencies_ms, 50),
-        p99_ms=percentile(run.latencies_ms, 99),
+        p50_ms=harness.percentile(run.latencies_ms, 50),
+        p99_ms=harness.percentile(run.latencies_ms, 99),
         max_ms=max(run.latencies_ms, default=math.nan),
-        kafka_p50_ms=percentile(run.kafka_ms, 50),
-        kafka_p99_ms=percentile(run.kafka_ms, 99),
+        kafka_p50_ms=harness.percentile(run.kafka_ms, 50),
+        kafka_p99_ms=harness.percentile(run.kafka_ms, 99),
         **memory_figures(sorted(samples), timed_from, args.seconds),
         app_cpu_percent=sum(a for a, _ in cpu) / max(1, len(cpu)),
         bench_cpu_percent=sum(b for _, b in cpu) / max(1, len(cpu)),
@@ -476,32 +406,18 @@ async def _drain(
                 await asyncio.sleep(0.2)
 
 
-def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs (nproc), {model}, Python {platform.python_version()}; "
-        f"load average at the end {load}"
-    )
-
-
 def report(f: Figures) -> str:
     def verdict(ok: bool) -> str:
         return "met" if ok else "**missed**"
 
     growth = f.rss_end_mb - f.rss_timed_start_mb
     second_half = f.rss_end_mb - f.rss_half_mb
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = harness.utc_stamp()
     return "\n".join(
         [
             f"### {stamp}",
             "",
-            f"- machine: {machine()}",
+            f"- machine: {harness.machine('at the end')}",
             f"- setup: one app process (`inventory serve`, memory broadcaster), {f.clients} "
             f"websocket clients (graphql-transport-ws) in the benchmark process, "
             f"{PER_LOCATION} per location over {f.locations} locations, each subscribed to "
@@ -537,22 +453,6 @@ def report(f: Figures) -> str:
     )
 
 
-def append_results(section: str) -> None:
-    """Add this run at the end of the "## Realtime" section (created when missing)."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if HEADING not in text:
-        intro = f"{HEADING}\n\nRun: `python bench/realtime_bench.py` (see its docstring).\n"
-        RESULTS.write_text(text.rstrip("\n") + "\n\n" + intro + "\n" + section)
-        return
-    start = text.index(HEADING)
-    following = text.find("\n## ", start + len(HEADING))
-    if following == -1:
-        RESULTS.write_text(text.rstrip("\n") + "\n\n" + section)
-    else:
-        before, after = text[:following], text[following:]
-        RESULTS.write_text(before.rstrip("\n") + "\n\n" + section + after)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
@@ -566,7 +466,8 @@ def main() -> None:
     section = report(asyncio.run(run_bench(args)))
     print(section)
     if not args.no_record:
-        append_results(section)
+        intro = "Run: `python bench/realtime_bench.py` (see its docstring)."
+        harness.append_to_section(HEADING, section, intro=intro)
 
 
 if __name__ == "__main__":

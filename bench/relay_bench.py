@@ -25,23 +25,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
 
-import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 
 from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
 from app.db.models import Location, Material
 from app.domain.enums import MovementType, ReferenceType
-from app.embedded import EmbeddedBroker, EmbeddedPostgres
 from app.kafka.client import create_producer
 from app.outbox.claims import ClaimedEvent
 from app.outbox.publisher import headers
@@ -49,52 +44,12 @@ from app.outbox.relay import OutboxRelay
 from app.outbox.runner import build_relay
 from app.services.context import Actor
 from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
-from app.settings import Settings, to_asyncpg_url
+from app.settings import Settings
+from bench import harness
 from bench.relay_latency import RELAY_PRODUCER, ceiling_latency, relay_latency
-from bench.relay_report import Figures, append_results, markdown_table, percentile
+from bench.relay_report import HEADING, Figures, markdown_table
 
 MATERIALS = 200
-
-
-@contextlib.asynccontextmanager
-async def services() -> AsyncIterator[tuple[str, str, str]]:
-    """(database URL, bootstrap servers, description), each configured or embedded."""
-    embedded_pg = broker = None
-    configured_db = os.environ.get("DATABASE_URL")
-    if configured_db:
-        server_url = to_asyncpg_url(configured_db)
-    else:
-        embedded_pg = EmbeddedPostgres(Path(tempfile.mkdtemp()) / "pg", database="postgres")
-        server_url = await asyncio.to_thread(embedded_pg.start)
-    name = f"inventory_bench_{uuid.uuid4().hex[:8]}"
-    head, sep, query = server_url.partition("?")
-    url = f"{head.rsplit('/', 1)[0]}/{name}{sep}{query}"
-    try:
-        await _admin(server_url, f'CREATE DATABASE "{name}"')
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        if not bootstrap:
-            broker = EmbeddedBroker()
-            bootstrap = broker.start()
-        where = (
-            f"{'external' if configured_db else 'embedded'} PostgreSQL, "
-            f"{'external broker' if broker is None else 'embedded tansu (memory storage)'}"
-        )
-        await asyncio.to_thread(upgrade_to_head, url)
-        yield url, bootstrap, where
-    finally:
-        await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if broker is not None:
-            broker.stop()
-        if embedded_pg is not None:
-            await asyncio.to_thread(embedded_pg.stop)
-
-
-async def _admin(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 async def seed(url: str) -> tuple[Actor, list[StockKey]]:
@@ -168,7 +123,9 @@ async def relay_throughput(relay: OutboxRelay, rows: int) -> float:
 
 
 async def run(args: argparse.Namespace) -> Figures:
-    async with services() as (url, bootstrap, where):
+    # A database of its own: the relay drains, and the ceiling reads, every outbox row.
+    async with harness.services(fresh_database=True) as (url, bootstrap, where):
+        await asyncio.to_thread(upgrade_to_head, url)
         idempotence = os.environ.get("KAFKA_ENABLE_IDEMPOTENCE", "false").lower() == "true"
         settings = Settings(kafka_bootstrap_servers=bootstrap, kafka_enable_idempotence=idempotence)
         actor, keys = await seed(url)
@@ -190,11 +147,11 @@ async def run(args: argparse.Namespace) -> Figures:
             rate=args.rate,
             achieved_rate=achieved,
             seconds=args.seconds,
-            p50_ms=percentile(delays, 50) * 1000,
-            p99_ms=percentile(delays, 99) * 1000,
+            p50_ms=harness.percentile(delays, 50) * 1000,
+            p99_ms=harness.percentile(delays, 99) * 1000,
             max_ms=max(delays) * 1000,
-            raw_p50_ms=percentile(raw_delays, 50) * 1000,
-            raw_p99_ms=percentile(raw_delays, 99) * 1000,
+            raw_p50_ms=harness.percentile(raw_delays, 50) * 1000,
+            raw_p99_ms=harness.percentile(raw_delays, 99) * 1000,
             batch_size=settings.outbox_batch_size,
             idempotence=idempotence,
             services=where,
@@ -213,7 +170,8 @@ def main() -> None:
     table = markdown_table(figures)
     print(table)
     if not args.no_record:
-        path = append_results(table, Path(__file__).with_name("RESULTS.md"))
+        command = "python -m bench.relay_bench"
+        path = harness.append_dated_entry(HEADING, table, command=command, cpus="CPUs")
         print(f"appended to {path}")
 
 

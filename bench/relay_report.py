@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import math
-import os
-import platform
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 HEADING = "## Outbox relay"
 
@@ -29,28 +23,6 @@ class Figures:
     batch_size: int
     idempotence: bool
     services: str
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def machine() -> str:
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{os.cpu_count()} CPUs, {cpu_model()}, load average {load:.2f} at the end"
 
 
 def _verdict(ok: bool) -> str:
@@ -79,20 +51,3 @@ def markdown_table(f: Figures) -> str:
             "on the same machine (the writer of the latency phase is a separate process).",
         ]
     )
-
-
-def append_results(table: str, path: Path) -> Path:
-    """Add a dated entry at the end of the "## Outbox relay" section (creating what is missing)."""
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    entry = f"### {stamp} — {machine()}\n\nCommand: `python -m bench.relay_bench`\n\n{table}\n"
-    existing = path.read_text() if path.exists() else "# Benchmark results\n"
-    if HEADING not in existing:
-        path.write_text(existing.rstrip("\n") + f"\n\n{HEADING}\n\n{entry}")
-        return path
-    start = existing.index(HEADING) + len(HEADING)
-    following = existing.find("\n## ", start)
-    end = len(existing) if following == -1 else following + 1
-    section = existing[:end].rstrip("\n") + f"\n\n{entry}"
-    rest = existing[end:]
-    path.write_text(section + ("\n" + rest if rest else ""))
-    return path
