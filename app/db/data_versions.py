@@ -26,7 +26,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg  # type: ignore[import-untyped]
 
-from app.db.listen_connections import Backoff, close_quietly, connect_with_backoff, listen_dsn
+from app.db.listen_connections import (
+    CONNECTION_ERRORS,
+    Backoff,
+    ChannelListener,
+    listen_dsn,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +106,7 @@ class DataVersions:
                 await sync()
 
 
-class DataVersionListener:
+class DataVersionListener(ChannelListener):
     """Keeps one connection LISTENing on CHANNEL and feeds `versions`."""
 
     def __init__(
@@ -113,61 +118,43 @@ class DataVersionListener:
         retry_cap: float = 5.0,
         application_name: str = "inventory-data-versions",
     ) -> None:
-        self._dsn = dsn
+        super().__init__(
+            dsn,
+            CHANNEL,
+            ping_every=ping_every,
+            backoff=Backoff(0.1, retry_cap),
+            application_name=application_name,
+            purpose="data version",
+        )
         self._versions = versions
-        self._ping_every = ping_every
-        self._backoff = Backoff(0.1, retry_cap)
-        self._application_name = application_name
+        self._syncer: _Syncer | None = None
         self.connection_pid: int | None = None
 
-    async def run(self) -> None:
-        """Listen until cancelled, reconnecting whenever the connection is lost."""
-        while True:
-            connection = await connect_with_backoff(
-                self._dsn,
-                application_name=self._application_name,
-                backoff=self._backoff,
-                purpose="data version",
-            )
-            try:
-                await self._listen(connection)
-            finally:
-                self._versions.disconnected()
-                self.connection_pid = None
-                await close_quietly(connection)
-            log.warning("data version listen connection lost; caches bypassed until it is back")
-            await asyncio.sleep(self._backoff.next())
-
-    async def _listen(self, connection: asyncpg.Connection) -> None:
-        lost = asyncio.Event()
-
-        def gone(*_: object) -> None:
-            # At once, not when this task next runs: until then a hit could be served
-            # while a notification is being lost.
-            lost.set()
-            self._versions.disconnected()
-
-        connection.add_termination_listener(gone)
-        try:
-            await connection.add_listener(CHANNEL, self._notified)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            return
-        self._backoff.reset()
-        self.connection_pid = connection.get_server_pid()
-        syncer = _Syncer(connection, lost, gone)
-        self._versions.connected(syncer.sync)
-        while not lost.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), self._ping_every)
-            if lost.is_set():
-                return
-            try:
-                await syncer.sync()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-                return
-
-    def _notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+    def notified(self, payload: str) -> None:
         self._versions.notified(payload)
+
+    async def listening(
+        self, connection: asyncpg.Connection, lost: asyncio.Event, gone: Callable[[], None]
+    ) -> None:
+        self.connection_pid = connection.get_server_pid()
+        self._syncer = _Syncer(connection, lost, gone)
+        self._versions.connected(self._syncer.sync)
+
+    def lost(self) -> None:
+        # Caches are bypassed until the next LISTEN is in place.
+        self._versions.disconnected()
+        self._syncer = None
+        self.connection_pid = None
+
+    async def ping(self, connection: asyncpg.Connection) -> bool:
+        # Through the syncer: its round trips are serialised on this connection.
+        if self._syncer is None:
+            return False
+        try:
+            await self._syncer.sync()
+        except CONNECTION_ERRORS:
+            return False
+        return True
 
 
 class _Syncer:

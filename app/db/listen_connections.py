@@ -2,14 +2,17 @@
 
 Both listeners (the relay's wake-up, the caches' data versions) hold one plain asyncpg
 connection for the life of the process; a pooled connection would be handed back and
-lose its LISTEN.
+lose its LISTEN. `ChannelListener` is what they share: connect with backoff, LISTEN,
+ping a quiet connection so a dead one is noticed, and start over when it is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+from collections.abc import Callable
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
@@ -62,3 +65,96 @@ async def close_quietly(connection: asyncpg.Connection) -> None:
         await asyncio.wait_for(connection.close(), 2)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
         connection.terminate()
+
+
+# What a lost, refused or unanswering connection raises.
+CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+
+
+class ChannelListener:
+    """One connection LISTENing on `channel` for as long as `run()` runs.
+
+    Subclasses say what a notification does (`notified`), what to do once listening
+    (`listening`, given the event set when the connection is lost and the function
+    that declares it lost) and when it is lost (`lost`: called at once from the
+    connection's termination callback and again when the connection is closed, so it
+    must be idempotent), and may ping otherwise (`ping`).
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        channel: str,
+        *,
+        ping_every: float,
+        backoff: Backoff,
+        application_name: str,
+        purpose: str,
+    ) -> None:
+        self._dsn = dsn
+        self._channel = channel
+        self._ping_every = ping_every
+        self._backoff = backoff
+        self._application_name = application_name
+        self._purpose = purpose
+
+    def notified(self, payload: str) -> None:
+        raise NotImplementedError
+
+    async def listening(
+        self, connection: asyncpg.Connection, lost: asyncio.Event, gone: Callable[[], None]
+    ) -> None:
+        """The LISTEN is in place (notifications sent before it are gone)."""
+
+    def lost(self) -> None:
+        """The connection is gone or no longer trusted."""
+
+    async def ping(self, connection: asyncpg.Connection) -> bool:
+        """A quiet TCP connection can be dead without anyone noticing; ask it something."""
+        try:
+            await asyncio.wait_for(connection.fetchval("SELECT 1"), 10)
+        except CONNECTION_ERRORS:
+            return False
+        return True
+
+    async def run(self) -> None:
+        """Listen until cancelled, reconnecting whenever the connection is lost."""
+        while True:
+            connection = await connect_with_backoff(
+                self._dsn,
+                application_name=self._application_name,
+                backoff=self._backoff,
+                purpose=self._purpose,
+            )
+            try:
+                await self._listen(connection)
+            finally:
+                self.lost()
+                await close_quietly(connection)
+            log.warning(f"{self._purpose} listen connection lost; reconnecting")
+            await asyncio.sleep(self._backoff.next())
+
+    async def _listen(self, connection: asyncpg.Connection) -> None:
+        lost = asyncio.Event()
+
+        def gone(*_: object) -> None:
+            # At once, not when this task next runs: a listener that trusts its
+            # notifications (a cache) must stop before one can be missed.
+            lost.set()
+            self.lost()
+
+        connection.add_termination_listener(gone)
+        try:
+            await connection.add_listener(self._channel, self._received)
+        except CONNECTION_ERRORS:
+            return
+        self._backoff.reset()
+        await self.listening(connection, lost, gone)
+        while not lost.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lost.wait(), self._ping_every)
+            if lost.is_set() or not await self.ping(connection):
+                return
+
+    def _received(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        self.notified(payload)

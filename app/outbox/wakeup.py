@@ -9,19 +9,19 @@ relay, because notifications sent while nobody listened are gone.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections.abc import Callable
 
 import asyncpg  # type: ignore[import-untyped]
 
-from app.db.listen_connections import Backoff, close_quietly, connect_with_backoff
+from app.db.listen_connections import Backoff, ChannelListener
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "inventory_outbox"
 
 
-class OutboxListener:
+class OutboxListener(ChannelListener):
     """Keeps one LISTEN connection open and sets `wake` on every notification."""
 
     def __init__(
@@ -33,53 +33,25 @@ class OutboxListener:
         retry_cap: float = 10.0,
         application_name: str = "inventory-relay-listen",
     ) -> None:
-        self._dsn = dsn
+        super().__init__(
+            dsn,
+            CHANNEL,
+            ping_every=ping_every,
+            backoff=Backoff(0.2, retry_cap),
+            application_name=application_name,
+            purpose="outbox",
+        )
         self._wake = wake
-        self._ping_every = ping_every
-        self._backoff = Backoff(0.2, retry_cap)
-        self._application_name = application_name
         self.connected = asyncio.Event()
 
-    async def run(self) -> None:
-        """Listen until cancelled, reconnecting whenever the connection is lost."""
-        while True:
-            connection = await connect_with_backoff(
-                self._dsn,
-                application_name=self._application_name,
-                backoff=self._backoff,
-                purpose="outbox",
-            )
-            try:
-                await self._listen(connection)
-            finally:
-                self.connected.clear()
-                await close_quietly(connection)
-            log.warning("outbox listen connection lost; reconnecting")
+    def notified(self, payload: str) -> None:
+        self._wake.set()
 
-    async def _listen(self, connection: asyncpg.Connection) -> None:
-        lost = asyncio.Event()
-        connection.add_termination_listener(lambda _connection: lost.set())
-        try:
-            await connection.add_listener(CHANNEL, self._notified)
-        except (OSError, asyncpg.PostgresError):
-            return
-        self._backoff.reset()
+    async def listening(
+        self, connection: asyncpg.Connection, lost: asyncio.Event, gone: Callable[[], None]
+    ) -> None:
         self.connected.set()
         self._wake.set()
-        while not lost.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), self._ping_every)
-            if lost.is_set() or not await _answers(connection):
-                return
 
-    def _notified(self, *_: object) -> None:
-        self._wake.set()
-
-
-async def _answers(connection: asyncpg.Connection) -> bool:
-    """A quiet TCP connection can be dead without anyone noticing; ask it something."""
-    try:
-        await asyncio.wait_for(connection.fetchval("SELECT 1"), 10)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-        return False
-    return True
+    def lost(self) -> None:
+        self.connected.clear()
