@@ -45,10 +45,12 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        await self.app(scope, replay_body(b"".join(chunks), receive), send)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the app behind a middleware that read the whole body: the body once,
+    then whatever the client sends next (a disconnect)."""
     sent = False
 
     async def replayed() -> Message:

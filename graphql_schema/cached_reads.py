@@ -45,12 +45,13 @@ from graphql import OperationType
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.types import ExecutionResult
 
 from app.auth.errors import IdentityError
 from app.auth.principal import Principal
+from app.body_limit import replay_body
 from app.db.data_versions import EXTRAS_KEY, DataVersions, Token
 from app.metrics import GraphQLOperationMetrics, observe_graphql_operation
 from app.runtime import Runtime
@@ -118,7 +119,7 @@ class CachedReads:
         body = await _read_body(receive)
         if body is None:
             return None  # the client went away
-        replay = _replay(body, receive)
+        replay = replay_body(body, receive)
         request = _single_operation(body)
         if request is None:
             return replay
@@ -305,19 +306,6 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replayed
 
 
 def build_cached_reads(
