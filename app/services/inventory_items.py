@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -184,21 +184,32 @@ async def upsert_item(
     if source_lsn is None and not changes:
         existing = (await session.execute(select(item.c.id).where(scope))).scalar_one()
         return EnsureItemResult(existing, created=False, stale=False)
-    before = await _availability_flags(session, scope, changes)
+    # The flags as they were, read under the row lock in the same statement: a change of
+    # tracking or archiving can change availableToSell (see _stage_availability_change).
+    before = (
+        select(item.c.id, item.c.track_inventory, item.c.archived)
+        .where(scope)
+        .with_for_update()
+        .subquery("before_update")
+    )
     values: dict[str, Any] = {**changes, "updated_at": now}
-    statement = update(item).where(scope)
+    statement = update(item).where(item.c.id == before.c.id)
     if source_lsn is not None:
         values["source_lsn"] = source_lsn
         statement = statement.where(
             or_(item.c.source_lsn.is_(None), item.c.source_lsn < source_lsn)
         )
     updated = (
-        await session.execute(statement.values(values).returning(item.c.id))
-    ).scalar_one_or_none()
+        await session.execute(
+            statement.values(values).returning(
+                item.c.id, before.c.track_inventory, before.c.archived
+            )
+        )
+    ).one_or_none()
     if updated is not None:
-        if before is not None:
-            await _stage_availability_change(session, upsert.merchant_id, updated, before, changes)
-        return EnsureItemResult(updated, created=False, stale=False)
+        flags = _AvailabilityFlags(updated.track_inventory, updated.archived)
+        await _stage_availability_change(session, upsert.merchant_id, updated.id, flags, changes)
+        return EnsureItemResult(updated.id, created=False, stale=False)
     existing = (await session.execute(select(item.c.id).where(scope))).scalar_one()
     return EnsureItemResult(existing, created=False, stale=True)
 
@@ -207,21 +218,6 @@ async def upsert_item(
 class _AvailabilityFlags:
     track_inventory: bool
     archived: bool
-
-
-async def _availability_flags(
-    session: AsyncSession, scope: ColumnElement[bool], changes: dict[str, Any]
-) -> _AvailabilityFlags | None:
-    """The stored tracking and archived flags, locked, when `changes` sets either."""
-    if "track_inventory" not in changes and "archived" not in changes:
-        return None
-    item = t.inventory_item
-    row = (
-        await session.execute(
-            select(item.c.track_inventory, item.c.archived).where(scope).with_for_update()
-        )
-    ).one()
-    return _AvailabilityFlags(row.track_inventory, row.archived)
 
 
 async def _stage_availability_change(
