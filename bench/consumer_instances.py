@@ -67,7 +67,12 @@ async def _instance(
         settings,
         create_session_factory(engine),
         {topic: BatchHandler(timed, payments.apply)},
-        options=RunnerOptions(concurrency=options.concurrency, max_batch=options.batch),
+        # As `inventory consume` runs it: a process of its own.
+        options=RunnerOptions(
+            concurrency=options.concurrency,
+            max_batch=options.batch,
+            freeze_heap_after_start=True,
+        ),
         metrics=ConsumerMetrics.create(registry),
         after_commit=after_commit,
     )

@@ -122,7 +122,10 @@ async def consume(settings: Settings, args: argparse.Namespace) -> None:
             database.sessions,
             handlers,
             options=RunnerOptions(
-                group_id=args.group, concurrency=args.concurrency, max_batch=args.batch_size
+                group_id=args.group,
+                concurrency=args.concurrency,
+                max_batch=args.batch_size,
+                freeze_heap_after_start=True,
             ),
         )
         loop = asyncio.get_running_loop()
