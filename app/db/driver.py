@@ -36,6 +36,8 @@ Transactional: TypeAlias = "AsyncSession | AsyncConnection | asyncpg.Connection"
 # RootTransaction), forgotten with it.
 _drivers: weakref.WeakKeyDictionary[object, asyncpg.Connection] = weakref.WeakKeyDictionary()
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+# Where a session opened on a `locked_transaction` keeps its driver connection.
+DRIVER_INFO_KEY = "inventory.driver"
 # What may be inlined in a lock's simple query: letters, digits, '-', ':' (ids and tags).
 _LOCK_KEY = re.compile(r"[A-Za-z0-9:_-]{1,200}")
 
@@ -101,6 +103,8 @@ async def driver_connection(unit: Transactional) -> asyncpg.Connection:
     """
     if isinstance(unit, asyncpg.Connection):
         return unit
+    if isinstance(unit, AsyncSession) and DRIVER_INFO_KEY in unit.info:
+        return unit.info[DRIVER_INFO_KEY]  # type: ignore[no-any-return]
     transaction = _transaction_of(unit)
     remembered = _drivers.get(transaction) if transaction is not None else None
     if remembered is not None:

@@ -21,12 +21,12 @@ from typing import Any
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import await_
+
+from app.db.unit_of_work import UnitOfWork
 
 # A connection idle in the pool longer than this is pinged before it is handed out.
 IDLE_PING_AFTER = 5.0
@@ -95,5 +95,5 @@ def _liveness_check(
     return check_alive
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_session_factory(engine: AsyncEngine) -> UnitOfWork:
+    return UnitOfWork(engine)

@@ -15,3 +15,11 @@ def whole_units(available: Decimal, per_unit: Decimal) -> Decimal:
     if available <= 0:
         return Decimal(0)
     return (available // per_unit).max(Decimal(0))
+
+
+def went_negative(on_hand: Decimal, reserved: Decimal) -> bool:
+    """The ledger's flag on a movement: it left the stock below zero, on hand or available.
+
+    A paid sale is never refused for want of stock, so this is recorded, not enforced.
+    """
+    return on_hand < 0 or on_hand - reserved < 0

@@ -18,19 +18,18 @@ from typing import Any
 from app.db.driver import Transactional, driver_connection
 from app.db.models.base import utcnow, uuid7
 from app.domain.enums import ItemType
+from app.domain.moves import ZERO, Move, StockKey
+from app.domain.stock_rules import went_negative
 from app.outbox.stock_events import stock_change_events
 from app.outbox.writer import staging_request_id
 from app.services import stock_ledger_sql as sql
 from app.services.context import Actor
 from app.services.stock_records import (
-    ZERO,
     AppliedMove,
     LedgerKey,
     LockedStock,
-    Move,
     Movement,
     MoveResult,
-    StockKey,
 )
 
 
@@ -308,7 +307,7 @@ def _plan(
                 reserved_after=stock.reserved,
                 reason=move.reason,
                 actor=actor.label,
-                went_negative=stock.on_hand < 0 or stock.available < 0,
+                went_negative=went_negative(stock.on_hand, stock.reserved),
                 recipe_snapshot=move.recipe_snapshot,
                 occurred_at=now,
             )

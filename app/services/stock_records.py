@@ -1,4 +1,7 @@
-"""The records the ledger works with: stock keys, locked stocks, moves and movements."""
+"""The records the ledger works with: locked stocks, movements as written, results.
+
+`StockKey` and `Move` are the domain's (`app.domain.moves`).
+"""
 
 from __future__ import annotations
 
@@ -9,25 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.domain.enums import ItemType, MovementType, ReferenceType
-
-ZERO = Decimal(0)
-
-
-@dataclass(frozen=True, order=True)
-class StockKey:
-    """A stock addressed by what it holds where; the row may not exist yet."""
-
-    location_id: uuid.UUID
-    item_type: ItemType
-    item_id: uuid.UUID
-
-    @classmethod
-    def product(cls, location_id: uuid.UUID, inventory_item_id: uuid.UUID) -> StockKey:
-        return cls(location_id, ItemType.PRODUCT, inventory_item_id)
-
-    @classmethod
-    def material(cls, location_id: uuid.UUID, material_id: uuid.UUID) -> StockKey:
-        return cls(location_id, ItemType.MATERIAL, material_id)
+from app.domain.moves import Move, StockKey
 
 
 @dataclass
@@ -56,18 +41,6 @@ class LockedStock:
     @property
     def available(self) -> Decimal:
         return self.on_hand - self.reserved
-
-
-@dataclass
-class Move:
-    key: StockKey
-    type: MovementType
-    reference_type: ReferenceType
-    reference_id: str
-    delta_on_hand: Decimal = ZERO
-    delta_reserved: Decimal = ZERO
-    reason: str | None = None
-    recipe_snapshot: Any = None
 
 
 # (reference type, reference id, stock id, movement type): the ledger's unique key.
