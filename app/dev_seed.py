@@ -16,9 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
+from app.db.unit_of_work import UnitOfWork
 from app.dev_catalog import (
     DEMO_MERCHANT_ID,
     KIOSK,
@@ -69,7 +69,7 @@ class DemoMerchant:
         }
 
 
-async def seed_demo(sessions: async_sessionmaker[AsyncSession]) -> DemoMerchant:
+async def seed_demo(sessions: UnitOfWork) -> DemoMerchant:
     """Create the demo merchant's locations, materials, products, recipes, vendor and open PO.
 
     Safe to run on every start: what exists is found and kept, only what is missing is
@@ -91,7 +91,7 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession]) -> DemoMerchant:
     return DemoMerchant(DEMO_MERCHANT_ID, locations, materials, items, vendor_id, purchase_order_id)
 
 
-async def _seed_locations(sessions: async_sessionmaker[AsyncSession]) -> dict[str, uuid.UUID]:
+async def _seed_locations(sessions: UnitOfWork) -> dict[str, uuid.UUID]:
     outcome = await ensure_merchant(
         sessions,
         MerchantChange(DEMO_MERCHANT_ID, "Demo Café", "ACTIVE", CURRENCY, "Europe/Berlin", None),
@@ -118,7 +118,7 @@ async def _seed_locations(sessions: async_sessionmaker[AsyncSession]) -> dict[st
 
 
 async def _seed_material(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: UnitOfWork,
     material: DemoMaterial,
     locations: dict[str, uuid.UUID],
 ) -> uuid.UUID:
@@ -151,7 +151,7 @@ async def _seed_material(
 
 
 async def _seed_product(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: UnitOfWork,
     product: DemoProduct,
     locations: dict[str, uuid.UUID],
     materials: dict[str, uuid.UUID],
@@ -182,7 +182,7 @@ async def _seed_product(
     return result.item_id
 
 
-async def _seed_vendor(sessions: async_sessionmaker[AsyncSession]) -> uuid.UUID:
+async def _seed_vendor(sessions: UnitOfWork) -> uuid.UUID:
     vendor_id = await _find(sessions, t.vendor, t.vendor.c.name, VENDOR_NAME)
     if vendor_id is not None:
         return vendor_id
@@ -199,7 +199,7 @@ async def _seed_vendor(sessions: async_sessionmaker[AsyncSession]) -> uuid.UUID:
 
 
 async def _seed_purchase_order(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: UnitOfWork,
     location_id: uuid.UUID,
     vendor_id: uuid.UUID,
     materials: dict[str, uuid.UUID],
@@ -239,9 +239,7 @@ def _recipe_lines(
     return [RecipeLineInput(materials[key], quantity) for key, quantity in recipe.items()]
 
 
-async def _find(
-    sessions: async_sessionmaker[AsyncSession], table: Table, column: Any, value: str
-) -> uuid.UUID | None:
+async def _find(sessions: UnitOfWork, table: Table, column: Any, value: str) -> uuid.UUID | None:
     """The demo merchant's row whose `column` equals `value` (the oldest, if several)."""
     async with sessions() as session:
         found: uuid.UUID | None = (
@@ -255,9 +253,7 @@ async def _find(
     return found
 
 
-async def _has_recipe(
-    sessions: async_sessionmaker[AsyncSession], owner_type: RecipeOwner, owner_id: uuid.UUID
-) -> bool:
+async def _has_recipe(sessions: UnitOfWork, owner_type: RecipeOwner, owner_id: uuid.UUID) -> bool:
     recipe = t.recipe
     async with sessions() as session:
         found = await session.execute(

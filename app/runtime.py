@@ -12,11 +12,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import anyio
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.identity import Identity
 from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
+from app.db.unit_of_work import UnitOfWork
 from app.embedded import EmbeddedPostgres
 from app.realtime.lifespan import Realtime
 from app.settings import Settings
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 class Database:
     url: str
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: UnitOfWork
     embedded: EmbeddedPostgres | None = None
 
 

@@ -31,7 +31,7 @@ import asyncpg
 from app.db.driver import begin_with_locks
 from app.db.models.base import uuid7
 from app.services import stock_ledger_sql as sql
-from app.services.payment_reads import LOOK_AROUND
+from app.services.sales.reads import LOOK_AROUND
 
 ACTOR = "bench:raw"
 _TICK = timedelta(microseconds=1)

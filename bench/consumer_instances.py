@@ -19,7 +19,7 @@ from aiokafka import TopicPartition
 from prometheus_client import CollectorRegistry
 
 from app.db.engine import create_engine, create_session_factory
-from app.services.sales import PaymentSucceeded
+from app.domain.sale import PaymentSucceeded
 from app.settings import Settings
 from consumers import payments
 from consumers.messages import BatchHandler, InboundMessage

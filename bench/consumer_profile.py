@@ -27,8 +27,9 @@ from typing import Any
 
 from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
+from app.domain.sale import PaymentSucceeded
 from app.embedded import EmbeddedPostgres
-from app.services.sales import PaymentSucceeded, apply_payment, apply_payments
+from app.services.sales import apply_payment, apply_payments
 from app.settings import to_asyncpg_url
 from bench.consumer_bench import payment_events, seed
 from consumers import payments

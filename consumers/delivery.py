@@ -30,8 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aiokafka.errors import KafkaError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.unit_of_work import UnitOfWork
 from consumers.dead_letters import DeadLetterPublisher
 from consumers.failures import Failure, RetryPolicy, classify, poison_reason
 from consumers.messages import BatchHandler, Handler, InboundMessage, Outcome, PoisonReason
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 class Delivery:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: UnitOfWork,
         handlers: Mapping[str, Handler],
         dead_letters: DeadLetterPublisher,
         metrics: ConsumerMetrics,

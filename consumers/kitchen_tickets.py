@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import KitchenStatus
+from app.domain.kitchen import KitchenStatusChanged
 from app.kafka import topics
-from app.services.kitchen import KitchenStatusChanged, apply_kitchen_status
+from app.services.sales import apply_kitchen_status
 from consumers.decoding import as_enum, as_timestamp, as_uuid, loads, positive_quantity
 from consumers.messages import InboundMessage, Outcome
 from consumers.validation import contract_validator
@@ -36,7 +36,7 @@ def decode_status_change(value: bytes | None) -> KitchenStatusChanged:
     )
 
 
-async def handle(sessions: async_sessionmaker[AsyncSession], message: InboundMessage) -> Outcome:
+async def handle(sessions: UnitOfWork, message: InboundMessage) -> Outcome:
     event = decode_status_change(message.value)
     outcome = await apply_kitchen_status(sessions, event, actor_label=ACTOR_LABEL)
     return Outcome.DUPLICATE if outcome.duplicate else Outcome.APPLIED

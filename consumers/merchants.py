@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from app.db.unit_of_work import UnitOfWork
 from app.kafka import topics
 from app.services.merchants import MerchantChange, ensure_merchant
 from consumers.debezium import ChangeEvent, decode_change
@@ -32,7 +31,7 @@ def decode_merchant(change: ChangeEvent) -> MerchantChange:
     )
 
 
-async def handle(sessions: async_sessionmaker[AsyncSession], message: InboundMessage) -> Outcome:
+async def handle(sessions: UnitOfWork, message: InboundMessage) -> Outcome:
     change = decode_change(message.value)
     if change is None:
         return Outcome.SKIPPED

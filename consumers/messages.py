@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from app.db.unit_of_work import UnitOfWork
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -67,7 +67,7 @@ class InboundMessage:
 
 
 # Decodes one message and applies it through a service, in one database transaction.
-Handler = Callable[[async_sessionmaker[AsyncSession], InboundMessage], Awaitable[Outcome]]
+Handler = Callable[[UnitOfWork, InboundMessage], Awaitable[Outcome]]
 
 Command = TypeVar("Command")
 
@@ -84,12 +84,8 @@ class BatchHandler(Generic[Command]):
     """
 
     decode: Callable[[InboundMessage], Command]
-    apply: Callable[
-        [async_sessionmaker[AsyncSession], Sequence[Command]], Awaitable[Sequence[Outcome]]
-    ]
+    apply: Callable[[UnitOfWork, Sequence[Command]], Awaitable[Sequence[Outcome]]]
 
-    async def __call__(
-        self, sessions: async_sessionmaker[AsyncSession], message: InboundMessage
-    ) -> Outcome:
+    async def __call__(self, sessions: UnitOfWork, message: InboundMessage) -> Outcome:
         [outcome] = await self.apply(sessions, [self.decode(message)])
         return outcome

@@ -10,17 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from app.db.unit_of_work import UnitOfWork
+from app.domain.sale import PaymentSucceeded, SaleItem, SaleModifier, check_payment
 from app.kafka import topics
-from app.services.sales import (
-    PaymentOutcome,
-    PaymentSucceeded,
-    SaleItem,
-    SaleModifier,
-    apply_payments,
-    check_payment,
-)
+from app.services.sales import PaymentOutcome, apply_payments
 from consumers.decoding import as_timestamp, as_uuid, loads, positive_quantity
 from consumers.messages import BatchHandler, InboundMessage, Outcome
 from consumers.validation import contract_validator
@@ -64,9 +57,7 @@ def decode(message: InboundMessage) -> PaymentSucceeded:
     return payment
 
 
-async def apply(
-    sessions: async_sessionmaker[AsyncSession], batch: Sequence[PaymentSucceeded]
-) -> list[Outcome]:
+async def apply(sessions: UnitOfWork, batch: Sequence[PaymentSucceeded]) -> list[Outcome]:
     return [_outcome(o) for o in await apply_payments(sessions, batch, actor_label=ACTOR_LABEL)]
 
 

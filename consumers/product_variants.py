@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from app.db.unit_of_work import UnitOfWork
 from app.kafka import topics
 from app.services.context import Actor
 from app.services.inventory_items import (
@@ -48,7 +47,7 @@ def decode_variant(row: dict[str, Any]) -> ProductVariantUpsert:
     )
 
 
-async def handle(sessions: async_sessionmaker[AsyncSession], message: InboundMessage) -> Outcome:
+async def handle(sessions: UnitOfWork, message: InboundMessage) -> Outcome:
     change = decode_change(message.value)
     if change is None:
         return Outcome.SKIPPED

@@ -20,8 +20,8 @@ from typing import Any
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.unit_of_work import UnitOfWork
 from app.kafka.client import create_consumer, create_producer
 from app.settings import Settings
 from consumers.dead_letters import DeadLetterPublisher
@@ -62,7 +62,7 @@ class ConsumerRunner:
     def __init__(
         self,
         settings: Settings,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: UnitOfWork,
         handlers: Mapping[str, Handler],
         *,
         options: RunnerOptions | None = None,

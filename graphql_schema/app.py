@@ -29,7 +29,6 @@ from app.runtime import Runtime
 from app.settings import Settings
 from graphql_schema.cached_reads import CachedReads, build_cached_reads
 from graphql_schema.context import Context
-from graphql_schema.reads import read_sessions
 from graphql_schema.schema import Extension, build_schema
 from graphql_schema.security import SecurityLimits, security_extensions
 from graphql_schema.subscriptions.shared import with_shared_subscription_events
@@ -114,7 +113,7 @@ class GraphQLApp(GraphQL[Context, None]):
         runtime: Runtime = request.app.state.runtime
         reader = runtime.extras.get(READER)
         if reader is None:
-            reader = runtime.extras[READER] = read_sessions(runtime.database.engine)
+            reader = runtime.extras[READER] = runtime.database.sessions.read_sessions()
         return Context(
             settings=runtime.settings,
             sessions=runtime.database.sessions,

@@ -17,12 +17,13 @@ from app.auth.actions import Action
 from app.auth.errors import Forbidden, IdentityUnavailable
 from app.auth.identity import Identity
 from app.auth.principal import Principal
+from app.db.unit_of_work import UnitOfWork
 from app.request_context import current_request_id
 from app.services.context import Actor
 from app.settings import Settings
 from graphql_schema.errors import FORBIDDEN, UNAUTHENTICATED, UNAVAILABLE, ClientError
 from graphql_schema.loaders import Loaders
-from graphql_schema.reads import Reads, read_sessions
+from graphql_schema.reads import Reads
 
 R = TypeVar("R")
 
@@ -36,7 +37,7 @@ class Context:
     """
 
     settings: Settings
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: UnitOfWork
     identity: Identity
     principal: Principal | None
     request: Request | WebSocket | None = None
@@ -63,12 +64,7 @@ class Context:
 
     @cached_property
     def reads(self) -> Reads:
-        reader = self.reader
-        if reader is None:
-            engine = self.sessions.kw.get("bind")
-            assert engine is not None, "the session factory must be bound to an engine"
-            reader = read_sessions(engine)
-        return Reads(reader)
+        return Reads(self.reader or self.sessions.read_sessions())
 
     @cached_property
     def loaders(self) -> Loaders:

@@ -32,6 +32,15 @@ class UnitOfWork(async_sessionmaker[AsyncSession]):
         super().__init__(engine, expire_on_commit=False, autoflush=False)
         self.engine = engine
 
+    def read_sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions of the same engine that read without a transaction (no BEGIN, no
+        ROLLBACK): each read sees what is committed. For reads only."""
+        return async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+
     @contextlib.asynccontextmanager
     async def transaction(self, *, lock_keys: Iterable[str] = ()) -> AsyncIterator[AsyncSession]:
         """One transaction as a session; with `lock_keys`, begun holding their advisory

@@ -56,7 +56,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.queries.affected_products import (
@@ -68,6 +68,7 @@ from app.db.queries.affected_products import (
     product_everywhere,
 )
 from app.db.queries.availability import AvailabilityInputs
+from app.db.unit_of_work import UnitOfWork
 from app.domain.availability import available_to_sell
 from app.outbox.availability_inputs_events import AvailabilityInputsChanged
 from app.realtime.availability_events import (
@@ -81,7 +82,7 @@ from app.realtime.hub import RealtimeHub
 
 log = logging.getLogger(__name__)
 
-Sessions = async_sessionmaker[AsyncSession]
+Sessions = UnitOfWork
 EventHandler = Callable[[StockEvent, str], Awaitable[None]]
 
 # (Product, location) pairs remembered per process (memory://); past it the oldest is forgotten
@@ -191,7 +192,7 @@ class ProcessAvailability:
 
     def __init__(self, hub: RealtimeHub, sessions: Sessions) -> None:
         self._hub = hub
-        self._reads = autocommit(sessions)
+        self._reads = sessions.read_sessions()
         self._published: dict[ProductAt, Published] = {}
 
     async def __call__(self, event: StockEvent, _message: str) -> None:
@@ -240,14 +241,6 @@ class ProcessAvailability:
         self._published[key] = value
         if len(self._published) > PROCESS_MEMORY_LIMIT:
             del self._published[next(iter(self._published))]
-
-
-def autocommit(sessions: Sessions) -> Sessions:
-    """Sessions of the same engine that read without a transaction (no BEGIN, no ROLLBACK)."""
-    engine = sessions.kw["bind"]
-    return async_sessionmaker(
-        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-    )
 
 
 class SharedAvailability:

@@ -7,8 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from app.db.unit_of_work import UnitOfWork
 from app.realtime.availability import availability_handler
 from app.realtime.consumer import RealtimeConsumer
 from app.realtime.hub import RealtimeHub
@@ -27,7 +26,7 @@ class Realtime:
 
 @contextlib.asynccontextmanager
 async def open_realtime(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession] | None = None
+    settings: Settings, sessions: UnitOfWork | None = None
 ) -> AsyncIterator[Realtime]:
     """Start the hub on BROADCAST_URL and, when Kafka is configured, its consumer.
 

@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative
@@ -75,7 +76,7 @@ class EnsureItemResult:
 
 
 async def ensure_inventory_item(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     upsert: ProductVariantUpsert,
     *,
     actor: Actor,
@@ -92,7 +93,7 @@ async def ensure_inventory_item(
     the first result.
     """
     _check_input(upsert, actor)
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         await ensure_merchant_row(session, actor.merchant_id)
         if idempotency_key is not None:
             request = {
@@ -122,7 +123,7 @@ async def ensure_inventory_item(
 
 
 async def archive_inventory_item(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     merchant_id: uuid.UUID,
     product_variant_id: uuid.UUID,
     *,
@@ -138,7 +139,7 @@ async def archive_inventory_item(
     upsert = replace(
         known, merchant_id=merchant_id, product_variant_id=product_variant_id, archived=True
     )
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         await ensure_merchant_row(session, merchant_id)
         return await upsert_item(session, upsert, source_lsn=source_lsn)
 

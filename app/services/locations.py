@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.services.context import Actor
 from app.services.idempotency import claim, remember
@@ -44,7 +45,7 @@ class LocationResult:
 
 
 async def create_location(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     name: str,
@@ -61,7 +62,7 @@ async def create_location(
     )
     problems.raise_if_any()
     request = {"name": clean_name, "code": clean_code, "address": clean_address}
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         if idempotency_key is not None:
             stored = await claim(
                 session, actor.merchant_id, idempotency_key, "locationCreate", request
@@ -94,7 +95,7 @@ async def create_location(
 
 
 async def update_location(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     location_id: uuid.UUID,
     *,
@@ -118,7 +119,7 @@ async def update_location(
         values["address"] = optional_text(
             address, ("input", "address"), problems, max_length=ADDRESS_MAX_LENGTH
         )
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         archived = await _lock_location(session, actor.merchant_id, location_id, problems)
         if archived:
             problems.add(UserErrorCode.ARCHIVED, "the location is archived", ID_FIELD)
@@ -142,15 +143,13 @@ async def update_location(
     return LocationResult(location_id)
 
 
-async def archive_location(
-    sessions: async_sessionmaker[AsyncSession], actor: Actor, location_id: uuid.UUID
-) -> LocationResult:
+async def archive_location(uow: UnitOfWork, actor: Actor, location_id: uuid.UUID) -> LocationResult:
     """Archive a location: it takes no more stock writes. Archiving twice is fine.
 
     The default location cannot be archived (INVALID_STATE). Its stocks and ledger stay.
     """
     problems = ProblemCollector()
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         await _lock_location(session, actor.merchant_id, location_id, problems)
         problems.raise_if_any()
         is_default = (

@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import exists, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.errors import ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative
 from app.services.context import Actor
@@ -46,7 +47,7 @@ class MaterialResult:
 
 
 async def create_material(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     name: str,
@@ -74,7 +75,7 @@ async def create_material(
         "sku": clean_sku,
         "lowStockThreshold": low_stock_threshold,
     }
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         if idempotency_key is not None:
             stored = await claim(
                 session, actor.merchant_id, idempotency_key, "materialCreate", request
@@ -99,7 +100,7 @@ async def create_material(
 
 
 async def update_material(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     material_id: uuid.UUID,
     *,
@@ -123,7 +124,7 @@ async def update_material(
         values["sku"] = optional_text(sku, ("input", "sku"), problems, max_length=SKU_MAX_LENGTH)
     if unit is not None:
         values["unit"] = required_text(unit, UNIT_FIELD, problems, max_length=UNIT_MAX_LENGTH)
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         current = await _lock_material(session, actor.merchant_id, material_id, problems)
         if current is not None:
             archived, current_unit = current
@@ -146,15 +147,13 @@ async def update_material(
     return MaterialResult(material_id)
 
 
-async def archive_material(
-    sessions: async_sessionmaker[AsyncSession], actor: Actor, material_id: uuid.UUID
-) -> MaterialResult:
+async def archive_material(uow: UnitOfWork, actor: Actor, material_id: uuid.UUID) -> MaterialResult:
     """Archive a material: no new stock writes or recipe lines. Archiving twice is fine.
 
     Existing recipes keep their lines, so sales already using it still reserve it.
     """
     problems = ProblemCollector()
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         await _lock_material(session, actor.merchant_id, material_id, problems)
         problems.raise_if_any()
         await session.execute(

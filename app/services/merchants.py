@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.errors import DomainError, FieldPath, ProblemCollector, UserErrorCode
 from app.domain.text import refuse_nul
 
@@ -41,9 +42,7 @@ class MerchantOutcome:
     changed: bool
 
 
-async def ensure_merchant(
-    sessions: async_sessionmaker[AsyncSession], change: MerchantChange
-) -> MerchantOutcome:
+async def ensure_merchant(uow: UnitOfWork, change: MerchantChange) -> MerchantOutcome:
     """Upsert the merchant and make sure it has its default location; idempotent.
 
     A change whose `source_lsn` is not above the stored one is ignored (re-delivery
@@ -62,7 +61,7 @@ async def ensure_merchant(
         },
     )
     problems.raise_if_any()
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         changed = await _upsert(session, change)
         if change.deleted:
             location_id = await _default_location_id(session, change.merchant_id)

@@ -13,10 +13,11 @@ from decimal import Decimal
 
 from sqlalchemy import Integer, Table, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import ItemType, PurchaseOrderStatus
 from app.domain.errors import DomainError, FieldPath, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative, require_positive
@@ -120,7 +121,7 @@ async def _lock_numbering(session: AsyncSession, merchant_id: uuid.UUID) -> None
 
 
 async def create_purchase_order(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     location_id: uuid.UUID,
@@ -155,7 +156,7 @@ async def create_purchase_order(
         )
     _check_lines(problems, lines)
 
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         merchant_id = actor.merchant_id
         if idempotency_key is not None:
             stored = await idempotency.claim(
@@ -255,10 +256,10 @@ async def create_purchase_order(
 
 
 async def cancel_purchase_order(
-    sessions: async_sessionmaker[AsyncSession], actor: Actor, purchase_order_id: uuid.UUID
+    uow: UnitOfWork, actor: Actor, purchase_order_id: uuid.UUID
 ) -> PurchaseOrderResult:
     """Cancel a DRAFT or ORDERED purchase order; any other status is INVALID_STATE on ("id",)."""
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         status = await lock_purchase_order(session, actor.merchant_id, purchase_order_id)
         if status not in OPEN_STATUSES:
             raise DomainError.one(

@@ -9,10 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import bindparam, insert, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import ItemType, MovementType, PurchaseOrderStatus, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_positive
@@ -67,7 +68,7 @@ def _check_payments(problems: ProblemCollector, payments: Sequence[PaymentInput]
 
 
 async def receive_purchase_order(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     purchase_order_id: uuid.UUID,
     *,
@@ -92,7 +93,7 @@ async def receive_purchase_order(
     }
     problems = ProblemCollector()
     _check_payments(problems, payments)
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         merchant_id = actor.merchant_id
         if idempotency_key is not None:
             stored = await idempotency.claim(

@@ -18,10 +18,11 @@ from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import RecipeOwner
 from app.domain.errors import ProblemCollector, UserErrorCode
 from app.domain.quantities import require_positive
@@ -57,7 +58,7 @@ class ModifierRecipeResult:
 
 
 async def set_recipe(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     product_variant_id: uuid.UUID,
@@ -72,7 +73,7 @@ async def set_recipe(
     """
     problems = ProblemCollector()
     _check_lines(lines, problems)
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         item = (
             await session.execute(
                 select(t.inventory_item.c.id, t.inventory_item.c.archived).where(
@@ -101,7 +102,7 @@ async def set_recipe(
 
 
 async def set_modifier_recipe(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     modifier_option_id: uuid.UUID,
@@ -117,7 +118,7 @@ async def set_modifier_recipe(
     """
     problems = ProblemCollector()
     _check_lines(lines, problems)
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         await _check_materials(session, actor.merchant_id, lines, problems)
         problems.raise_if_any()
         recipe_id, _ = await _replace(

@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.domain.quantities import (
@@ -57,7 +58,7 @@ DeltaRule = Callable[[LockedStock], Decimal]
 
 
 async def adjust_stock(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     ref: StockRef,
@@ -107,7 +108,7 @@ async def adjust_stock(
         "allowNegative": allow_negative,
     }
     return await _write_movement(
-        sessions,
+        uow,
         actor,
         "stockAdjust",
         request,
@@ -121,7 +122,7 @@ async def adjust_stock(
 
 
 async def count_stock(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     ref: StockRef,
@@ -141,7 +142,7 @@ async def count_stock(
     collect(problems, require_not_negative, counted_quantity, ("input", "countedQuantity"))
     request = {"stock": ref.as_input(), "countedQuantity": counted_quantity, "reason": clean_reason}
     return await _write_movement(
-        sessions,
+        uow,
         actor,
         "stockCount",
         request,
@@ -155,7 +156,7 @@ async def count_stock(
 
 
 async def record_waste(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     ref: StockRef,
@@ -176,7 +177,7 @@ async def record_waste(
 
     request = {"stock": ref.as_input(), "quantity": quantity, "reason": clean_reason}
     return await _write_movement(
-        sessions,
+        uow,
         actor,
         "stockWaste",
         request,
@@ -190,7 +191,7 @@ async def record_waste(
 
 
 async def set_low_stock_threshold(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     ref: StockRef,
@@ -203,7 +204,7 @@ async def set_low_stock_threshold(
     problems = ProblemCollector()
     if threshold is not None:
         collect(problems, require_not_negative, threshold, ("input", "lowStockThreshold"))
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         key = await collect_stock_ref(session, actor.merchant_id, ref, STOCK_FIELD, problems)
         problems.raise_if_any()
         assert key is not None
@@ -227,7 +228,7 @@ def _refuse_below_zero(stock: LockedStock, delta: Decimal, field: tuple[str, ...
 
 
 async def _write_movement(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     operation: str,
     request: Mapping[str, Any],
@@ -238,7 +239,7 @@ async def _write_movement(
     reason: str | None,
     rule: DeltaRule,
 ) -> StockChangeResult:
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         # Invalid input was never stored under a key: report it with the ref's problems.
         # Valid input replays before the ref is resolved again, so a replay returns the
         # first result even if the location was archived since.

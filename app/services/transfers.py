@@ -9,10 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import DomainError, FieldPath, ProblemCollector, UserErrorCode
 from app.domain.quantities import decimal_str, require_positive
@@ -127,7 +128,7 @@ def _check_shortages(
 
 
 async def transfer_materials(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     from_location_id: uuid.UUID,
@@ -153,7 +154,7 @@ async def transfer_materials(
     }
     problems = ProblemCollector()
     _check_input(problems, from_location_id, to_location_id, lines)
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         merchant_id = actor.merchant_id
         if idempotency_key is not None:
             stored = await idempotency.claim(

@@ -7,10 +7,10 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.unit_of_work import UnitOfWork
 from app.domain.errors import ProblemCollector, UserErrorCode
 from app.domain.text import refuse_nul
 from app.services import idempotency
@@ -34,7 +34,7 @@ def _optional(value: str | None) -> str | None:
 
 
 async def create_vendor(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWork,
     actor: Actor,
     *,
     name: str,
@@ -64,7 +64,7 @@ async def create_vendor(
         problems.add(UserErrorCode.INVALID, "is not an email address", ("input", "email"))
     problems.raise_if_any()
 
-    async with sessions.begin() as session:
+    async with uow.transaction() as session:
         if idempotency_key is not None:
             stored = await idempotency.claim(
                 session, actor.merchant_id, idempotency_key, OPERATION, fields

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from app.db import tables as t
 from app.domain.enums import KitchenStatus, RecipeOwner
 from app.realtime.availability import ProcessAvailability, SharedAvailability
-from app.services.kitchen import apply_kitchen_status
-from app.services.sales import apply_payment
+from app.services.sales import apply_kitchen_status, apply_payment
 from tests.availability.world import (
     Sessions,
     another_location,

@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db import tables as t
 from app.db.queries.ledger import check_ledger
 from app.domain.enums import ItemType, KitchenStatus
-from app.services.kitchen import apply_kitchen_status
 from app.services.purchase_orders import PurchaseOrderLineInput, create_purchase_order
 from app.services.purchase_receipts import receive_purchase_order
-from app.services.sales import apply_payment
+from app.services.sales import apply_kitchen_status, apply_payment
 from app.services.stock_adjustments import adjust_stock, count_stock, record_waste
 from app.services.stock_refs import StockRef
 from app.services.transfers import TransferLineInput, transfer_materials

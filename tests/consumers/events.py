@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.domain.kitchen import KitchenStatusChanged
 from app.domain.quantities import decimal_str
-from app.services.kitchen import KitchenStatusChanged
-from app.services.sales import PaymentSucceeded
+from app.domain.sale import PaymentSucceeded
 from tests.consumers.kafka_helpers import Record
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.services.sales import PaymentSucceeded, SaleItem, apply_payment
+from app.domain.sale import PaymentSucceeded, SaleItem
+from app.services.sales import apply_payment
 from graphql_schema.ids import global_id
 from tests.realtime import seed
 from tests.realtime.app_server import running_app

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
 from app.domain.enums import RecipeOwner, ReferenceType
-from app.services.sales import PaymentSucceeded, SaleItem, SaleModifier
+from app.domain.sale import PaymentSucceeded, SaleItem, SaleModifier
 from tests.consumers.events import payment_record
 from tests.consumers.kafka_helpers import Record
 from tests.services.sales_builders import Shop, a_material, a_shop, an_item, set_recipe

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from app.db import tables as t
 from app.db.models import InventoryItem, Location, Material, Recipe, RecipeLine
 from app.domain.enums import KitchenEffect, KitchenStatus, MovementType, RecipeOwner, ReferenceType
-from app.services.kitchen import KitchenStatusChanged, apply_kitchen_status, terminal_effect
-from app.services.sales import PaymentSucceeded, SaleItem, apply_payment
+from app.domain.kitchen import KitchenStatusChanged, terminal_effect
+from app.domain.sale import PaymentSucceeded, SaleItem
+from app.services.sales import apply_kitchen_status, apply_payment
 from app.services.stock_ledger import Move, apply_moves, lock_stocks
 from tests.services.sales_builders import Sessions, Shop, a_payment, kitchen_event, sold
 

@@ -16,9 +16,9 @@ from app.db import tables as t
 from app.db.models import InventoryItem, Location, Material, Recipe, RecipeLine
 from app.db.queries.ledger import check_ledger
 from app.domain.enums import ItemType, KitchenStatus, MovementType, RecipeOwner, ReferenceType
+from app.domain.kitchen import KitchenStatusChanged
+from app.domain.sale import PaymentSucceeded, SaleItem, SaleModifier
 from app.services.context import Actor
-from app.services.kitchen import KitchenStatusChanged
-from app.services.sales import PaymentSucceeded, SaleItem, SaleModifier
 from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
 
 Sessions = async_sessionmaker[AsyncSession]

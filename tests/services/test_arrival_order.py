@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from app.db import tables as t
 from app.domain.enums import KitchenStatus, MovementType, RecipeOwner
-from app.services.kitchen import apply_kitchen_status
-from app.services.sales import apply_payment
+from app.services.sales import apply_kitchen_status, apply_payment
 from tests.services.arrival_world import (
     Order,
     expected_state,

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.db import tables as t
 from app.domain.enums import KitchenEffect, KitchenStatus, MovementType, RecipeOwner
 from app.domain.errors import DomainError, UserErrorCode
-from app.services.kitchen import apply_kitchen_status
-from app.services.sales import PaymentSucceeded, SaleItem, apply_payment
+from app.domain.sale import PaymentSucceeded, SaleItem
+from app.services.sales import apply_kitchen_status, apply_payment
 from tests.services.sales_builders import (
     Sessions,
     Shop,

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from app.db import tables as t
 from app.domain.enums import KitchenStatus, MovementType, RecipeOwner
 from app.domain.errors import DomainError, UserErrorCode
-from app.services.kitchen import apply_kitchen_status
-from app.services.sales import apply_payment, apply_payments
+from app.services.sales import apply_kitchen_status, apply_payment, apply_payments
 from tests.services.sales_builders import (
     Sessions,
     a_material,

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.auth.actions import Action
 from app.auth.principal import Principal
 from app.db.errors import is_database_unavailable
+from app.db.unit_of_work import UnitOfWork
 from app.domain.errors import DomainError, FieldPath
 from app.request_context import current_request_id
 from app.rest.v1.auth import NamedMerchant, authorized_principal, merchant_header, resolve_merchant
@@ -66,7 +66,7 @@ class Call:
     idempotency_key: str | None
 
     @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]:
+    def sessions(self) -> UnitOfWork:
         return self.runtime.database.sessions
 
     @property

@@ -1,11 +1,10 @@
-"""What a sale reserves, per sale order item, and the snapshot of it kept on the ledger.
+"""What a sale reserves per sale order item, and the snapshot of it the ledger keeps.
 
-A payment reads the recipes of its items (PRODUCT_VARIANT, keyed by product variant
-id) and of their modifiers (MODIFIER_OPTION, keyed by modifier option id) and turns
-them into per-unit material quantities per sale order item. That snapshot is stored
-on the SALE_RESERVATION movements (each movement carries the part for its material),
-so the kitchen consumes or releases exactly what was reserved even after a recipe
-changes.
+A sale order item reserves, per unit sold, its variant's recipe plus, per modifier,
+modifier quantity * the modifier option's recipe, summed per material. That per-unit
+snapshot is stored on the SALE_RESERVATION movements (each movement carries the part
+for its material), so the kitchen consumes or releases exactly what was reserved even
+after a recipe changes.
 """
 
 from __future__ import annotations
@@ -14,47 +13,28 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import tables as t
-from app.domain.enums import MovementType, RecipeOwner, ReferenceType
+from app.domain.enums import RecipeOwner
+from app.domain.moves import StockKey
 from app.domain.quantities import decimal_str
-from app.services.stock_ledger import StockKey
+from app.domain.sale import SaleItem
 
 SNAPSHOT_VERSION = 1
 # Products of three 6-place quantities need more digits than the default context keeps.
 _PRECISION = 80
 
 
-class ModifierLike(Protocol):
-    @property
-    def modifier_option_id(self) -> uuid.UUID: ...
-    @property
-    def quantity(self) -> Decimal: ...
-
-
-class SaleItemLike(Protocol):
-    @property
-    def sale_order_item_id(self) -> uuid.UUID: ...
-    @property
-    def product_variant_id(self) -> uuid.UUID: ...
-    @property
-    def quantity(self) -> Decimal: ...
-    @property
-    def modifiers(self) -> Sequence[ModifierLike]: ...
-
-
 @dataclass(frozen=True)
-class RecipeLineRow:
+class RecipeLine:
     recipe_line_id: uuid.UUID
     material_id: uuid.UUID
     quantity: Decimal
 
 
-RecipeBook = Mapping[tuple[RecipeOwner, uuid.UUID], Sequence[RecipeLineRow]]
+# The recipes a sale may use, by owner: (PRODUCT_VARIANT, variant id) or
+# (MODIFIER_OPTION, modifier option id).
+RecipeBook = Mapping[tuple[RecipeOwner, uuid.UUID], Sequence[RecipeLine]]
 
 
 @dataclass(frozen=True)
@@ -123,6 +103,20 @@ class SaleSnapshot:
                 ],
             }
 
+    def merge_movement_json(self, location_id: uuid.UUID, stored: Mapping[str, Any]) -> None:
+        """Add back the part a reservation movement stored (`movement_json`)."""
+        key = StockKey.material(location_id, uuid.UUID(stored["materialId"]))
+        for part in stored["items"]:
+            item_id = uuid.UUID(part["saleOrderItemId"])
+            entry = self.items.get(item_id)
+            if entry is None:
+                entry = ItemSnapshot(
+                    item_id, uuid.UUID(part["productVariantId"]), Decimal(part["quantity"])
+                )
+                self.items[item_id] = entry
+            entry.per_unit[key] = Decimal(part["perUnit"])
+            entry.lines.extend(_line_from_json(line) for line in part["lines"])
+
 
 @dataclass(frozen=True)
 class RecordedSale:
@@ -137,9 +131,12 @@ class RecordedSale:
 
 
 def build_snapshot(
-    location_id: uuid.UUID, items: Sequence[SaleItemLike], recipes: RecipeBook
+    location_id: uuid.UUID, items: Sequence[SaleItem], recipes: RecipeBook
 ) -> SaleSnapshot:
-    """Per sale order item: item recipe + sum of modifier quantity * modifier recipe, per unit."""
+    """Per sale order item: item recipe + sum of modifier quantity * modifier recipe, per unit.
+
+    Items without any recipe line are left out: they reserve nothing.
+    """
     snapshot = SaleSnapshot()
     with localcontext() as context:
         context.prec = _PRECISION
@@ -164,48 +161,10 @@ def build_snapshot(
     return snapshot
 
 
-def _owners(item: SaleItemLike) -> Iterator[tuple[RecipeOwner, uuid.UUID, Decimal]]:
+def _owners(item: SaleItem) -> Iterator[tuple[RecipeOwner, uuid.UUID, Decimal]]:
     yield RecipeOwner.PRODUCT_VARIANT, item.product_variant_id, Decimal(1)
     for modifier in item.modifiers:
         yield RecipeOwner.MODIFIER_OPTION, modifier.modifier_option_id, modifier.quantity
-
-
-async def load_recorded_sale(
-    session: AsyncSession, merchant_id: uuid.UUID, sale_order_id: uuid.UUID
-) -> RecordedSale:
-    """The sale order's SALE and SALE_RESERVATION movements, with the snapshot they stored."""
-    ledger = t.stock_movement
-    rows = (
-        await session.execute(
-            select(ledger.c.type, ledger.c.location_id, ledger.c.recipe_snapshot).where(
-                ledger.c.merchant_id == merchant_id,
-                ledger.c.reference_type == ReferenceType.SALE_ORDER,
-                ledger.c.reference_id == str(sale_order_id),
-                ledger.c.type.in_([MovementType.SALE, MovementType.SALE_RESERVATION]),
-            )
-        )
-    ).all()
-    snapshot = SaleSnapshot()
-    for row in rows:
-        if MovementType(row.type) is MovementType.SALE_RESERVATION and row.recipe_snapshot:
-            _merge_movement_json(snapshot, row.location_id, row.recipe_snapshot)
-    return RecordedSale(len(rows), snapshot)
-
-
-def _merge_movement_json(
-    snapshot: SaleSnapshot, location_id: uuid.UUID, stored: Mapping[str, Any]
-) -> None:
-    key = StockKey.material(location_id, uuid.UUID(stored["materialId"]))
-    for part in stored["items"]:
-        item_id = uuid.UUID(part["saleOrderItemId"])
-        entry = snapshot.items.get(item_id)
-        if entry is None:
-            entry = ItemSnapshot(
-                item_id, uuid.UUID(part["productVariantId"]), Decimal(part["quantity"])
-            )
-            snapshot.items[item_id] = entry
-        entry.per_unit[key] = Decimal(part["perUnit"])
-        entry.lines.extend(_line_from_json(line) for line in part["lines"])
 
 
 def _line_json(line: SnapshotLine) -> dict[str, str]:

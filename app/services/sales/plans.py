@@ -1,10 +1,11 @@
-"""What one payment moves, planned in Python once its batch's reads are in.
+"""What one payment moves, planned once its batch's reads are in.
 
 A payment sells tracked products (SALE), reserves recipe materials
 (SALE_RESERVATION), and applies the kitchen effects that arrived before it; a sale
 order already paid (in the ledger, or earlier in the same batch) moves nothing of
-its own. `apply_payments` plans every payment of a batch here, in order, then locks
-and writes them all at once.
+its own. The rules are the domain's (`app.domain.sale`, `sale_snapshot`, `kitchen`);
+here they are given what the database holds. `apply_payments` plans every payment of
+a batch here, in order, then locks and writes them all at once.
 """
 
 from __future__ import annotations
@@ -12,30 +13,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.domain.enums import MovementType, ReferenceType
+from app.domain.kitchen import effect_moves
+from app.domain.moves import Move
+from app.domain.sale import PaymentSucceeded, SoldProduct, reservation_moves, sale_moves
+from app.domain.sale_snapshot import RecordedSale, build_snapshot
 from app.services.inventory_items import ProductVariantUpsert, upsert_item
-from app.services.kitchen import effect_moves, mark_applied, pending_effects
-from app.services.payment_reads import KnownItem, PaymentPlace, PaymentSurroundings
-from app.services.recipe_snapshot import (
-    RecordedSale,
-    SaleItemLike,
-    SaleSnapshot,
-    build_snapshot,
-    load_recorded_sale,
-)
-from app.services.stock_records import Move, StockKey
-
-
-class PaymentLike(PaymentPlace, Protocol):
-    @property
-    def items(self) -> Sequence[SaleItemLike]: ...
+from app.services.sales.reads import PaymentSurroundings
+from app.services.sales.recorded import load_recorded_sale, mark_applied, pending_effects
 
 
 @dataclass
@@ -58,59 +47,30 @@ class BatchMemory:
     settled: set[uuid.UUID] = field(default_factory=set)
 
 
-class Joined:
-    """An ORM session on the batch's connection (inside its transaction), made only
-    when needed: for the rare reads and writes that are not on the hot path."""
-
-    def __init__(self, connection: AsyncConnection) -> None:
-        self._connection = connection
-        self._session: AsyncSession | None = None
-
-    async def session(self) -> AsyncSession:
-        if self._session is None:
-            # Its statements run in the batch's transaction, which commits or rolls
-            # back with it; the session itself commits nothing.
-            self._session = AsyncSession(
-                bind=self._connection, expire_on_commit=False, autoflush=False
-            )
-        return self._session
-
-    async def __aenter__(self) -> Joined:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-
 async def plan_payment(
-    joined: Joined,
-    payment: PaymentLike,
+    session: AsyncSession,
+    payment: PaymentSucceeded,
     found: PaymentSurroundings,
-    items: dict[uuid.UUID, KnownItem],
+    products: dict[uuid.UUID, SoldProduct],
     memory: BatchMemory,
 ) -> PaymentPlan:
     """The moves of one payment, given what its batch read and planned before it."""
     merchant_id, order = payment.merchant_id, payment.sale_order_id
     recorded = memory.sales.get((merchant_id, order))
     if recorded is None and found.paid:
-        recorded = await load_recorded_sale(await joined.session(), merchant_id, order)
+        recorded = await load_recorded_sale(session, merchant_id, order)
     sale: list[Move] = []
     if recorded is not None and recorded.paid:
         snapshot = recorded.snapshot
     else:
         snapshot = build_snapshot(payment.location_id, payment.items, found.recipes)
-        sale = sale_moves(payment, items) + reservation_moves(payment, snapshot)
+        sale = sale_moves(payment, products) + reservation_moves(payment, snapshot)
         if sale:
             memory.sales[(merchant_id, order)] = RecordedSale(len(sale), snapshot)
     if recorded is not None:
         memory.sales[(merchant_id, order)] = recorded
     sold = {i.sale_order_item_id for i in payment.items}
-    waiting = (
-        await pending_effects(await joined.session(), merchant_id, order)
-        if found.pending_effects
-        else []
-    )
+    waiting = await pending_effects(session, merchant_id, order) if found.pending_effects else []
     settled = [
         e
         for e in waiting
@@ -119,9 +79,7 @@ async def plan_payment(
     ]
     if settled:
         memory.settled.update(e.kitchen_ticket_item_id for e in settled)
-        await mark_applied(
-            await joined.session(), merchant_id, order, [e.kitchen_ticket_item_id for e in settled]
-        )
+        await mark_applied(session, merchant_id, order, [e.kitchen_ticket_item_id for e in settled])
     # One step each, each with its own time, so the ledger reads as if the kitchen
     # events had come after the payment.
     steps = [sale] + [
@@ -133,15 +91,15 @@ async def plan_payment(
 
 
 async def known_items(
-    joined: Joined,
-    payments: Sequence[PaymentLike],
+    session: AsyncSession,
+    payments: Sequence[PaymentSucceeded],
     found: Sequence[PaymentSurroundings],
 ) -> tuple[
-    dict[uuid.UUID, dict[uuid.UUID, KnownItem]], dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID]
+    dict[uuid.UUID, dict[uuid.UUID, SoldProduct]], dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID]
 ]:
     """The inventory item of every sold variant per merchant, creating unknown ones (CDC
     may lag); and the ids of those created, by (merchant, variant)."""
-    items: dict[uuid.UUID, dict[uuid.UUID, KnownItem]] = {}
+    items: dict[uuid.UUID, dict[uuid.UUID, SoldProduct]] = {}
     unknown: set[tuple[uuid.UUID, uuid.UUID]] = set()
     for payment, around in zip(payments, found, strict=True):
         known = items.setdefault(payment.merchant_id, dict(around.items))
@@ -153,11 +111,10 @@ async def known_items(
     created: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID] = {}
     # Sorted, so two batches creating the same new variants wait instead of deadlocking.
     for merchant_id, variant_id in sorted(unknown):
-        session = await joined.session()
         result = await upsert_item(session, ProductVariantUpsert(merchant_id, variant_id))
         if result.created:
             created[(merchant_id, variant_id)] = result.item_id
-            items[merchant_id][variant_id] = KnownItem(result.item_id, False)
+            items[merchant_id][variant_id] = SoldProduct(result.item_id, False)
         else:
             item = t.inventory_item
             tracked = (
@@ -165,38 +122,5 @@ async def known_items(
                     select(item.c.track_inventory).where(item.c.id == result.item_id)
                 )
             ).scalar_one()
-            items[merchant_id][variant_id] = KnownItem(result.item_id, tracked)
+            items[merchant_id][variant_id] = SoldProduct(result.item_id, tracked)
     return items, created
-
-
-def sale_moves(payment: PaymentLike, items: dict[uuid.UUID, KnownItem]) -> list[Move]:
-    totals: dict[StockKey, Decimal] = {}
-    for sold in payment.items:
-        item = items[sold.product_variant_id]
-        if item.track_inventory:
-            key = StockKey.product(payment.location_id, item.id)
-            totals[key] = totals.get(key, Decimal(0)) + sold.quantity
-    return [
-        Move(
-            key,
-            MovementType.SALE,
-            ReferenceType.SALE_ORDER,
-            str(payment.sale_order_id),
-            delta_on_hand=-quantity,
-        )
-        for key, quantity in sorted(totals.items())
-    ]
-
-
-def reservation_moves(payment: PaymentLike, snapshot: SaleSnapshot) -> list[Move]:
-    return [
-        Move(
-            key,
-            MovementType.SALE_RESERVATION,
-            ReferenceType.SALE_ORDER,
-            str(payment.sale_order_id),
-            delta_reserved=quantity,
-            recipe_snapshot=snapshot.movement_json(key),
-        )
-        for key, quantity in sorted(snapshot.reservations().items())
-    ]

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Integer, Text, and_, cast, exists, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import JSON, aggregate_order_by
@@ -24,14 +24,9 @@ from app.db import tables as t
 from app.db.driver import DriverStatement, Transactional, driver_connection
 from app.domain.enums import MovementType, RecipeOwner
 from app.domain.errors import DomainError, UserErrorCode
-from app.services.recipe_snapshot import RecipeBook, RecipeLineRow
+from app.domain.sale import PaymentSucceeded, SoldProduct
+from app.domain.sale_snapshot import RecipeBook, RecipeLine
 from app.services.stock_ledger_sql import json_rows
-
-
-@dataclass(frozen=True)
-class KnownItem:
-    id: uuid.UUID
-    track_inventory: bool
 
 
 @dataclass(frozen=True)
@@ -41,20 +36,9 @@ class PaymentSurroundings:
     # Kitchen effects of the sale order arrived first and wait for the payment.
     pending_effects: bool
     # By product variant id; variants without an inventory item yet are absent.
-    items: dict[uuid.UUID, KnownItem]
+    items: dict[uuid.UUID, SoldProduct]
     # The lines of every recipe of the sold variants and modifier options.
     recipes: RecipeBook
-
-
-class PaymentPlace(Protocol):
-    """Where a payment happened: what the look-around needs of it."""
-
-    @property
-    def merchant_id(self) -> uuid.UUID: ...
-    @property
-    def location_id(self) -> uuid.UUID: ...
-    @property
-    def sale_order_id(self) -> uuid.UUID: ...
 
 
 _merchant, _location, _item = t.merchant, t.location, t.inventory_item
@@ -179,29 +163,21 @@ LOOK_AROUND = DriverStatement(
 
 
 async def look_around(
-    session: Transactional,
-    payments: Sequence[PaymentPlace],
-    product_variant_ids: Sequence[Sequence[uuid.UUID]],
-    modifier_option_ids: Sequence[Sequence[uuid.UUID]],
+    session: Transactional, payments: Sequence[PaymentSucceeded]
 ) -> list[PaymentSurroundings]:
     """Ensure the merchant rows, then what each payment needs to know first, in one
-    statement; `product_variant_ids` and `modifier_option_ids` are per payment.
+    statement.
 
     NOT_FOUND on ("locationId",) when a payment's location is not its merchant's; the
     caller's transaction then rolls back the merchant rows with everything else.
     """
-    variants = sorted(
-        {
-            (p.merchant_id, v)
-            for p, vs in zip(payments, product_variant_ids, strict=True)
-            for v in vs
-        }
-    )
+    variants = sorted({(p.merchant_id, i.product_variant_id) for p in payments for i in p.items})
     options = sorted(
         {
-            (p.merchant_id, o)
-            for p, os in zip(payments, modifier_option_ids, strict=True)
-            for o in os
+            (p.merchant_id, m.modifier_option_id)
+            for p in payments
+            for i in p.items
+            for m in i.modifiers
         }
     )
     row = await LOOK_AROUND.fetchrow(
@@ -230,9 +206,9 @@ async def look_around(
         },
     )
     assert row is not None  # one row, always
-    items: dict[uuid.UUID, dict[uuid.UUID, KnownItem]] = {}
+    items: dict[uuid.UUID, dict[uuid.UUID, SoldProduct]] = {}
     for merchant, variant, item, tracked in row["items"] or ():
-        items.setdefault(uuid.UUID(merchant), {})[uuid.UUID(variant)] = KnownItem(
+        items.setdefault(uuid.UUID(merchant), {})[uuid.UUID(variant)] = SoldProduct(
             uuid.UUID(item), tracked
         )
     books = _books(row["recipe_lines"])
@@ -255,18 +231,11 @@ async def look_around(
     return found
 
 
-def _pairs(
-    payments: Sequence[PaymentPlace], ids: Sequence[Sequence[uuid.UUID]]
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(merchant, id) pairs of every payment's ids, each once, sorted."""
-    return sorted({(p.merchant_id, i) for p, some in zip(payments, ids, strict=True) for i in some})
-
-
 def _books(lines: list[list[Any]] | None) -> dict[uuid.UUID, RecipeBook]:
-    books: dict[uuid.UUID, dict[tuple[RecipeOwner, uuid.UUID], list[RecipeLineRow]]] = {}
+    books: dict[uuid.UUID, dict[tuple[RecipeOwner, uuid.UUID], list[RecipeLine]]] = {}
     for merchant, owner_type, owner_id, line_id, material_id, quantity in lines or ():
         book = books.setdefault(uuid.UUID(merchant), {})
         book.setdefault((RecipeOwner(owner_type), uuid.UUID(owner_id)), []).append(
-            RecipeLineRow(uuid.UUID(line_id), uuid.UUID(material_id), Decimal(quantity))
+            RecipeLine(uuid.UUID(line_id), uuid.UUID(material_id), Decimal(quantity))
         )
     return dict(books)
