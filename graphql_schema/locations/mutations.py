@@ -11,7 +11,7 @@ from graphql_schema.context import Info
 from graphql_schema.errors import UserError
 from graphql_schema.loaders import forget
 from graphql_schema.locations.types import TYPE_NAME, Location, load_location
-from graphql_schema.mutations import input_id, perform
+from graphql_schema.mutations import input_id, mutate
 from graphql_schema.permissions import CanManageLocations, secured
 
 
@@ -35,14 +35,9 @@ class LocationPayload:
     user_errors: list[UserError]
 
 
-async def _payload(
-    info: Info, result: service.LocationResult | None, errors: list[UserError]
-) -> LocationPayload:
-    location = None
-    if result is not None:
-        forget(info.context.loaders.location, result.location_id)
-        location = await load_location(info, result.location_id)
-    return LocationPayload(location=location, user_errors=errors)
+async def _fresh(info: Info, result: service.LocationResult) -> Location | None:
+    forget(info.context.loaders.location, result.location_id)
+    return await load_location(info, result.location_id)
 
 
 @strawberry.type
@@ -51,42 +46,45 @@ class LocationMutations:
     async def location_create(
         self, info: Info, input: LocationInput, idempotency_key: str | None = None
     ) -> LocationPayload:
-        context = info.context
-        result, errors = await perform(
-            lambda: service.create_location(
-                context.sessions,
-                context.actor,
+        location, errors = await mutate(
+            info,
+            lambda uow, actor: service.create_location(
+                uow,
+                actor,
                 name=input.name,
                 code=input.code,
                 address=input.address,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return LocationPayload(location=location, user_errors=errors)
 
     @secured(CanManageLocations)
     async def location_update(
         self, info: Info, id: strawberry.ID, input: LocationUpdateInput
     ) -> LocationPayload:
-        context = info.context
         pk: uuid.UUID = input_id(id, TYPE_NAME)
-        result, errors = await perform(
-            lambda: service.update_location(
-                context.sessions,
-                context.actor,
+        location, errors = await mutate(
+            info,
+            lambda uow, actor: service.update_location(
+                uow,
+                actor,
                 pk,
                 name=input.name,
                 code=input.code,
                 address=input.address,
-            )
+            ),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return LocationPayload(location=location, user_errors=errors)
 
     @secured(CanManageLocations)
     async def location_archive(self, info: Info, id: strawberry.ID) -> LocationPayload:
-        context = info.context
         pk = input_id(id, TYPE_NAME)
-        result, errors = await perform(
-            lambda: service.archive_location(context.sessions, context.actor, pk)
+        location, errors = await mutate(
+            info,
+            lambda uow, actor: service.archive_location(uow, actor, pk),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return LocationPayload(location=location, user_errors=errors)

@@ -11,7 +11,7 @@ from graphql_schema.context import Info
 from graphql_schema.errors import UserError
 from graphql_schema.loaders import forget
 from graphql_schema.materials.types import TYPE_NAME, Material, load_material
-from graphql_schema.mutations import input_id, perform
+from graphql_schema.mutations import input_id, mutate
 from graphql_schema.permissions import CanManageMaterials, secured
 
 
@@ -36,14 +36,9 @@ class MaterialPayload:
     user_errors: list[UserError]
 
 
-async def _payload(
-    info: Info, result: service.MaterialResult | None, errors: list[UserError]
-) -> MaterialPayload:
-    material = None
-    if result is not None:
-        forget(info.context.loaders.material, result.material_id)
-        material = await load_material(info, result.material_id)
-    return MaterialPayload(material=material, user_errors=errors)
+async def _fresh(info: Info, result: service.MaterialResult) -> Material | None:
+    forget(info.context.loaders.material, result.material_id)
+    return await load_material(info, result.material_id)
 
 
 @strawberry.type
@@ -52,43 +47,46 @@ class MaterialMutations:
     async def material_create(
         self, info: Info, input: MaterialInput, idempotency_key: str | None = None
     ) -> MaterialPayload:
-        context = info.context
-        result, errors = await perform(
-            lambda: service.create_material(
-                context.sessions,
-                context.actor,
+        material, errors = await mutate(
+            info,
+            lambda uow, actor: service.create_material(
+                uow,
+                actor,
                 name=input.name,
                 unit=input.unit,
                 sku=input.sku,
                 low_stock_threshold=input.low_stock_threshold,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return MaterialPayload(material=material, user_errors=errors)
 
     @secured(CanManageMaterials)
     async def material_update(
         self, info: Info, id: strawberry.ID, input: MaterialUpdateInput
     ) -> MaterialPayload:
-        context = info.context
         pk = input_id(id, TYPE_NAME)
-        result, errors = await perform(
-            lambda: service.update_material(
-                context.sessions,
-                context.actor,
+        material, errors = await mutate(
+            info,
+            lambda uow, actor: service.update_material(
+                uow,
+                actor,
                 pk,
                 name=input.name,
                 sku=input.sku,
                 unit=input.unit,
-            )
+            ),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return MaterialPayload(material=material, user_errors=errors)
 
     @secured(CanManageMaterials)
     async def material_archive(self, info: Info, id: strawberry.ID) -> MaterialPayload:
-        context = info.context
         pk = input_id(id, TYPE_NAME)
-        result, errors = await perform(
-            lambda: service.archive_material(context.sessions, context.actor, pk)
+        material, errors = await mutate(
+            info,
+            lambda uow, actor: service.archive_material(uow, actor, pk),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return MaterialPayload(material=material, user_errors=errors)

@@ -15,7 +15,7 @@ from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.errors import UserError
 from graphql_schema.loaders import forget
-from graphql_schema.mutations import input_id, perform
+from graphql_schema.mutations import input_id, mutate
 from graphql_schema.permissions import CanManagePurchaseOrders, CanReceivePurchaseOrders, secured
 from graphql_schema.purchase_orders.types import (
     LINE_TYPE_NAME,
@@ -69,17 +69,12 @@ class PurchaseOrderPayload:
     user_errors: list[UserError]
 
 
-async def _payload(
-    info: Info, result: orders.PurchaseOrderResult | None, errors: list[UserError]
-) -> PurchaseOrderPayload:
-    order = None
-    if result is not None:
-        loaders = info.context.loaders
-        for loader in (loaders.purchase_order, loaders.purchase_order_lines):
-            forget(loader, result.purchase_order_id)
-        forget(loaders.purchase_order_payments, result.purchase_order_id)
-        order = await load_purchase_order(info, result.purchase_order_id)
-    return PurchaseOrderPayload(purchase_order=order, user_errors=errors)
+async def _fresh(info: Info, result: orders.PurchaseOrderResult) -> PurchaseOrder | None:
+    loaders = info.context.loaders
+    for loader in (loaders.purchase_order, loaders.purchase_order_lines):
+        forget(loader, result.purchase_order_id)
+    forget(loaders.purchase_order_payments, result.purchase_order_id)
+    return await load_purchase_order(info, result.purchase_order_id)
 
 
 def _order_line(line: PurchaseOrderLineInput) -> orders.PurchaseOrderLineInput:
@@ -98,20 +93,21 @@ class PurchaseOrderMutations:
     async def purchase_order_create(
         self, info: Info, input: PurchaseOrderInput, idempotency_key: str | None = None
     ) -> PurchaseOrderPayload:
-        context = info.context
-        result, errors = await perform(
-            lambda: orders.create_purchase_order(
-                context.sessions,
-                context.actor,
+        order, errors = await mutate(
+            info,
+            lambda uow, actor: orders.create_purchase_order(
+                uow,
+                actor,
                 location_id=input_id(input.location_id, "Location"),
                 vendor_id=input_id(input.vendor_id, "Vendor"),
                 currency=input.currency,
                 lines=[_order_line(line) for line in input.lines],
                 number=input.number,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return PurchaseOrderPayload(purchase_order=order, user_errors=errors)
 
     @secured(CanReceivePurchaseOrders)
     async def purchase_order_receive(
@@ -121,7 +117,6 @@ class PurchaseOrderMutations:
         input: PurchaseOrderReceiveInput | None = None,
         idempotency_key: str | None = None,
     ) -> PurchaseOrderPayload:
-        context = info.context
         given = input or PurchaseOrderReceiveInput()
         lines = None
         if given.lines is not None:
@@ -139,23 +134,26 @@ class PurchaseOrderMutations:
             )
             for p in given.payments or ()
         ]
-        result, errors = await perform(
-            lambda: receipts.receive_purchase_order(
-                context.sessions,
-                context.actor,
+        order, errors = await mutate(
+            info,
+            lambda uow, actor: receipts.receive_purchase_order(
+                uow,
+                actor,
                 input_id(id, TYPE_NAME),
                 lines=lines,
                 payments=payments,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return PurchaseOrderPayload(purchase_order=order, user_errors=errors)
 
     @secured(CanManagePurchaseOrders)
     async def purchase_order_cancel(self, info: Info, id: strawberry.ID) -> PurchaseOrderPayload:
-        context = info.context
         pk = input_id(id, TYPE_NAME)
-        result, errors = await perform(
-            lambda: orders.cancel_purchase_order(context.sessions, context.actor, pk)
+        order, errors = await mutate(
+            info,
+            lambda uow, actor: orders.cancel_purchase_order(uow, actor, pk),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return PurchaseOrderPayload(purchase_order=order, user_errors=errors)

@@ -13,7 +13,7 @@ from graphql_schema.errors import UserError
 from graphql_schema.ids import NO_ROW, parse_external_id
 from graphql_schema.items.types import InventoryItem, load_item
 from graphql_schema.loaders import forget
-from graphql_schema.mutations import input_id, perform
+from graphql_schema.mutations import input_id, mutate
 from graphql_schema.permissions import CanManageMaterials, secured
 from graphql_schema.recipes.types import ModifierRecipe, modifier_recipe_of
 
@@ -49,24 +49,25 @@ class RecipeMutations:
     async def recipe_set(
         self, info: Info, product_variant_id: strawberry.ID, lines: list[RecipeLineInput]
     ) -> RecipePayload:
-        context = info.context
         variant = parse_external_id(product_variant_id) or NO_ROW
-        result, errors = await perform(
-            lambda: service.set_recipe(
-                context.sessions, context.actor, product_variant_id=variant, lines=_lines(lines)
-            )
+
+        async def fresh(info: Info, result: service.RecipeResult) -> InventoryItem | None:
+            forget(info.context.loaders.variant_recipe, variant)
+            return await load_item(info, result.inventory_item_id)
+
+        item, errors = await mutate(
+            info,
+            lambda uow, actor: service.set_recipe(
+                uow, actor, product_variant_id=variant, lines=_lines(lines)
+            ),
+            fresh,
         )
-        item = None
-        if result is not None:
-            forget(context.loaders.variant_recipe, variant)
-            item = await load_item(info, result.inventory_item_id)
         return RecipePayload(inventory_item=item, user_errors=errors)
 
     @secured(CanManageMaterials)
     async def modifier_recipe_set(
         self, info: Info, modifier_option_id: strawberry.ID, lines: list[RecipeLineInput]
     ) -> ModifierRecipePayload:
-        context = info.context
         option = parse_external_id(modifier_option_id)
         if option is None:
             error = UserError(
@@ -75,14 +76,18 @@ class RecipeMutations:
                 code=UserErrorCode.INVALID,
             )
             return ModifierRecipePayload(modifier_recipe=None, user_errors=[error])
-        result, errors = await perform(
-            lambda: service.set_modifier_recipe(
-                context.sessions, context.actor, modifier_option_id=option, lines=_lines(lines)
-            )
+
+        async def fresh(info: Info, _result: service.ModifierRecipeResult) -> ModifierRecipe | None:
+            loader = info.context.loaders.modifier_recipe
+            forget(loader, option)
+            read = await loader.load(option)
+            return None if read is None else modifier_recipe_of(read)
+
+        recipe, errors = await mutate(
+            info,
+            lambda uow, actor: service.set_modifier_recipe(
+                uow, actor, modifier_option_id=option, lines=_lines(lines)
+            ),
+            fresh,
         )
-        recipe = None
-        if result is not None:
-            forget(context.loaders.modifier_recipe, option)
-            read = await context.loaders.modifier_recipe.load(option)
-            recipe = None if read is None else modifier_recipe_of(read)
         return ModifierRecipePayload(modifier_recipe=recipe, user_errors=errors)

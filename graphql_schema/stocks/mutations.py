@@ -14,7 +14,7 @@ from graphql_schema.enums import ItemType
 from graphql_schema.errors import UserError
 from graphql_schema.loaders import forget
 from graphql_schema.movements.types import StockMovement, load_movement
-from graphql_schema.mutations import optional_input_id, perform
+from graphql_schema.mutations import mutate, optional_input_id
 from graphql_schema.permissions import CanAdjustStock, CanManageMaterials, secured
 from graphql_schema.stocks.types import Stock, load_stock
 
@@ -78,22 +78,25 @@ class StockThresholdPayload:
     user_errors: list[UserError]
 
 
-async def _fresh_stock(info: Info, result: service.StockChangeResult | None) -> Stock | None:
-    if result is None:
-        return None
+async def _fresh_stock(info: Info, result: service.StockChangeResult) -> Stock | None:
     forget(info.context.loaders.stock, result.stock_id)
     return await load_stock(info, result.stock_id)
 
 
-async def _payload(
-    info: Info, result: service.StockChangeResult | None, errors: list[UserError]
-) -> StockPayload:
+async def _fresh(
+    info: Info, result: service.StockChangeResult
+) -> tuple[Stock | None, StockMovement | None]:
     movement = None
-    if result is not None and result.movement_id is not None:
+    if result.movement_id is not None:
         movement = await load_movement(info, result.movement_id)
-    return StockPayload(
-        stock=await _fresh_stock(info, result), movement=movement, user_errors=errors
-    )
+    return await _fresh_stock(info, result), movement
+
+
+def _stock_payload(
+    fresh: tuple[Stock | None, StockMovement | None] | None, errors: list[UserError]
+) -> StockPayload:
+    stock, movement = fresh or (None, None)
+    return StockPayload(stock=stock, movement=movement, user_errors=errors)
 
 
 @strawberry.type
@@ -102,66 +105,70 @@ class StockMutations:
     async def stock_adjust(
         self, info: Info, input: StockAdjustInput, idempotency_key: str | None = None
     ) -> StockPayload:
-        context = info.context
-        result, errors = await perform(
-            lambda: service.adjust_stock(
-                context.sessions,
-                context.actor,
+        fresh, errors = await mutate(
+            info,
+            lambda uow, actor: service.adjust_stock(
+                uow,
+                actor,
                 ref=input.stock.to_service(),
                 delta=input.delta,
                 reason=input.reason,
                 change_from_quantity=input.change_from_quantity,
                 allow_negative=bool(input.allow_negative),
                 idempotency_key=idempotency_key,
-            )
+            ),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return _stock_payload(fresh, errors)
 
     @secured(CanAdjustStock)
     async def stock_count(
         self, info: Info, input: StockCountInput, idempotency_key: str | None = None
     ) -> StockPayload:
-        context = info.context
-        result, errors = await perform(
-            lambda: service.count_stock(
-                context.sessions,
-                context.actor,
+        fresh, errors = await mutate(
+            info,
+            lambda uow, actor: service.count_stock(
+                uow,
+                actor,
                 ref=input.stock.to_service(),
                 counted_quantity=input.counted_quantity,
                 reason=input.reason,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return _stock_payload(fresh, errors)
 
     @secured(CanAdjustStock)
     async def stock_waste(
         self, info: Info, input: StockWasteInput, idempotency_key: str | None = None
     ) -> StockPayload:
-        context = info.context
-        result, errors = await perform(
-            lambda: service.record_waste(
-                context.sessions,
-                context.actor,
+        fresh, errors = await mutate(
+            info,
+            lambda uow, actor: service.record_waste(
+                uow,
+                actor,
                 ref=input.stock.to_service(),
                 quantity=input.quantity,
                 reason=input.reason,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            _fresh,
         )
-        return await _payload(info, result, errors)
+        return _stock_payload(fresh, errors)
 
     @secured(CanManageMaterials)
     async def stock_threshold_set(
         self, info: Info, input: StockThresholdInput
     ) -> StockThresholdPayload:
-        context = info.context
-        result, errors = await perform(
-            lambda: service.set_low_stock_threshold(
-                context.sessions,
-                context.actor,
+        stock, errors = await mutate(
+            info,
+            lambda uow, actor: service.set_low_stock_threshold(
+                uow,
+                actor,
                 ref=input.stock.to_service(),
                 threshold=input.low_stock_threshold,
-            )
+            ),
+            _fresh_stock,
         )
-        return StockThresholdPayload(stock=await _fresh_stock(info, result), user_errors=errors)
+        return StockThresholdPayload(stock=stock, user_errors=errors)

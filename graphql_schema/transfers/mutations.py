@@ -9,7 +9,7 @@ import strawberry
 from app.services import transfers as service
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
-from graphql_schema.mutations import input_id, perform
+from graphql_schema.mutations import input_id, mutate
 from graphql_schema.permissions import CanCreateTransfers, secured
 from graphql_schema.transfers.types import Transfer, load_transfer
 
@@ -39,20 +39,20 @@ class TransferMutations:
     async def material_transfer(
         self, info: Info, input: TransferInput, idempotency_key: str | None = None
     ) -> TransferPayload:
-        context = info.context
         lines = [
             service.TransferLineInput(input_id(line.material_id, "Material"), line.quantity)
             for line in input.lines
         ]
-        result, errors = await perform(
-            lambda: service.transfer_materials(
-                context.sessions,
-                context.actor,
+        transfer, errors = await mutate(
+            info,
+            lambda uow, actor: service.transfer_materials(
+                uow,
+                actor,
                 from_location_id=input_id(input.from_location_id, "Location"),
                 to_location_id=input_id(input.to_location_id, "Location"),
                 lines=lines,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            lambda info, result: load_transfer(info, result.transfer_id),
         )
-        transfer = None if result is None else await load_transfer(info, result.transfer_id)
         return TransferPayload(transfer=transfer, user_errors=errors)

@@ -7,7 +7,7 @@ import strawberry
 from app.services import vendors as service
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
-from graphql_schema.mutations import perform
+from graphql_schema.mutations import mutate
 from graphql_schema.permissions import CanManagePurchaseOrders, secured
 from graphql_schema.vendors.types import Vendor, load_vendor
 
@@ -33,18 +33,18 @@ class VendorMutations:
     async def vendor_create(
         self, info: Info, input: VendorInput, idempotency_key: str | None = None
     ) -> VendorPayload:
-        context = info.context
-        result, errors = await perform(
-            lambda: service.create_vendor(
-                context.sessions,
-                context.actor,
+        vendor, errors = await mutate(
+            info,
+            lambda uow, actor: service.create_vendor(
+                uow,
+                actor,
                 name=input.name,
                 tax_id=input.tax_id,
                 email=input.email,
                 phone=input.phone,
                 address=input.address,
                 idempotency_key=idempotency_key,
-            )
+            ),
+            lambda info, result: load_vendor(info, result.vendor_id),
         )
-        vendor = None if result is None else await load_vendor(info, result.vendor_id)
         return VendorPayload(vendor=vendor, user_errors=errors)
