@@ -12,23 +12,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.models.base import utcnow, uuid7
+from app.db.models.base import uuid7
 from app.db.unit_of_work import UnitOfWork
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.services.context import Actor
 from app.services.idempotency import claim, remember
+from app.services.owned_rows import ID_FIELD, archive_owned, lock_owned, update_owned
 from app.services.text_input import optional_text, required_text
 
 NAME_MAX_LENGTH = 200
 CODE_MAX_LENGTH = 64
 ADDRESS_MAX_LENGTH = 1000
-ID_FIELD = ("id",)
 CODE_FIELD = ("input", "code")
 
 
@@ -120,8 +120,10 @@ async def update_location(
             address, ("input", "address"), problems, max_length=ADDRESS_MAX_LENGTH
         )
     async with uow.transaction() as session:
-        archived = await _lock_location(session, actor.merchant_id, location_id, problems)
-        if archived:
+        row = await lock_owned(
+            session, t.location, actor.merchant_id, location_id, problems, "archived"
+        )
+        if row is not None and row.archived:
             problems.add(UserErrorCode.ARCHIVED, "the location is archived", ID_FIELD)
         if values.get("code") is not None and await _code_taken(
             session, actor.merchant_id, values["code"], location_id
@@ -131,11 +133,7 @@ async def update_location(
         try:
             # A savepoint, so a concurrent writer of the same code surfaces as DUPLICATE.
             async with session.begin_nested():
-                await session.execute(
-                    update(t.location)
-                    .where(t.location.c.id == location_id)
-                    .values(**values, updated_at=utcnow())
-                )
+                await update_owned(session, t.location, location_id, values)
         except IntegrityError:
             raise DomainError.one(
                 UserErrorCode.DUPLICATE, "this code is in use", CODE_FIELD
@@ -150,7 +148,7 @@ async def archive_location(uow: UnitOfWork, actor: Actor, location_id: uuid.UUID
     """
     problems = ProblemCollector()
     async with uow.transaction() as session:
-        await _lock_location(session, actor.merchant_id, location_id, problems)
+        await lock_owned(session, t.location, actor.merchant_id, location_id, problems)
         problems.raise_if_any()
         is_default = (
             await session.execute(
@@ -161,31 +159,8 @@ async def archive_location(uow: UnitOfWork, actor: Actor, location_id: uuid.UUID
             raise DomainError.one(
                 UserErrorCode.INVALID_STATE, "the default location cannot be archived", ID_FIELD
             )
-        await session.execute(
-            update(t.location)
-            .where(t.location.c.id == location_id, t.location.c.archived.is_(False))
-            .values(archived=True, updated_at=utcnow())
-        )
+        await archive_owned(session, t.location, location_id)
     return LocationResult(location_id)
-
-
-async def _lock_location(
-    session: AsyncSession,
-    merchant_id: uuid.UUID,
-    location_id: uuid.UUID,
-    problems: ProblemCollector,
-) -> bool | None:
-    """Lock the location row; its archived flag, or None (NOT_FOUND added) if it isn't ours."""
-    archived: bool | None = (
-        await session.execute(
-            select(t.location.c.archived)
-            .where(t.location.c.merchant_id == merchant_id, t.location.c.id == location_id)
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if archived is None:
-        problems.add(UserErrorCode.NOT_FOUND, "no such location", ID_FIELD)
-    return archived
 
 
 async def _code_taken(

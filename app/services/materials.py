@@ -15,22 +15,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.models.base import utcnow, uuid7
+from app.db.models.base import uuid7
 from app.db.unit_of_work import UnitOfWork
 from app.domain.errors import ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative
 from app.services.context import Actor
 from app.services.idempotency import claim, remember
+from app.services.owned_rows import ID_FIELD, archive_owned, lock_owned, update_owned
 from app.services.text_input import collect, optional_text, required_text
 
 NAME_MAX_LENGTH = 200
 SKU_MAX_LENGTH = 64
 UNIT_MAX_LENGTH = 16
-ID_FIELD = ("id",)
 UNIT_FIELD = ("input", "unit")
 
 
@@ -125,10 +125,12 @@ async def update_material(
     if unit is not None:
         values["unit"] = required_text(unit, UNIT_FIELD, problems, max_length=UNIT_MAX_LENGTH)
     async with uow.transaction() as session:
-        current = await _lock_material(session, actor.merchant_id, material_id, problems)
+        current = await lock_owned(
+            session, t.material, actor.merchant_id, material_id, problems, "archived", "unit"
+        )
         if current is not None:
-            archived, current_unit = current
-            if archived:
+            current_unit = current.unit
+            if current.archived:
                 problems.add(UserErrorCode.ARCHIVED, "the material is archived", ID_FIELD)
             new_unit = values.get("unit")
             changes_unit = new_unit is not None and new_unit != current_unit
@@ -139,11 +141,7 @@ async def update_material(
                     UNIT_FIELD,
                 )
         problems.raise_if_any()
-        await session.execute(
-            update(t.material)
-            .where(t.material.c.id == material_id)
-            .values(**values, updated_at=utcnow())
-        )
+        await update_owned(session, t.material, material_id, values)
     return MaterialResult(material_id)
 
 
@@ -154,38 +152,10 @@ async def archive_material(uow: UnitOfWork, actor: Actor, material_id: uuid.UUID
     """
     problems = ProblemCollector()
     async with uow.transaction() as session:
-        await _lock_material(session, actor.merchant_id, material_id, problems)
+        await lock_owned(session, t.material, actor.merchant_id, material_id, problems)
         problems.raise_if_any()
-        await session.execute(
-            update(t.material)
-            .where(t.material.c.id == material_id, t.material.c.archived.is_(False))
-            .values(archived=True, updated_at=utcnow())
-        )
+        await archive_owned(session, t.material, material_id)
     return MaterialResult(material_id)
-
-
-async def _lock_material(
-    session: AsyncSession,
-    merchant_id: uuid.UUID,
-    material_id: uuid.UUID,
-    problems: ProblemCollector,
-) -> tuple[bool, str] | None:
-    """Lock the material row: (archived, unit), or None (NOT_FOUND added) if it isn't ours.
-
-    FOR UPDATE also waits for, and then blocks, rows being inserted that reference it
-    (their foreign key check takes FOR KEY SHARE), so the in-use check below is exact.
-    """
-    row = (
-        await session.execute(
-            select(t.material.c.archived, t.material.c.unit)
-            .where(t.material.c.merchant_id == merchant_id, t.material.c.id == material_id)
-            .with_for_update()
-        )
-    ).one_or_none()
-    if row is None:
-        problems.add(UserErrorCode.NOT_FOUND, "no such material", ID_FIELD)
-        return None
-    return row.archived, row.unit
 
 
 async def _is_in_use(session: AsyncSession, merchant_id: uuid.UUID, material_id: uuid.UUID) -> bool:

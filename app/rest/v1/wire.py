@@ -11,15 +11,23 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, Wit
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from app.domain.quantities import MAX_DECIMAL_PLACES, decimal_str
+from app.domain.errors import DomainError
+from app.domain.quantities import (
+    MAX_DECIMAL_PLACES,
+    MAX_MAGNITUDE,
+    decimal_str,
+    parse_decimal,
+    require_not_negative,
+)
 
-# Exactly what app.domain.quantities accepts (< 10^12, ≤ 6 places), not negative: every
-# quantity a caller sends is ≥ 0, and the pattern lets the OpenAPI document say so.
-QUANTITY_PATTERN = rf"^\d{{1,12}}(\.\d{{1,{MAX_DECIMAL_PLACES}}})?$"
+# The wire's notation: plain digits, no sign, exponent or spaces. Its limits are the
+# domain's (`require_not_negative(parse_decimal(...))`), checked by `_quantity`; the
+# pattern only tells the OpenAPI document what that accepts.
+_PLAIN = re.compile(r"\d+(\.\d+)?")
+QUANTITY_PATTERN = rf"^\d{{1,{len(str(MAX_MAGNITUDE)) - 1}}}(\.\d{{1,{MAX_DECIMAL_PLACES}}})?$"
 SIGNED_DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 # PostgreSQL text cannot hold NUL: refuse it at the door (400) instead of failing the write.
 NO_NUL_PATTERN = r"^[^\x00]*$"
-_QUANTITY = re.compile(QUANTITY_PATTERN)
 
 
 class RequestModel(BaseModel):
@@ -51,13 +59,16 @@ class ResponseModel(BaseModel):
 def _quantity(value: Any) -> Decimal:
     if not isinstance(value, str):
         raise PydanticCustomError("decimal_string", 'must be a decimal string such as "12.5"')
-    if not _QUANTITY.fullmatch(value):
-        raise PydanticCustomError(
-            "decimal_string",
-            "must be a decimal string ≥ 0 below 10^12 with at most {places} decimal places",
-            {"places": MAX_DECIMAL_PLACES},
-        )
-    return Decimal(value)
+    if _PLAIN.fullmatch(value):
+        try:
+            return require_not_negative(parse_decimal(value, ()), ())
+        except DomainError:
+            pass
+    raise PydanticCustomError(
+        "decimal_string",
+        "must be a decimal string ≥ 0 below 10^12 with at most {places} decimal places",
+        {"places": MAX_DECIMAL_PLACES},
+    )
 
 
 def _utc_text(value: datetime) -> str:
