@@ -5,36 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow
-
-COST_PLACES = Decimal("0.000001")
-
-
-def moving_average(
-    on_hand: Decimal, average: Decimal | None, quantity: Decimal, value: Decimal
-) -> Decimal | None:
-    """The unit cost after receiving `quantity` worth `value` (quantity * unit cost), 6 places.
-
-    (on_hand * average + value) / (on_hand + quantity), where on_hand is the
-    material's total over all locations before the receipt. When nothing was costed
-    before, or on hand is zero or negative, the old stock carries no value worth
-    averaging with (a negative quantity would drag the average the wrong way, or
-    divide by zero), so the average restarts at this receipt's unit cost. Receiving
-    nothing leaves it unchanged.
-    """
-    if quantity <= 0:
-        return average
-    if average is None or on_hand <= 0:
-        new = value / quantity
-    else:
-        new = (on_hand * average + value) / (on_hand + quantity)
-    return new.quantize(COST_PLACES, rounding=ROUND_HALF_EVEN)
+from app.domain.costs import moving_average
 
 
 @dataclass(frozen=True)

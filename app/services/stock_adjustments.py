@@ -2,7 +2,8 @@
 
 Each is one transaction: check the input, resolve the stock, claim the idempotency
 key, lock the stock row, decide against the locked quantities, append one MANUAL
-ledger row through `stock_ledger`. Deciding under the lock is what makes the
+ledger row through `stock_ledger`. What each decides is the domain's
+(`app.domain.manual_changes`). Deciding under the lock is what makes the
 compare-and-set (`changeFromQuantity`) and the below-zero refusal exact under
 concurrency.
 """
@@ -22,10 +23,10 @@ from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
 from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import MovementType, ReferenceType
-from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
+from app.domain.errors import ProblemCollector, UserErrorCode
+from app.domain.manual_changes import adjustment_delta, count_delta, waste_delta
 from app.domain.quantities import (
     check_decimal,
-    decimal_str,
     require_not_negative,
     require_positive,
 )
@@ -90,15 +91,12 @@ async def adjust_stock(
         )
 
     def rule(stock: LockedStock) -> Decimal:
-        if change_from_quantity is not None and stock.on_hand != change_from_quantity:
-            raise DomainError.one(
-                UserErrorCode.CHANGE_FROM_QUANTITY_STALE,
-                f"on hand is {decimal_str(stock.on_hand)}, not {decimal_str(change_from_quantity)}",
-                ("input", "changeFromQuantity"),
-            )
-        if not allow_negative:
-            _refuse_below_zero(stock, delta, ("input", "delta"))
-        return delta
+        return adjustment_delta(
+            stock.on_hand,
+            delta,
+            change_from_quantity=change_from_quantity,
+            allow_negative=allow_negative,
+        )
 
     request = {
         "stock": ref.as_input(),
@@ -151,7 +149,7 @@ async def count_stock(
         problems,
         MovementType.COUNT,
         clean_reason,
-        lambda stock: counted_quantity - stock.on_hand,
+        lambda stock: count_delta(stock.on_hand, counted_quantity),
     )
 
 
@@ -171,10 +169,6 @@ async def record_waste(
     )
     collect(problems, require_positive, quantity, ("input", "quantity"))
 
-    def rule(stock: LockedStock) -> Decimal:
-        _refuse_below_zero(stock, -quantity, ("input", "quantity"))
-        return -quantity
-
     request = {"stock": ref.as_input(), "quantity": quantity, "reason": clean_reason}
     return await _write_movement(
         uow,
@@ -186,7 +180,7 @@ async def record_waste(
         problems,
         MovementType.WASTE,
         clean_reason,
-        rule,
+        lambda stock: waste_delta(stock.on_hand, quantity),
     )
 
 
@@ -215,16 +209,6 @@ async def set_low_stock_threshold(
             .values(low_stock_threshold=threshold, updated_at=utcnow())
         )
     return StockChangeResult(stock.id, None)
-
-
-def _refuse_below_zero(stock: LockedStock, delta: Decimal, field: tuple[str, ...]) -> None:
-    # Only a decrease is refused: raising a stock that is already negative is fine.
-    if delta < 0 and stock.on_hand + delta < 0:
-        raise DomainError.one(
-            UserErrorCode.INSUFFICIENT_STOCK,
-            f"only {decimal_str(stock.on_hand)} on hand",
-            field,
-        )
 
 
 async def _write_movement(

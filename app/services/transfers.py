@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,22 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
 from app.db.unit_of_work import UnitOfWork
-from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import DomainError, FieldPath, ProblemCollector, UserErrorCode
-from app.domain.quantities import decimal_str, require_positive
+from app.domain.quantities import require_positive
+from app.domain.transfers import (
+    TransferLine,
+    report_shortages,
+    transfer_moves,
+    transfer_totals,
+)
 from app.outbox.transfer_events import Transferred, TransferredLine, material_transferred_event
 from app.outbox.writer import enqueue
 from app.services import idempotency
 from app.services.context import Actor
-from app.services.stock_ledger import LockedStock, Move, StockKey, apply_moves, lock_stocks
+from app.services.stock_ledger import StockKey, apply_moves, lock_stocks
 
 OPERATION = "materialTransfer"
-
-
-@dataclass(frozen=True)
-class TransferLineInput:
-    material_id: uuid.UUID
-    quantity: Decimal
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ def _check_input(
     problems: ProblemCollector,
     from_location_id: uuid.UUID,
     to_location_id: uuid.UUID,
-    lines: Sequence[TransferLineInput],
+    lines: Sequence[TransferLine],
 ) -> None:
     if from_location_id == to_location_id:
         problems.add(
@@ -64,7 +62,7 @@ async def _check_owned(
     problems: ProblemCollector,
     from_location_id: uuid.UUID,
     to_location_id: uuid.UUID,
-    lines: Sequence[TransferLineInput],
+    lines: Sequence[TransferLine],
 ) -> dict[uuid.UUID, str]:
     """NOT_FOUND / ARCHIVED for locations and materials; returns each material's unit."""
     location, material = t.location, t.material
@@ -103,37 +101,13 @@ def _report(problems: ProblemCollector, archived: bool | None, what: str, field:
         problems.add(UserErrorCode.ARCHIVED, f"the {what} is archived", field)
 
 
-def _check_shortages(
-    problems: ProblemCollector,
-    lines: Sequence[TransferLineInput],
-    totals: dict[uuid.UUID, Decimal],
-    sources: dict[uuid.UUID, LockedStock],
-) -> None:
-    """A material whose summed quantity exceeds what is available at the source is short.
-
-    Available (on hand minus reserved), not on hand: reserved material is promised to
-    sales at the source and must not leave with a transfer. Every line of a short
-    material is named, so the caller sees all of them at once.
-    """
-    for i, line in enumerate(lines):
-        available = sources[line.material_id].available
-        wanted = totals[line.material_id]
-        if wanted > available:
-            problems.add(
-                UserErrorCode.INSUFFICIENT_STOCK,
-                f"{decimal_str(wanted)} requested in total, "
-                f"{decimal_str(available)} available at the source",
-                ("input", "lines", i, "quantity"),
-            )
-
-
 async def transfer_materials(
     uow: UnitOfWork,
     actor: Actor,
     *,
     from_location_id: uuid.UUID,
     to_location_id: uuid.UUID,
-    lines: Sequence[TransferLineInput],
+    lines: Sequence[TransferLine],
     allow_negative: bool = False,
     idempotency_key: str | None = None,
 ) -> TransferResult:
@@ -167,40 +141,19 @@ async def transfer_materials(
         )
         problems.raise_if_any()
 
-        totals: dict[uuid.UUID, Decimal] = {}
-        for line in lines:
-            totals[line.material_id] = totals.get(line.material_id, Decimal(0)) + line.quantity
+        totals = transfer_totals(lines)
         sources = {m: StockKey.material(from_location_id, m) for m in totals}
-        targets = {m: StockKey.material(to_location_id, m) for m in totals}
-        stocks = await lock_stocks(session, merchant_id, [*sources.values(), *targets.values()])
+        targets = [StockKey.material(to_location_id, m) for m in totals]
+        stocks = await lock_stocks(session, merchant_id, [*sources.values(), *targets])
         if not allow_negative:
-            _check_shortages(problems, lines, totals, {m: stocks[k] for m, k in sources.items()})
+            available = {m: stocks[k].available for m, k in sources.items()}
+            report_shortages(problems, lines, totals, available)
             problems.raise_if_any()
 
         transfer_id = uuid7()
         now = utcnow()
         await _record(session, actor, transfer_id, from_location_id, to_location_id, lines, now)
-        reference = str(transfer_id)
-        moves = [
-            move
-            for material_id, quantity in totals.items()
-            for move in (
-                Move(
-                    sources[material_id],
-                    MovementType.TRANSFER_OUT,
-                    ReferenceType.TRANSFER,
-                    reference,
-                    delta_on_hand=-quantity,
-                ),
-                Move(
-                    targets[material_id],
-                    MovementType.TRANSFER_IN,
-                    ReferenceType.TRANSFER,
-                    reference,
-                    delta_on_hand=quantity,
-                ),
-            )
-        ]
+        moves = transfer_moves(from_location_id, to_location_id, transfer_id, totals)
         await apply_moves(session, actor, stocks, moves)
         event = material_transferred_event(
             Transferred(
@@ -230,7 +183,7 @@ async def _record(
     transfer_id: uuid.UUID,
     from_location_id: uuid.UUID,
     to_location_id: uuid.UUID,
-    lines: Sequence[TransferLineInput],
+    lines: Sequence[TransferLine],
     now: datetime,
 ) -> None:
     await session.execute(

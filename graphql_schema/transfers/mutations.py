@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
+from app.domain.transfers import TransferLine
 from app.services import transfers as service
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
@@ -40,7 +41,7 @@ class TransferMutations:
         self, info: Info, input: TransferInput, idempotency_key: str | None = None
     ) -> TransferPayload:
         lines = [
-            service.TransferLineInput(input_id(line.material_id, "Material"), line.quantity)
+            TransferLine(input_id(line.material_id, "Material"), line.quantity)
             for line in input.lines
         ]
         transfer, errors = await mutate(

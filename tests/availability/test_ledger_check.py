@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db import tables as t
 from app.db.queries.ledger import check_ledger
 from app.domain.enums import ItemType, KitchenStatus
+from app.domain.transfers import TransferLine
 from app.services.purchase_orders import PurchaseOrderLineInput, create_purchase_order
 from app.services.purchase_receipts import receive_purchase_order
 from app.services.sales import apply_kitchen_status, apply_payment
 from app.services.stock_adjustments import adjust_stock, count_stock, record_waste
 from app.services.stock_refs import StockRef
-from app.services.transfers import TransferLineInput, transfer_materials
+from app.services.transfers import transfer_materials
 from graphql_schema.ids import global_id
 from tests.availability.world import Sessions, another_location, material, product
 from tests.graphql.conftest import Gql
@@ -123,7 +124,7 @@ async def test_no_discrepancy_after_every_kind_of_movement(sessions: Sessions, g
         actor,
         from_location_id=shop.location_id,
         to_location_id=kitchen.location_id,
-        lines=[TransferLineInput(milk, Decimal("300"))],
+        lines=[TransferLine(milk, Decimal("300"))],
     )
     await adjust_stock(sessions, actor, ref=cake_here, delta=Decimal("4"), reason="restock")
     await count_stock(sessions, actor, ref=milk_here, counted_quantity=Decimal("1000.5"))

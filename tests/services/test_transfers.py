@@ -11,12 +11,13 @@ from sqlalchemy import select
 from app.db import tables as t
 from app.domain.enums import ItemType, MovementType, ReferenceType
 from app.domain.errors import DomainError, UserErrorCode
+from app.domain.transfers import TransferLine
 from app.kafka import topics
 from app.services.context import Actor
 from app.services.purchase_orders import PurchaseOrderLineInput, create_purchase_order
 from app.services.purchase_receipts import receive_purchase_order
 from app.services.stock_ledger import StockKey
-from app.services.transfers import TransferLineInput, transfer_materials
+from app.services.transfers import transfer_materials
 from tests.services import purchasing_builders as given
 from tests.services.purchasing_builders import Sessions
 
@@ -42,8 +43,8 @@ async def _site(sessions: Sessions, actor: Actor, milk: str = "10", beans: str =
     return site
 
 
-def _lines(*pairs: tuple[uuid.UUID, str]) -> list[TransferLineInput]:
-    return [TransferLineInput(material_id, Decimal(q)) for material_id, q in pairs]
+def _lines(*pairs: tuple[uuid.UUID, str]) -> list[TransferLine]:
+    return [TransferLine(material_id, Decimal(q)) for material_id, q in pairs]
 
 
 async def _quantities(sessions: Sessions, site: Site, material_id: uuid.UUID) -> list[Decimal]:
