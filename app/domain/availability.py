@@ -8,6 +8,7 @@ from decimal import Decimal
 from app.domain.stock_rules import whole_units
 
 ZERO = Decimal(0)
+ONE_UNIT = Decimal(1)
 
 
 def available_to_sell(
@@ -31,3 +32,9 @@ def available_to_sell(
         if limit is None or units < limit:
             limit = units
     return limit
+
+
+def sold_out(available_to_sell: Decimal | None) -> bool:
+    """Limited, and not even one unit can be sold (null means not limited): what a POS
+    greys out."""
+    return available_to_sell is not None and available_to_sell < ONE_UNIT

@@ -18,15 +18,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from app.domain.availability import sold_out
 from app.domain.quantities import decimal_str
 from app.realtime.streams import Stream
-
-ONE_UNIT = Decimal(1)
-
-
-def sold_out(available_to_sell: Decimal | None) -> bool:
-    """Limited, and not even one unit can be sold (null means not limited)."""
-    return available_to_sell is not None and available_to_sell < ONE_UNIT
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.domain.availability import available_to_sell
+from app.domain.availability import available_to_sell, sold_out
 from app.domain.errors import DomainError
 from app.domain.quantities import parse_decimal, require_not_negative, require_positive
 from app.domain.stock_rules import is_low, went_negative, whole_units
@@ -53,3 +53,9 @@ def test_quantities_within_the_limits_are_exact() -> None:
     assert require_not_negative(Decimal(0), ("q",)) == 0
     with pytest.raises(DomainError):
         require_positive(Decimal(0), ("q",))
+
+
+def test_sold_out_means_limited_below_one_whole_unit() -> None:
+    assert sold_out(Decimal("0.999999"))
+    assert not sold_out(Decimal(1))
+    assert not sold_out(None)
