@@ -1,7 +1,7 @@
 """`payment.success` → `apply_payments`: deduct sold stock, reserve recipe materials.
 
 A partition's fetched run of payments is applied in one transaction (`BatchHandler`);
-each payment is decoded, validated against the contract and checked by the service's
+each payment is decoded, validated against the contract and checked by the domain's
 rules first, so a poison one is dead-lettered alone before the others' transaction.
 """
 
