@@ -23,12 +23,23 @@ MAIN, KIOSK = "MAIN", "KIOSK"
 
 
 @dataclass(frozen=True)
+class DemoPrep:
+    """A prep recipe: one batch yields `yield_quantity` `yield_unit` from `lines`."""
+
+    yield_quantity: Decimal
+    yield_unit: str
+    lines: dict[str, tuple[Decimal, str]]  # material key → (quantity, unit) per batch
+
+
+@dataclass(frozen=True)
 class DemoMaterial:
     key: str
     name: str
     unit: str
     stock: dict[str, Decimal]  # location code → opening on hand
     low_stock_threshold: Decimal
+    units: tuple[tuple[str, Decimal, str], ...] = ()  # own units: (name, quantity, unit)
+    prep: DemoPrep | None = None  # made in the kitchen
 
 
 @dataclass(frozen=True)
@@ -66,13 +77,33 @@ def _d(value: str) -> Decimal:
 
 MATERIALS = (
     DemoMaterial("beans", "Espresso beans", "g", {MAIN: _d("6000"), KIOSK: _d("2500")}, _d("1000")),
-    DemoMaterial("milk", "Whole milk", "ml", {MAIN: _d("30000"), KIOSK: _d("12000")}, _d("5000")),
+    # Bought by the case of 12 one-litre bottles, counted in bottles, poured in ml.
+    DemoMaterial(
+        "milk",
+        "Whole milk",
+        "ml",
+        {MAIN: _d("30000"), KIOSK: _d("12000")},
+        _d("5000"),
+        units=(("bottle", _d("1"), "l"), ("case", _d("12"), "bottle")),
+    ),
     DemoMaterial("oat", "Oat milk", "ml", {MAIN: _d("8000"), KIOSK: _d("3000")}, _d("2000")),
     DemoMaterial(
         "cocoa", "Chocolate sauce", "ml", {MAIN: _d("3000"), KIOSK: _d("1000")}, _d("500")
     ),
     DemoMaterial("vanilla", "Vanilla syrup", "ml", {MAIN: _d("1500"), KIOSK: _d("700")}, _d("300")),
     DemoMaterial("cup", "Paper cup 12oz", "pcs", {MAIN: _d("400"), KIOSK: _d("200")}, _d("80")),
+    DemoMaterial(
+        "water", "Filtered water", "ml", {MAIN: _d("50000"), KIOSK: _d("20000")}, _d("5000")
+    ),
+    # A prep item: the kitchen steeps it in 2 l batches.
+    DemoMaterial(
+        "cold-brew",
+        "Cold brew concentrate",
+        "ml",
+        {MAIN: _d("3000"), KIOSK: _d("1000")},
+        _d("1000"),
+        prep=DemoPrep(_d("2"), "l", {"beans": (_d("0.25"), "kg"), "water": (_d("2.2"), "l")}),
+    ),
 )
 MODIFIERS = (
     DemoModifier("extra-shot", "Extra shot", {"beans": _d("9")}),
@@ -105,6 +136,13 @@ PRODUCTS = (
         {"beans": _d("18"), "milk": _d("200"), "cocoa": _d("30"), "cup": _d("1")},
         {},
         ("extra-shot", "oat-milk"),
+    ),
+    DemoProduct(
+        "cold-brew",
+        "Cold brew on ice",
+        False,
+        {"cold-brew": _d("250"), "cup": _d("1")},
+        {},
     ),
     DemoProduct("croissant", "Butter croissant", True, {}, {MAIN: _d("60"), KIOSK: _d("25")}),
     DemoProduct("water", "Still water 0.5l", True, {}, {MAIN: _d("96"), KIOSK: _d("48")}),

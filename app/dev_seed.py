@@ -1,5 +1,8 @@
 """The demo merchant of `inventory dev`: a small café, seeded through the service functions.
 
+Milk comes in cases of 12 one-litre bottles (own units), cold brew concentrate is a prep
+item made from beans and water, and "Cold brew on ice" is sold from it.
+
 Seeding is idempotent: ids that are ours to choose (merchant, product variants,
 modifier options) are fixed, rows the services create are looked up by their
 natural key (location code, material SKU, vendor name, PO number) before being
@@ -32,9 +35,11 @@ from app.dev_catalog import (
 from app.domain.enums import ItemType, RecipeOwner
 from app.services.context import Actor
 from app.services.inventory_items import InitialStock, ProductVariantUpsert, ensure_inventory_item
+from app.services.item_units import ItemUnitInput
 from app.services.locations import create_location, update_location
 from app.services.materials import create_material
 from app.services.merchants import MerchantChange, ensure_merchant
+from app.services.prep_recipes import PrepRecipeInput, set_prep_recipe
 from app.services.purchase_orders import PurchaseOrderLineInput, create_purchase_order
 from app.services.recipes import RecipeLineInput, set_modifier_recipe, set_recipe
 from app.services.stock_adjustments import adjust_stock
@@ -77,6 +82,17 @@ async def seed_demo(sessions: UnitOfWork) -> DemoMerchant:
     """
     locations = await _seed_locations(sessions)
     materials = {m.key: await _seed_material(sessions, m, locations) for m in MATERIALS}
+    for material in MATERIALS:
+        prep = material.prep
+        owner = materials[material.key]
+        if prep is not None and not await _has_recipe(sessions, RecipeOwner.PREP_ITEM, owner):
+            lines = [RecipeLineInput(materials[k], q, u) for k, (q, u) in prep.lines.items()]
+            await set_prep_recipe(
+                sessions,
+                SEED_ACTOR,
+                owner,
+                PrepRecipeInput(prep.yield_quantity, lines, prep.yield_unit),
+            )
     items = {p.key: await _seed_product(sessions, p, locations, materials) for p in PRODUCTS}
     for modifier in MODIFIERS:
         if not await _has_recipe(sessions, RecipeOwner.MODIFIER_OPTION, modifier.option_id):
@@ -132,6 +148,7 @@ async def _seed_material(
             unit=material.unit,
             sku=sku,
             low_stock_threshold=material.low_stock_threshold,
+            units=[ItemUnitInput(n, q, u) for n, q, u in material.units],
             idempotency_key=f"demo-seed:material:{material.key}",
         )
         material_id = created.material_id
@@ -218,6 +235,10 @@ async def _seed_purchase_order(
         ),
         PurchaseOrderLineInput(
             ItemType.MATERIAL, materials["cup"], Decimal("500"), Decimal("0.08")
+        ),
+        # Ordered by the case: 2 cases of 12 one-litre bottles at 14.40 a case.
+        PurchaseOrderLineInput(
+            ItemType.MATERIAL, materials["milk"], Decimal("2"), Decimal("14.40"), unit="case"
         ),
     ]
     created = await create_purchase_order(

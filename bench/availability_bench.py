@@ -1,5 +1,11 @@
 """Availability benchmark: `python bench/availability_bench.py [--rounds N] [--no-record]
-[--query-only]` (--query-only: part 1 alone, nothing recorded).
+[--query-only] [--prep]` (--query-only: part 1 alone, nothing recorded).
+
+With --prep, the milk is a prep item (made from two ingredients no product uses, by a
+prep recipe), so the query reads prep items in 200 recipes, and each fan-out round
+records a production of it (`productionRecord`'s service: one PRODUCTION_CONSUMPTION
+per ingredient and the PRODUCTION_OUTPUT of the milk, all three events produced) instead
+of a ±1 adjustment.
 
 One merchant, one location, 500 untracked-or-tracked items with a 5-line recipe each
 over 50 materials; one material ("the milk") is a line of 200 of those recipes.
@@ -171,7 +177,7 @@ class Shop:
     items: list[uuid.UUID]
 
 
-async def seed(database: str) -> Shop:
+async def seed(database: str, prep: bool = False) -> Shop:
     """The café: every item has 5 recipe lines; half are tracked with stock of their own."""
     from sqlalchemy import insert
 
@@ -212,6 +218,7 @@ async def seed(database: str) -> Shop:
                 "merchant_id": MERCHANT,
                 "owner_type": RecipeOwner.PRODUCT_VARIANT,
                 "owner_id": variant,
+                "yield_quantity": None,
             }
         )
         # 5 distinct materials other than the milk; the first 200 items use the milk too.
@@ -230,6 +237,34 @@ async def seed(database: str) -> Shop:
             )
         if tracked:
             stocks.append(_stock(location, ItemType.PRODUCT, item, Decimal(10**6)))
+    if prep:
+        # The milk is made from two ingredients that no product uses.
+        ingredients = [
+            {"id": uuid7(), "merchant_id": MERCHANT, "name": f"ingredient {i}", "unit": "g"}
+            for i in range(2)
+        ]
+        prep_recipe = uuid7()
+        recipes.append(
+            {
+                "id": prep_recipe,
+                "merchant_id": MERCHANT,
+                "owner_type": RecipeOwner.PREP_ITEM,
+                "owner_id": milk,
+                "yield_quantity": Decimal(1),
+            }
+        )
+        lines += [
+            {
+                "id": uuid7(),
+                "merchant_id": MERCHANT,
+                "recipe_id": prep_recipe,
+                "material_id": ingredient["id"],
+                "quantity": Decimal(1),
+                "position": position,
+            }
+            for position, ingredient in enumerate(ingredients)
+        ]
+        materials += ingredients
     stocks += [
         _stock(location, ItemType.MATERIAL, m["id"], Decimal(1000 if m["id"] == milk else 10**7))
         for m in materials
@@ -376,8 +411,11 @@ async def time_queries(port: int, token: str, shop: Shop, rounds: int) -> dict[s
 # ---- part 2: the fan-out --------------------------------------------------------------
 
 
-async def staged_milk_change(database: str, shop: Shop, delta: Decimal) -> tuple[bytes, bytes]:
-    """Adjust the milk through the service; (key, value) of the event it staged."""
+async def staged_milk_change(
+    database: str, shop: Shop, delta: Decimal, prep: bool = False
+) -> list[tuple[bytes, bytes]]:
+    """Adjust the milk through the service (with --prep: record a production of `delta`
+    > 0, or of 1); (key, value) of the stock events it staged, in order."""
     from sqlalchemy import select, update
 
     from app.db import tables as t
@@ -385,33 +423,40 @@ async def staged_milk_change(database: str, shop: Shop, delta: Decimal) -> tuple
     from app.domain.enums import ItemType
     from app.kafka import topics
     from app.services.context import Actor
+    from app.services.productions import ProductionInput, record_production
     from app.services.stock_adjustments import adjust_stock
     from app.services.stock_refs import StockRef
 
     engine = create_engine(database, pool_size=1)
     try:
         sessions = create_session_factory(engine)
-        ref = StockRef(location_id=shop.location, item_type=ItemType.MATERIAL, item_id=shop.milk)
-        await adjust_stock(sessions, Actor(MERCHANT, "bench"), ref=ref, delta=delta, reason="bench")
+        actor = Actor(MERCHANT, "bench")
+        if prep:
+            made = ProductionInput(shop.location, shop.milk, max(delta, Decimal(1)))
+            await record_production(sessions, actor, made)
+        else:
+            ref = StockRef(
+                location_id=shop.location, item_type=ItemType.MATERIAL, item_id=shop.milk
+            )
+            await adjust_stock(sessions, actor, ref=ref, delta=delta, reason="bench")
         outbox = t.outbox_event
         async with sessions.begin() as session:
-            row = (
+            rows = (
                 await session.execute(
                     select(outbox.c.key, outbox.c.payload)
                     .where(
                         outbox.c.topic == topics.INVENTORY_STOCK_CHANGED,
                         outbox.c.sent_at.is_(None),
                     )
-                    .order_by(outbox.c.seq.desc())
-                    .limit(1)
+                    .order_by(outbox.c.seq)
                 )
-            ).one()
+            ).all()
             await session.execute(
                 update(outbox).where(outbox.c.sent_at.is_(None)).values(sent_at=outbox.c.created_at)
             )
     finally:
         await engine.dispose()
-    return row.key.encode(), json.dumps(row.payload).encode()
+    return [(row.key.encode(), json.dumps(row.payload).encode()) for row in rows]
 
 
 @dataclass
@@ -424,7 +469,14 @@ class Round:
 
 
 async def fan_out(
-    port: int, pid: int, token: str, bootstrap: str, database: str, shop: Shop, rounds: int
+    port: int,
+    pid: int,
+    token: str,
+    bootstrap: str,
+    database: str,
+    shop: Shop,
+    rounds: int,
+    prep: bool = False,
 ) -> list[Round]:
     """Per round of one milk change: produce → broker receipt, first and last message."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -458,13 +510,15 @@ async def fan_out(
             # Round 0 waits for the app's consumer to be reading (it starts at "latest").
             for round_ in range(rounds + 1):
                 delta = Decimal(-1 if round_ % 2 == 0 else 1)
-                key, value = await staged_milk_change(database, shop, delta)
+                staged = await staged_milk_change(database, shop, delta, prep)
                 seen: set[str] = set()
                 first = 0.0
                 ran_before, waited_before = app_schedstat_ms(pid)
                 started = time.perf_counter()
-                await producer.send_and_wait(topics.INVENTORY_STOCK_CHANGED, value, key=key)
-                broker = asyncio.create_task(_received(tap, value, started))
+                for key, value in staged:
+                    await producer.send(topics.INVENTORY_STOCK_CHANGED, value, key=key)
+                await producer.flush()
+                broker = asyncio.create_task(_received(tap, staged[-1][1], started))
                 deadline = 120 if round_ == 0 else 30
                 while len(seen) < MILK_USERS:
                     raw = await asyncio.wait_for(ws.recv(), deadline)
@@ -513,13 +567,14 @@ class Figures:
     queries: dict[str, list[float]]
     fan_out: list[Round]
     services: str
+    prep: bool = False
 
 
-async def run(rounds: int, fan_out_rounds: int | None) -> Figures:
+async def run(rounds: int, fan_out_rounds: int | None, prep: bool = False) -> Figures:
     with tempfile.TemporaryDirectory() as work:
         data_dir = Path(work)
         async with harness.services() as (database, bootstrap, where):
-            shop = await seed(database)
+            shop = await seed(database, prep)
             statements = await statement_counts(database, shop)
             token = harness.dev_token(data_dir, MERCHANT)
             async with serving_app(database, bootstrap, data_dir) as (port, pid):
@@ -527,9 +582,11 @@ async def run(rounds: int, fan_out_rounds: int | None) -> Figures:
                 spread = (
                     []
                     if fan_out_rounds is None
-                    else await fan_out(port, pid, token, bootstrap, database, shop, fan_out_rounds)
+                    else await fan_out(
+                        port, pid, token, bootstrap, database, shop, fan_out_rounds, prep
+                    )
                 )
-    return Figures(statements, queries, spread, where)
+    return Figures(statements, queries, spread, where, prep)
 
 
 def report(f: Figures) -> str:
@@ -552,17 +609,25 @@ def report(f: Figures) -> str:
         f"- machine: {harness.machine('at the end', MACHINE_NOTE)}",
         f"- data: one location, {ITEMS} items with {LINES} recipe lines each over {MATERIALS} "
         f"materials, half of them tracked with stock of their own; one material used by "
-        f"{MILK_USERS} recipes; {f.services}; the app in its own process (uvicorn, memory "
+        f"{MILK_USERS} recipes"
+        + (" and is a prep item made from two other materials" if f.prep else "")
+        + f"; {f.services}; the app in its own process (uvicorn, memory "
         "broadcaster), the clients in the benchmark process, all on this machine",
         "- query: `head: inventoryItems(first: 250)` and `tail: inventoryItems(last: 250)` "
         "aliased in one document (a `first` above 250 is refused), `id availableToSell` per "
         f"node; {len(availability)} requests of each query one at a time, interleaved, after "
         "20 of warm-up; statements counted in process on the same schema; the GraphQL "
         "response cache off (GRAPHQL_RESPONSE_CACHE_ENTRIES=0): every request computes",
-        f"- fan-out: {len(f.fan_out)} rounds of a ±1 adjustment of that material (all "
-        f"{MILK_USERS} counts move); its `inventory.stock-changed` event produced by the "
-        "benchmark, timed to the first and the last of the 200 `availabilityChanged` "
-        "messages at one websocket client"
+        (
+            f"- fan-out: {len(f.fan_out)} rounds of a production of that prep item (+1; all "
+            f"{MILK_USERS} counts move): its three `inventory.stock-changed` events (two "
+            "ingredients, the prep item)"
+            if f.prep
+            else f"- fan-out: {len(f.fan_out)} rounds of a ±1 adjustment of that material "
+            f"(all {MILK_USERS} counts move): its `inventory.stock-changed` event"
+        )
+        + " produced by the benchmark, timed to the first and the last of the 200 "
+        "`availabilityChanged` messages at one websocket client"
         if f.fan_out
         else "- fan-out: not run (--query-only)",
         "",
@@ -608,9 +673,12 @@ def main() -> None:
     parser.add_argument(
         "--query-only", action="store_true", help="skip the fan-out (implies --no-record)"
     )
+    parser.add_argument(
+        "--prep", action="store_true", help="the shared material is a prep item; rounds produce it"
+    )
     args = parser.parse_args()
     fan_out_rounds = None if args.query_only else args.fan_out_rounds
-    section = report(asyncio.run(run(args.rounds, fan_out_rounds)))
+    section = report(asyncio.run(run(args.rounds, fan_out_rounds, args.prep)))
     print(section)
     if not (args.no_record or args.query_only):
         intro = "Run: `python bench/availability_bench.py` (see its docstring)."

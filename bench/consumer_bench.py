@@ -4,10 +4,13 @@
 
 Produces PAYMENT_SUCCESS events (two items each: a tracked product, and an untracked
 one with a three-material recipe, so four ledger rows and seven outbox rows per
-payment) into a fresh topic, then times the consumer from its first fetch to its last
-offset commit. The ceiling applies the same number of fresh payments with the same
-SQL on raw asyncpg, one connection per partition, in runs of --batch per transaction
-as the consumer applies a partition's fetch (see bench/consumer_ceiling.py). DATABASE_URL and
+payment) into a fresh topic. The recipe is entered in other units than its materials'
+(0.2 l of milk kept in ml, 0.018 kg of espresso kept in g) and its third material is a
+prep item (a syrup with a prep recipe of two ingredients), as a café's would be. It
+then times the consumer from its first fetch to its last offset commit. The ceiling
+applies the same number of fresh payments with the same SQL on raw asyncpg, one
+connection per partition, in runs of --batch per transaction as the consumer applies a
+partition's fetch (see bench/consumer_ceiling.py). DATABASE_URL and
 KAFKA_BOOTSTRAP_SERVERS are used when set, else an embedded PostgreSQL and a local
 tansu broker are started. The figures are appended to bench/RESULTS.md.
 """
@@ -70,16 +73,28 @@ async def seed(sessions: async_sessionmaker[AsyncSession], count: int) -> list[S
             merchant_id=merchant.id, product_variant_id=uuid.uuid4(), name="Latte"
         )
         materials = [
-            Material(merchant_id=merchant.id, name=name, unit="g")
-            for name in ("milk", "espresso", "sugar")
+            Material(merchant_id=merchant.id, name=name, unit=unit)
+            for name, unit in (("milk", "ml"), ("espresso", "g"), ("syrup", "ml"))
         ]
+        # The syrup is made in the kitchen from sugar and water (neither sold directly).
+        ingredients = [
+            Material(merchant_id=merchant.id, name=name, unit=unit)
+            for name, unit in (("sugar", "g"), ("water", "ml"))
+        ]
+        prep = Recipe(
+            merchant_id=merchant.id,
+            owner_type=RecipeOwner.PREP_ITEM,
+            owner_id=materials[2].id,
+            yield_quantity=Decimal(1000),
+        )
         recipe = Recipe(
             merchant_id=merchant.id,
             owner_type=RecipeOwner.PRODUCT_VARIANT,
             owner_id=latte.product_variant_id,
         )
         layers[0].append(merchant)
-        layers[1] += [location, tracked, latte, *materials, recipe]
+        layers[1] += [location, tracked, latte, *materials, *ingredients, recipe, prep]
+        entered = (("200", "0.2", "l"), ("18", "0.018", "kg"), ("5", None, None))
         layers[2] += [
             RecipeLine(
                 merchant_id=merchant.id,
@@ -87,8 +102,20 @@ async def seed(sessions: async_sessionmaker[AsyncSession], count: int) -> list[S
                 material_id=m.id,
                 quantity=Decimal(q),
                 position=i,
+                entered_quantity=None if e is None else Decimal(e),
+                entered_unit=u,
             )
-            for i, (m, q) in enumerate(zip(materials, ("200", "18", "5"), strict=True))
+            for i, (m, (q, e, u)) in enumerate(zip(materials, entered, strict=True))
+        ]
+        layers[2] += [
+            RecipeLine(
+                merchant_id=merchant.id,
+                recipe_id=prep.id,
+                material_id=m.id,
+                quantity=Decimal(q),
+                position=i,
+            )
+            for i, (m, q) in enumerate(zip(ingredients, ("500", "600"), strict=True))
         ]
         layers[3] += [
             Stock(

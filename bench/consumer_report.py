@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 HEADING = "## Consumers"
 TARGET_RATE = 500
-TARGET_SHARE = 0.40
+# Issue 20: with recipes in other units and a prep item per drink, at least 55%.
+TARGET_SHARE = 0.55
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def markdown_table(f: Figures) -> str:
             f"| ≥ {TARGET_SHARE:.0%}: {_verdict(f.share >= TARGET_SHARE)} |",
             "",
             f"Each payment: a tracked product and a product with a three-material recipe "
+            "(entered in other units than its materials', one of them a prep item) "
             f"(4 ledger rows, 7 outbox rows), over {f.shops} merchants; "
             f"{f.partitions} partitions, {f.instances} consumer process(es) of concurrency "
             f"{f.concurrency}, up to {f.batch} records "
@@ -67,6 +69,7 @@ def markdown_table(f: Figures) -> str:
             f"The ceiling uses {f.partitions} connections, the same SQL in transactions of "
             f"up to {f.batch} payments, and no Kafka, ORM or validation. "
             f"Producing took {f.produce_seconds:.1f} s (not counted). {f.services}; "
-            "consumer, ceiling and services on the same machine.",
+            "consumer, ceiling and services on the same machine; the machine is shared with "
+            "other engineers' work while this ran (see the load average above).",
         ]
     )

@@ -38,6 +38,7 @@ CACHEABLE_ROOT_FIELDS = frozenset(
         "purchaseOrders",
         "purchaseOrder",
         "transfers",
+        "productions",
         "modifierRecipe",
         "__typename",
     }

@@ -18,13 +18,23 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from app.db.queries import incoming, items, locations, materials, movements, stocks, vendors
+from app.db.queries import (
+    incoming,
+    items,
+    locations,
+    materials,
+    movements,
+    productions,
+    stocks,
+    vendors,
+)
 from app.db.queries import purchase_orders as orders
 from app.db.queries import recipes as recipe_reads
 from app.db.queries import transfers as transfer_reads
 from app.db.queries.availability import availability_inputs
 from app.domain.availability import available_to_sell
 from app.domain.enums import ItemType, RecipeOwner
+from app.domain.prep import producible
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -101,6 +111,26 @@ class Loaders:
     @cached_property
     def variant_recipe(self) -> DataLoader[uuid.UUID, recipe_reads.RecipeRead | None]:
         return self._recipes(RecipeOwner.PRODUCT_VARIANT)
+
+    @cached_property
+    def prep_recipe(self) -> DataLoader[uuid.UUID, recipe_reads.RecipeRead | None]:
+        return self._recipes(RecipeOwner.PREP_ITEM)
+
+    @cached_property
+    def producible(self) -> DataLoader[tuple[uuid.UUID, uuid.UUID], Decimal | None]:
+        """Keyed by (prep item id, location id); None for a material without a prep recipe."""
+
+        async def load(keys: list[tuple[uuid.UUID, uuid.UUID]]) -> list[Decimal | None]:
+            found = await self._read(
+                lambda session: productions.producible_inputs(session, self._merchant_id, keys)
+            )
+            return [None if key not in found else producible(*found[key]) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def production(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(productions.productions_by_id)
 
     @cached_property
     def modifier_recipe(self) -> DataLoader[uuid.UUID, recipe_reads.RecipeRead | None]:

@@ -14,6 +14,7 @@ from graphql_schema.locations.types import load_location
 from graphql_schema.materials.types import load_material
 from graphql_schema.movements.types import load_movement
 from graphql_schema.permissions import CanRead, secured
+from graphql_schema.productions.types import load_production
 from graphql_schema.purchase_orders.types import load_purchase_order
 from graphql_schema.relay import Node
 from graphql_schema.stocks.types import load_stock
@@ -31,6 +32,7 @@ NODE_LOADERS: dict[str, NodeLoader] = {
     "Vendor": load_vendor,
     "PurchaseOrder": load_purchase_order,
     "Transfer": load_transfer,
+    "Production": load_production,
 }
 
 

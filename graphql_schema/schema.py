@@ -29,6 +29,8 @@ from graphql_schema.materials.mutations import MaterialMutations
 from graphql_schema.materials.queries import MaterialQueries
 from graphql_schema.movements.queries import MovementQueries
 from graphql_schema.node import NodeQueries
+from graphql_schema.productions.mutations import ProductionMutations
+from graphql_schema.productions.queries import ProductionQueries
 from graphql_schema.purchase_orders.mutations import PurchaseOrderMutations
 from graphql_schema.purchase_orders.queries import PurchaseOrderQueries
 from graphql_schema.recipes.mutations import RecipeMutations
@@ -41,6 +43,8 @@ from graphql_schema.stream_runner import StreamingExtensionsRunner
 from graphql_schema.subscriptions import Subscription
 from graphql_schema.transfers.mutations import TransferMutations
 from graphql_schema.transfers.queries import TransferQueries
+from graphql_schema.units.mutations import UnitMutations
+from graphql_schema.units.queries import UnitQueries
 from graphql_schema.vendors.mutations import VendorMutations
 from graphql_schema.vendors.queries import VendorQueries
 
@@ -75,6 +79,8 @@ class Query(
     TransferQueries,
     RecipeQueries,
     LedgerQueries,
+    UnitQueries,
+    ProductionQueries,
 ):
     pass
 
@@ -88,6 +94,8 @@ class Mutation(
     VendorMutations,
     PurchaseOrderMutations,
     TransferMutations,
+    UnitMutations,
+    ProductionMutations,
 ):
     pass
 

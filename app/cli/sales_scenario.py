@@ -21,7 +21,15 @@ from app.domain.enums import KitchenStatus
 from app.kafka import topics
 
 # How often each product is ordered, relative to the others.
-POPULARITY = {"espresso": 2, "cappuccino": 4, "latte": 3, "mocha": 1, "croissant": 3, "water": 1}
+POPULARITY = {
+    "espresso": 2,
+    "cappuccino": 4,
+    "latte": 3,
+    "mocha": 1,
+    "cold-brew": 2,
+    "croissant": 3,
+    "water": 1,
+}
 MODIFIER_CHANCE = 0.3
 DOUBLE_CHANCE = 0.15
 CANCEL_CHANCE = 0.08

@@ -1,16 +1,19 @@
-"""The moving-average unit cost of a material: one rounding point, 6 places, half even."""
+"""The moving-average unit cost of a material: one rounding point, 12 places, half even
+(a cost per base unit keeps at least 10 places, units-and-prep.graphql)."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-COST_PLACES = Decimal("0.000001")
+from app.domain.units import COST_PLACES as UNIT_COST_PLACES
+
+COST_PLACES = Decimal(1).scaleb(-UNIT_COST_PLACES)
 
 
 def moving_average(
     on_hand: Decimal, average: Decimal | None, quantity: Decimal, value: Decimal
 ) -> Decimal | None:
-    """The unit cost after receiving `quantity` worth `value` (quantity * unit cost), 6 places.
+    """The unit cost after receiving `quantity` worth `value` (quantity * unit cost), 12 places.
 
     (on_hand * average + value) / (on_hand + quantity), where on_hand is the
     material's total over all locations before the receipt. When nothing was costed

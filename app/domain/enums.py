@@ -21,6 +21,8 @@ class MovementType(StrEnum):
     ADJUSTMENT = "ADJUSTMENT"
     COUNT = "COUNT"
     WASTE = "WASTE"
+    PRODUCTION_CONSUMPTION = "PRODUCTION_CONSUMPTION"
+    PRODUCTION_OUTPUT = "PRODUCTION_OUTPUT"
 
 
 class ReferenceType(StrEnum):
@@ -29,6 +31,7 @@ class ReferenceType(StrEnum):
     POREC = "POREC"
     TRANSFER = "TRANSFER"
     MANUAL = "MANUAL"
+    PRODUCTION = "PRODUCTION"
 
 
 class PurchaseOrderStatus(StrEnum):
@@ -39,10 +42,12 @@ class PurchaseOrderStatus(StrEnum):
 
 
 class RecipeOwner(StrEnum):
-    """What a recipe belongs to: a product variant, or a modifier option (an extra shot)."""
+    """What a recipe belongs to: a product variant, a modifier option (an extra shot), or
+    a prep item (a material the kitchen makes: owner id is the material's id)."""
 
     PRODUCT_VARIANT = "PRODUCT_VARIANT"
     MODIFIER_OPTION = "MODIFIER_OPTION"
+    PREP_ITEM = "PREP_ITEM"
 
 
 class KitchenStatus(StrEnum):

@@ -46,3 +46,6 @@ class Move:
     delta_reserved: Decimal = ZERO
     reason: str | None = None
     recipe_snapshot: Any = None
+    # What was typed, when it was in another unit than the stock's base unit.
+    entered_quantity: Decimal | None = None
+    entered_unit: str | None = None

@@ -17,6 +17,7 @@ from app.domain.quantities import decimal_str
 class TransferLine:
     material_id: uuid.UUID
     quantity: Decimal
+    unit: str | None = None  # of `quantity`; None: the material's base unit
 
 
 def transfer_totals(lines: Sequence[TransferLine]) -> dict[uuid.UUID, Decimal]:

@@ -20,15 +20,25 @@ EVENT_TYPE = "PURCHASE_ORDER_RECEIVED"
 
 @dataclass(frozen=True)
 class ReceivedLine:
+    """A line as received. Finance sees it in the line's unit (as ordered); the stock and
+    the average cost take its base quantity and the value exactly as entered."""
+
     line_id: uuid.UUID
     item_type: ItemType
     item_id: uuid.UUID  # the inventory item or the material
     product_variant_id: uuid.UUID | None
     name: str
-    unit: str
+    unit: str  # the line's unit, as the item spells it
     quantity_ordered: Decimal
     quantity_received: Decimal
     unit_cost: Decimal
+    base_quantity_received: Decimal
+    base_unit_cost: Decimal
+    value: Decimal  # quantity x unit cost as entered: the line total
+    in_base_unit: bool = True  # the line's unit is the item's base unit
+    # What the receipt typed, when it was in another unit than the base unit.
+    typed_quantity: Decimal | None = None
+    typed_unit: str | None = None
 
     @property
     def material_id(self) -> uuid.UUID | None:
@@ -36,7 +46,7 @@ class ReceivedLine:
 
     @property
     def total(self) -> Decimal:
-        return self.quantity_received * self.unit_cost
+        return self.value
 
 
 @dataclass(frozen=True)

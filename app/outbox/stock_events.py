@@ -50,6 +50,10 @@ class MovementLike(Protocol):
     def went_negative(self) -> bool: ...
     @property
     def occurred_at(self) -> datetime: ...
+    @property
+    def entered_quantity(self) -> Decimal | None: ...
+    @property
+    def entered_unit(self) -> str | None: ...
 
 
 def _iso(moment: datetime) -> str:
@@ -98,6 +102,10 @@ def stock_changed_payload(
     }
     if unit is not None:
         payload["unit"] = unit
+    if movement.entered_quantity is not None:
+        # Additive: what was typed, when it was another unit than the item's base unit.
+        payload["movement"]["enteredQuantity"] = decimal_str(movement.entered_quantity)
+        payload["movement"]["enteredUnit"] = movement.entered_unit
     if stock.item_type is ItemType.PRODUCT:
         if product_variant_id is not None:
             payload["productVariantId"] = product_variant_id

@@ -34,6 +34,8 @@ class MovementEvent:
     reason: str | None
     actor: str | None
     went_negative: bool
+    entered_quantity: Decimal | None = None
+    entered_unit: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,10 @@ def _movement(m: Mapping[str, Any]) -> MovementEvent:
         reason=m.get("reason"),
         actor=m.get("actor"),
         went_negative=bool(m.get("wentNegative", False)),
+        entered_quantity=None
+        if m.get("enteredQuantity") is None
+        else _decimal(m["enteredQuantity"]),
+        entered_unit=m.get("enteredUnit"),
     )
 
 

@@ -17,11 +17,12 @@ from app.domain.costs import moving_average
 
 @dataclass(frozen=True)
 class CostedReceipt:
-    """Part of a receipt of one material: a line's quantity and unit cost."""
+    """Part of a receipt of one material: a line's base quantity and what it is worth
+    (quantity x unit cost exactly as entered, whatever unit it was entered in)."""
 
     material_id: uuid.UUID
     quantity: Decimal
-    unit_cost: Decimal
+    value: Decimal
 
 
 async def fold_receipt_into_average_costs(
@@ -42,7 +43,7 @@ async def fold_receipt_into_average_costs(
             quantity, value = totals.get(part.material_id, (Decimal(0), Decimal(0)))
             totals[part.material_id] = (
                 quantity + part.quantity,
-                value + part.quantity * part.unit_cost,
+                value + part.value,
             )
     if not totals:
         return

@@ -1,16 +1,16 @@
 """Materials (ingredients, supplies): create, update, archive.
 
-A unit is a label the merchant chooses (`g`, `kg`, `ml`, `l`, `pcs`, or e.g.
-`bottle`): required, at most 16 characters after trimming, kept as given. There is
-no conversion between units anywhere; stock, ledger, recipe, purchase and transfer
-quantities are all in the material's unit, which is why the unit cannot change once
-any of those exist.
+A material's unit is its base unit, a label the merchant chooses (`g`, `kg`, `ml`,
+`l`, `pcs`, or e.g. `bottle`): required, at most 16 characters after trimming, kept
+as given. Stock, ledger, recipe, purchase and transfer quantities are all kept in
+it (quantities entered in other units are converted once, see item_units), which
+is why it cannot change once any of those exist.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -23,14 +23,16 @@ from app.db.models.base import uuid7
 from app.db.unit_of_work import UnitOfWork
 from app.domain.errors import ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative
+from app.domain.units import UnitBook
 from app.services.context import Actor
 from app.services.idempotency import claim, remember
+from app.services.item_units import UNIT_MAX_LENGTH, ItemUnitInput, define_units
 from app.services.owned_rows import ID_FIELD, archive_owned, lock_owned, update_owned
 from app.services.text_input import collect, optional_text, required_text
+from app.services.unit_conversion import units_to_json
 
 NAME_MAX_LENGTH = 200
 SKU_MAX_LENGTH = 64
-UNIT_MAX_LENGTH = 16
 UNIT_FIELD = ("input", "unit")
 
 
@@ -54,9 +56,13 @@ async def create_material(
     unit: str,
     sku: str | None = None,
     low_stock_threshold: Decimal | None = None,
+    units: Sequence[ItemUnitInput] = (),
     idempotency_key: str | None = None,
 ) -> MaterialResult:
-    """A new material. `low_stock_threshold` (≥ 0) is given to each of its stocks when created."""
+    """A new material. `low_stock_threshold` (≥ 0) is given to each of its stocks when created.
+
+    `units` are its own units, defined in order (each may use the ones before it).
+    """
     problems = ProblemCollector()
     clean_name = required_text(name, ("input", "name"), problems, max_length=NAME_MAX_LENGTH)
     clean_unit = required_text(unit, UNIT_FIELD, problems, max_length=UNIT_MAX_LENGTH)
@@ -68,12 +74,16 @@ async def create_material(
             low_stock_threshold,
             ("input", "lowStockThreshold"),
         )
+    book = UnitBook(clean_unit or "")
+    if clean_unit is not None:
+        book = define_units(book, units, ("input", "units"), problems)
     problems.raise_if_any()
     request = {
         "name": clean_name,
         "unit": clean_unit,
         "sku": clean_sku,
         "lowStockThreshold": low_stock_threshold,
+        "units": units_to_json(book.own),
     }
     async with uow.transaction() as session:
         if idempotency_key is not None:
@@ -92,6 +102,7 @@ async def create_material(
                 sku=clean_sku,
                 archived=False,
                 default_low_stock_threshold=low_stock_threshold,
+                units=units_to_json(book.own),
             )
         )
         if idempotency_key is not None:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Integer, Table, cast, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,8 +23,10 @@ from app.domain.enums import ItemType, PurchaseOrderStatus
 from app.domain.errors import DomainError, FieldPath, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative, require_positive
 from app.domain.text import refuse_nul
+from app.domain.units import cost_per_base_unit
 from app.services import idempotency
 from app.services.context import Actor
+from app.services.unit_conversion import convert, item_books
 
 CREATE_OPERATION = "purchaseOrderCreate"
 OPEN_STATUSES = (PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.ORDERED)
@@ -43,7 +46,8 @@ class PurchaseOrderLineInput:
     item_type: ItemType
     item_id: uuid.UUID
     quantity_ordered: Decimal
-    unit_cost: Decimal
+    unit_cost: Decimal  # per `unit`
+    unit: str | None = None  # None: the item's base unit
 
 
 QuantityRule = Callable[[Decimal, FieldPath], Decimal]
@@ -136,7 +140,10 @@ async def create_purchase_order(
     The number is generated per merchant (PO-000001, …) when none (or a blank one) is
     given; a number already used by this merchant is DUPLICATE on ("input", "number").
     Location, vendor and items must be this merchant's (NOT_FOUND) and not archived
-    (ARCHIVED); every problem of the request is reported together.
+    (ARCHIVED); a line's unit must convert for its item (UNIT_MISMATCH); every problem
+    of the request is reported together. A line keeps its quantity and unit cost as
+    entered (per its unit) beside the base quantity and the cost per base unit (the
+    line's value / its base quantity, 12 places).
     """
     number = (number or "").strip() or None
     request = {
@@ -145,7 +152,8 @@ async def create_purchase_order(
         "currency": currency,
         "number": number,
         "lines": [
-            [line.item_type, line.item_id, line.quantity_ordered, line.unit_cost] for line in lines
+            [line.item_type, line.item_id, line.quantity_ordered, line.unit_cost, line.unit]
+            for line in lines
         ],
     }
     problems = ProblemCollector()
@@ -189,6 +197,7 @@ async def create_purchase_order(
                 if line.item_type is item_type:
                     wanted.setdefault(line.item_id, []).append(("input", "lines", i, "itemId"))
             await _check_exists(session, problems, table, merchant_id, wanted, what)
+        converted = await _convert_lines(session, merchant_id, lines, problems)
         await _lock_numbering(session, merchant_id)
         if number is not None:
             taken = (
@@ -242,8 +251,7 @@ async def create_purchase_order(
                     if line.item_type is ItemType.PRODUCT
                     else None,
                     "material_id": line.item_id if line.item_type is ItemType.MATERIAL else None,
-                    "quantity_ordered": line.quantity_ordered,
-                    "unit_cost": line.unit_cost,
+                    **converted[i],
                 }
                 for i, line in enumerate(lines)
             ],
@@ -253,6 +261,62 @@ async def create_purchase_order(
                 session, merchant_id, idempotency_key, {"purchaseOrderId": purchase_order_id}
             )
     return PurchaseOrderResult(purchase_order_id)
+
+
+async def _convert_lines(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    lines: Sequence[PurchaseOrderLineInput],
+    problems: ProblemCollector,
+) -> list[dict[str, Any]]:
+    """Each line's quantity and cost columns: base, and as entered when in another unit."""
+    books = {
+        item_type: await item_books(
+            session,
+            merchant_id,
+            item_type,
+            (ln.item_id for ln in lines if ln.item_type is item_type),
+        )
+        for item_type in ItemType
+    }
+    columns: list[dict[str, Any]] = []
+    for i, line in enumerate(lines):
+        book = books[line.item_type].get(line.item_id)
+        field = ("input", "lines", i)
+        entered = None
+        if book is not None:
+            entered = convert(
+                book,
+                line.quantity_ordered,
+                line.unit,
+                problems,
+                (*field, "unit"),
+                (*field, "quantityOrdered"),
+            )
+        if book is None or entered is None or entered.unit is None:
+            columns.append(
+                {
+                    "quantity_ordered": line.quantity_ordered,
+                    "unit_cost": line.unit_cost,
+                    # Every row of one INSERT names the same columns.
+                    "unit": None,
+                    "entered_quantity_ordered": None,
+                    "entered_unit_cost": None,
+                }
+            )
+            continue
+        columns.append(
+            {
+                "quantity_ordered": entered.base,
+                "unit_cost": cost_per_base_unit(
+                    line.quantity_ordered, line.unit_cost, entered.base
+                ),
+                "unit": entered.unit,
+                "entered_quantity_ordered": line.quantity_ordered,
+                "entered_unit_cost": line.unit_cost,
+            }
+        )
+    return columns
 
 
 async def cancel_purchase_order(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,7 +89,7 @@ async def receive_purchase_order(
     """
     request = {
         "purchaseOrderId": purchase_order_id,
-        "lines": [[i.line_id, i.quantity_received, i.unit_cost] for i in lines or ()],
+        "lines": [[i.line_id, i.quantity_received, i.unit_cost, i.unit] for i in lines or ()],
         "payments": [[p.method, p.amount, p.paid_at, p.reference] for p in payments],
     }
     problems = ProblemCollector()
@@ -110,14 +111,14 @@ async def receive_purchase_order(
             )
         order, rows = await load_order(session, merchant_id, purchase_order_id)
         check_receive_lines(problems, lines or (), {row.id for row in rows})
+        received = received_lines(rows, lines, problems)
         problems.raise_if_any()
 
-        received = received_lines(rows, lines)
         await fold_receipt_into_average_costs(
             session,
             merchant_id,
             [
-                CostedReceipt(line.item_id, line.quantity_received, line.unit_cost)
+                CostedReceipt(line.item_id, line.base_quantity_received, line.total)
                 for line in received
                 if line.item_type is ItemType.MATERIAL
             ],
@@ -170,11 +171,13 @@ async def _stock_up(
 ) -> None:
     """One PURCHASE_RECEIPT per stock: lines of the same item are summed (one ledger key)."""
     quantities: dict[StockKey, Decimal] = {}
+    entered: dict[StockKey, list[ReceivedLine]] = {}
     for line in received:
-        if line.quantity_received <= 0:
+        if line.base_quantity_received <= 0:
             continue
         key = StockKey(location_id, line.item_type, line.item_id)
-        quantities[key] = quantities.get(key, Decimal(0)) + line.quantity_received
+        quantities[key] = quantities.get(key, Decimal(0)) + line.base_quantity_received
+        entered.setdefault(key, []).append(line)
     if not quantities:
         return
     stocks = await lock_stocks(session, actor.merchant_id, quantities)
@@ -185,19 +188,40 @@ async def _stock_up(
             ReferenceType.POREC,
             str(purchase_order_id),
             delta_on_hand=quantity,
+            **_entered_of(entered[key]),
         )
         for key, quantity in quantities.items()
     ]
     await apply_moves(session, actor, stocks, moves)
 
 
+def _entered_of(lines: Sequence[ReceivedLine]) -> dict[str, Any]:
+    """A stock received by one line in another unit keeps what was entered on its movement."""
+    if len(lines) != 1 or lines[0].typed_unit is None:
+        return {}
+    return {"entered_quantity": lines[0].typed_quantity, "entered_unit": lines[0].typed_unit}
+
+
 async def _record_lines(session: AsyncSession, received: Sequence[ReceivedLine]) -> None:
+    """Each line's received quantity and unit cost, in its base unit and as entered (in
+    the line's unit, which a receipt in another unit does not change)."""
     await session.execute(
         update(t.purchase_order_line)
         .where(t.purchase_order_line.c.id == bindparam("line_id"))
-        .values(quantity_received=bindparam("quantity"), unit_cost=bindparam("cost")),
+        .values(
+            quantity_received=bindparam("quantity"),
+            unit_cost=bindparam("cost"),
+            entered_quantity_received=bindparam("entered_quantity"),
+            entered_unit_cost=bindparam("entered_cost"),
+        ),
         [
-            {"line_id": line.line_id, "quantity": line.quantity_received, "cost": line.unit_cost}
+            {
+                "line_id": line.line_id,
+                "quantity": line.base_quantity_received,
+                "cost": line.base_unit_cost,
+                "entered_quantity": None if line.in_base_unit else line.quantity_received,
+                "entered_cost": None if line.in_base_unit else line.unit_cost,
+            }
             for line in received
         ],
     )

@@ -13,17 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.domain.enums import ItemType
-from app.domain.errors import ProblemCollector, UserErrorCode
+from app.domain.errors import FieldPath, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative
+from app.domain.units import cost_per_base_unit
 from app.outbox.purchase_events import ReceivedLine
 from app.services.purchase_orders import check_quantity
+from app.services.unit_conversion import book_from_row, convert
 
 
 @dataclass(frozen=True)
 class ReceiveLineInput:
     line_id: uuid.UUID
     quantity_received: Decimal
-    unit_cost: Decimal | None = None
+    unit_cost: Decimal | None = None  # per `unit`; None: the line's unit cost
+    unit: str | None = None  # None: the line's unit
 
 
 def check_receive_lines(
@@ -78,9 +81,13 @@ async def load_order(
                 func.coalesce(line.c.inventory_item_id, line.c.material_id).label("item_id"),
                 line.c.quantity_ordered,
                 line.c.unit_cost,
+                line.c.unit.label("line_unit"),
+                line.c.entered_quantity_ordered,
+                line.c.entered_unit_cost,
                 item.c.product_variant_id,
                 func.coalesce(item.c.name, material.c.name).label("name"),
                 func.coalesce(item.c.unit, material.c.unit).label("unit"),
+                func.coalesce(item.c.units, material.c.units).label("units"),
             )
             .select_from(
                 line.outerjoin(item, item.c.id == line.c.inventory_item_id).outerjoin(
@@ -107,20 +114,60 @@ def vendor_snapshot(order: Any) -> dict[str, Any]:
 
 
 def received_lines(
-    rows: Sequence[Any], inputs: Sequence[ReceiveLineInput] | None
+    rows: Sequence[Any], inputs: Sequence[ReceiveLineInput] | None, problems: ProblemCollector
 ) -> list[ReceivedLine]:
-    """Lines as received: all as ordered when no inputs; else unlisted lines received 0."""
-    given = {i.line_id: i for i in inputs} if inputs else None
+    """Lines as received: all as ordered when no inputs; else unlisted lines received 0.
+
+    A receipt line may be in another unit than its order line (4 bottles of a line in
+    cases): its quantity is converted once to the base unit (UNIT_MISMATCH on
+    ("input", "lines", i, "unit") when it does not convert), its value is quantity x
+    unit cost as entered, and its cost per base unit that value / the base quantity.
+    """
+    given = {line.line_id: (i, line) for i, line in enumerate(inputs or ())}
     received = []
     for row in rows:
-        choice = None if given is None else given.get(row.id)
-        if given is None:
-            quantity, cost = row.quantity_ordered, row.unit_cost
+        book = book_from_row(row.unit, row.units)
+        line_unit = row.line_unit  # None: the base unit
+        line_cost = row.unit_cost if row.entered_unit_cost is None else row.entered_unit_cost
+        ordered = (
+            row.quantity_ordered
+            if row.entered_quantity_ordered is None
+            else row.entered_quantity_ordered
+        )
+        index, choice = given.get(row.id, (None, None))
+        if not given:
+            quantity, unit, cost = ordered, line_unit, line_cost
         elif choice is None:
-            quantity, cost = Decimal(0), row.unit_cost
+            quantity, unit, cost = Decimal(0), line_unit, line_cost
         else:
             quantity = choice.quantity_received
-            cost = row.unit_cost if choice.unit_cost is None else choice.unit_cost
+            unit = line_unit if choice.unit is None else choice.unit
+            cost = choice.unit_cost
+            if cost is None:
+                cost = book.convert_cost(line_cost, line_unit, unit)
+        if not book.converts(line_unit):
+            problems.add(
+                UserErrorCode.UNIT_MISMATCH,
+                f"the line's unit {line_unit} no longer converts for {row.name}",
+                ("id",),
+            )
+            continue
+        field: FieldPath = ("input", "lines") if index is None else ("input", "lines", index)
+        entered = convert(book, quantity, unit, problems, (*field, "unit"))
+        if entered is None or cost is None:
+            continue
+        same = book.same_unit(unit, line_unit)
+        value = quantity * cost
+        base_cost = (
+            cost_per_base_unit(quantity, cost, entered.base)
+            if entered.base != 0
+            else book.convert_cost(cost, unit, None)
+        )
+        in_line_quantity = quantity if same else book.from_base(entered.base, line_unit)
+        in_line_cost = cost if same else book.convert_cost(cost, unit, line_unit)
+        assert base_cost is not None
+        assert in_line_quantity is not None
+        assert in_line_cost is not None
         received.append(
             ReceivedLine(
                 line_id=row.id,
@@ -128,10 +175,16 @@ def received_lines(
                 item_id=row.item_id,
                 product_variant_id=row.product_variant_id,
                 name=row.name,
-                unit=row.unit,
-                quantity_ordered=row.quantity_ordered,
-                quantity_received=quantity,
-                unit_cost=cost,
+                unit=book.display_name(line_unit),
+                quantity_ordered=ordered,
+                quantity_received=in_line_quantity,
+                unit_cost=in_line_cost,
+                base_quantity_received=entered.base,
+                base_unit_cost=base_cost,
+                value=value,
+                in_base_unit=line_unit is None,
+                typed_quantity=entered.quantity,
+                typed_unit=entered.unit,
             )
         )
     return received

@@ -2,7 +2,9 @@
 
 A recipe is keyed by commerce's id of what it belongs to (`recipe.owner_type`,
 `recipe.owner_id` = the product variant id or the modifier option id) and its lines
-are always replaced as a whole. Quantities are in each material's own unit.
+are always replaced as a whole. A line's quantity may be given in any unit that
+converts for its material: it is kept in the material's base unit (converted once)
+with the quantity and unit as entered beside it.
 Sales read the lines when they reserve, and keep a snapshot, so a later change here
 never alters what an earlier sale reserved. A product's item recipe limits its
 availableToSell, so replacing it with different lines stages an
@@ -24,7 +26,7 @@ from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
 from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import RecipeOwner
-from app.domain.errors import ProblemCollector, UserErrorCode
+from app.domain.errors import FieldPath, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_positive
 from app.outbox.availability_inputs_events import (
     AvailabilityInputsChanged,
@@ -34,6 +36,7 @@ from app.outbox.availability_inputs_events import (
 from app.outbox.writer import enqueue
 from app.services.context import Actor
 from app.services.text_input import collect
+from app.services.unit_conversion import Entered, book_from_row, convert
 
 MAX_LINES = 100
 VARIANT_FIELD = ("productVariantId",)
@@ -43,6 +46,7 @@ VARIANT_FIELD = ("productVariantId",)
 class RecipeLineInput:
     material_id: uuid.UUID
     quantity: Decimal
+    unit: str | None = None  # None: the material's base unit
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ async def set_recipe(
     availability-inputs-changed event carrying the old lines, for the realtime path.
     """
     problems = ProblemCollector()
-    _check_lines(lines, problems)
+    check_lines(lines, problems)
     async with uow.transaction() as session:
         item = (
             await session.execute(
@@ -86,13 +90,13 @@ async def set_recipe(
             problems.add(UserErrorCode.NOT_FOUND, "no such product variant", VARIANT_FIELD)
         elif item.archived:
             problems.add(UserErrorCode.ARCHIVED, "the inventory item is archived", VARIANT_FIELD)
-        await _check_materials(session, actor.merchant_id, lines, problems)
+        converted = await check_line_materials(session, actor.merchant_id, lines, problems)
         problems.raise_if_any()
         assert item is not None
-        recipe_id, before = await _replace(
-            session, actor.merchant_id, RecipeOwner.PRODUCT_VARIANT, product_variant_id, lines
+        recipe_id, before = await replace_lines(
+            session, actor.merchant_id, RecipeOwner.PRODUCT_VARIANT, product_variant_id, converted
         )
-        after = ((line.material_id, line.quantity) for line in lines)
+        after = ((line.material_id, line.base) for line in converted)
         if _as_quantities(before) != _as_quantities(after):
             change = AvailabilityInputsChanged(
                 actor.merchant_id, item.id, utcnow(), recipe_before=before
@@ -113,47 +117,65 @@ async def set_modifier_recipe(
     Every line's material must be this merchant's (NOT_FOUND) and not archived
     (ARCHIVED) on ("lines", i, "materialId"); a material may appear once (DUPLICATE);
     quantities are > 0 with at most 6 decimal places (INVALID on ("lines", i,
-    "quantity")). All problems are reported together. Modifier options are commerce's;
+    "quantity")); a unit must convert for the material (UNIT_MISMATCH on ("lines", i,
+    "unit")). All problems are reported together. Modifier options are commerce's;
     any id is accepted and scoped to this merchant.
     """
     problems = ProblemCollector()
-    _check_lines(lines, problems)
+    check_lines(lines, problems)
     async with uow.transaction() as session:
-        await _check_materials(session, actor.merchant_id, lines, problems)
+        converted = await check_line_materials(session, actor.merchant_id, lines, problems)
         problems.raise_if_any()
-        recipe_id, _ = await _replace(
-            session, actor.merchant_id, RecipeOwner.MODIFIER_OPTION, modifier_option_id, lines
+        recipe_id, _ = await replace_lines(
+            session, actor.merchant_id, RecipeOwner.MODIFIER_OPTION, modifier_option_id, converted
         )
     return ModifierRecipeResult(modifier_option_id, recipe_id)
 
 
-def _check_lines(lines: Sequence[RecipeLineInput], problems: ProblemCollector) -> None:
+@dataclass(frozen=True)
+class ConvertedLine:
+    """A recipe line in its material's base unit, with what was entered."""
+
+    material_id: uuid.UUID
+    entered: Entered
+
+    @property
+    def base(self) -> Decimal:
+        return self.entered.base
+
+
+def check_lines(
+    lines: Sequence[RecipeLineInput], problems: ProblemCollector, field: FieldPath = ("lines",)
+) -> None:
+    """At most MAX_LINES, quantities > 0 (6 places), each material once (DUPLICATE)."""
     if len(lines) > MAX_LINES:
-        problems.add(UserErrorCode.INVALID, f"at most {MAX_LINES} lines", ("lines",))
+        problems.add(UserErrorCode.INVALID, f"at most {MAX_LINES} lines", field)
     seen: set[uuid.UUID] = set()
     for i, line in enumerate(lines):
-        collect(problems, require_positive, line.quantity, ("lines", i, "quantity"))
+        collect(problems, require_positive, line.quantity, (*field, i, "quantity"))
         if line.material_id in seen:
             problems.add(
                 UserErrorCode.DUPLICATE,
                 "this material is already on another line",
-                ("lines", i, "materialId"),
+                (*field, i, "materialId"),
             )
         seen.add(line.material_id)
 
 
-async def _check_materials(
+async def check_line_materials(
     session: AsyncSession,
     merchant_id: uuid.UUID,
     lines: Sequence[RecipeLineInput],
     problems: ProblemCollector,
-) -> None:
-    """NOT_FOUND / ARCHIVED per line; the rows stay share-locked so no unit changes meanwhile."""
+    field: FieldPath = ("lines",),
+) -> list[ConvertedLine]:
+    """NOT_FOUND / ARCHIVED / UNIT_MISMATCH per line, and the lines in base units; the
+    material rows stay share-locked so no unit changes meanwhile."""
     if not lines:
-        return
+        return []
     rows = (
         await session.execute(
-            select(t.material.c.id, t.material.c.archived)
+            select(t.material.c.id, t.material.c.archived, t.material.c.unit, t.material.c.units)
             .where(
                 t.material.c.merchant_id == merchant_id,
                 t.material.c.id.in_({line.material_id for line in lines}),
@@ -162,21 +184,36 @@ async def _check_materials(
             .with_for_update(read=True)
         )
     ).all()
-    archived = {row.id: row.archived for row in rows}
+    found = {row.id: row for row in rows}
+    converted: list[ConvertedLine] = []
     for i, line in enumerate(lines):
-        path = ("lines", i, "materialId")
-        if line.material_id not in archived:
+        path = (*field, i, "materialId")
+        row = found.get(line.material_id)
+        if row is None:
             problems.add(UserErrorCode.NOT_FOUND, "no such material", path)
-        elif archived[line.material_id]:
+            continue
+        if row.archived:
             problems.add(UserErrorCode.ARCHIVED, "the material is archived", path)
+        book = book_from_row(row.unit, row.units)
+        entered = convert(
+            book,
+            line.quantity,
+            line.unit,
+            problems,
+            (*field, i, "unit"),
+            (*field, i, "quantity"),
+        )
+        if entered is not None:
+            converted.append(ConvertedLine(line.material_id, entered))
+    return converted
 
 
-async def _replace(
+async def replace_lines(
     session: AsyncSession,
     merchant_id: uuid.UUID,
     owner_type: RecipeOwner,
     owner_id: uuid.UUID,
-    lines: Sequence[RecipeLineInput],
+    lines: Sequence[ConvertedLine],
 ) -> tuple[uuid.UUID, RecipeLines]:
     """The recipe's id and the lines it had before (material id, quantity), in order."""
     # The upsert locks the recipe row, so concurrent replacements of one recipe take turns.
@@ -208,8 +245,9 @@ async def _replace(
                     "merchant_id": merchant_id,
                     "recipe_id": recipe_id,
                     "material_id": line.material_id,
-                    "quantity": line.quantity,
+                    "quantity": line.base,
                     "position": i,
+                    **line.entered.as_columns(),
                 }
                 for i, line in enumerate(lines)
             ],

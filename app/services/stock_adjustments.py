@@ -1,10 +1,11 @@
 """Manual stock writes: adjustments, physical counts, waste and low-stock thresholds.
 
 Each is one transaction: check the input, resolve the stock, claim the idempotency
-key, lock the stock row, decide against the locked quantities, append one MANUAL
-ledger row through `stock_ledger`. What each decides is the domain's
-(`app.domain.manual_changes`). Deciding under the lock is what makes the
-compare-and-set (`changeFromQuantity`) and the below-zero refusal exact under
+key, convert the quantities given in `unit` to the item's base unit (once, see
+app/domain/units.py), lock the stock row, decide against the locked quantities (the
+domain's `app.domain.manual_changes`), append one MANUAL ledger row through
+`stock_ledger` (with the quantity and unit as entered). Deciding under the lock is what
+makes the compare-and-set (`changeFromQuantity`) and the below-zero refusal exact under
 concurrency.
 """
 
@@ -35,6 +36,7 @@ from app.services.idempotency import claim, remember
 from app.services.stock_ledger import LockedStock, Move, StockKey, apply_moves, lock_stocks
 from app.services.stock_refs import StockRef, collect_stock_ref
 from app.services.text_input import collect, optional_text, required_text
+from app.services.unit_conversion import Given, converted, in_base_unit
 
 REASON_MAX_LENGTH = 500
 STOCK_FIELD = ("input", "stock")
@@ -54,8 +56,10 @@ class StockChangeResult:
         return cls(uuid.UUID(stored["stockId"]), uuid.UUID(movement_id) if movement_id else None)
 
 
+# Turns a quantity given in the request's unit into the item's base unit.
+ToBase = Callable[[Decimal], Decimal]
 # Decides the movement's delta from the locked stock, or raises (stale, insufficient).
-DeltaRule = Callable[[LockedStock], Decimal]
+DeltaRule = Callable[[LockedStock, ToBase], Decimal]
 
 
 async def adjust_stock(
@@ -67,13 +71,15 @@ async def adjust_stock(
     reason: str,
     change_from_quantity: Decimal | None = None,
     allow_negative: bool = False,
+    unit: str | None = None,
     idempotency_key: str | None = None,
 ) -> StockChangeResult:
     """Add `delta` (non-zero) to on hand as an ADJUSTMENT with a reason.
 
     With `change_from_quantity`, on hand must still equal it when the row is locked
     (else CHANGE_FROM_QUANTITY_STALE). A negative delta that would take on hand below
-    zero is INSUFFICIENT_STOCK unless `allow_negative`.
+    zero is INSUFFICIENT_STOCK unless `allow_negative`. `unit` (default: the item's
+    base unit) is the unit of `delta` and `change_from_quantity`.
     """
     problems = ProblemCollector()
     clean_reason = required_text(
@@ -90,11 +96,13 @@ async def adjust_stock(
             ("input", "changeFromQuantity"),
         )
 
-    def rule(stock: LockedStock) -> Decimal:
+    def rule(stock: LockedStock, to_base: ToBase) -> Decimal:
         return adjustment_delta(
             stock.on_hand,
-            delta,
-            change_from_quantity=change_from_quantity,
+            to_base(delta),
+            change_from_quantity=(
+                None if change_from_quantity is None else to_base(change_from_quantity)
+            ),
             allow_negative=allow_negative,
         )
 
@@ -104,6 +112,7 @@ async def adjust_stock(
         "reason": clean_reason,
         "changeFromQuantity": change_from_quantity,
         "allowNegative": allow_negative,
+        "unit": unit,
     }
     return await _write_movement(
         uow,
@@ -116,6 +125,7 @@ async def adjust_stock(
         MovementType.ADJUSTMENT,
         clean_reason,
         rule,
+        Given(delta, unit),
     )
 
 
@@ -126,9 +136,10 @@ async def count_stock(
     ref: StockRef,
     counted_quantity: Decimal,
     reason: str | None = None,
+    unit: str | None = None,
     idempotency_key: str | None = None,
 ) -> StockChangeResult:
-    """Set on hand to a physical count (≥ 0); the COUNT movement records the difference.
+    """Set on hand to a physical count (≥ 0, in `unit`); the COUNT movement records the difference.
 
     A count that matches still records a movement with delta 0, so the history shows
     the stock was counted.
@@ -138,7 +149,12 @@ async def count_stock(
         reason, ("input", "reason"), problems, max_length=REASON_MAX_LENGTH
     )
     collect(problems, require_not_negative, counted_quantity, ("input", "countedQuantity"))
-    request = {"stock": ref.as_input(), "countedQuantity": counted_quantity, "reason": clean_reason}
+    request = {
+        "stock": ref.as_input(),
+        "countedQuantity": counted_quantity,
+        "reason": clean_reason,
+        "unit": unit,
+    }
     return await _write_movement(
         uow,
         actor,
@@ -149,7 +165,8 @@ async def count_stock(
         problems,
         MovementType.COUNT,
         clean_reason,
-        lambda stock: count_delta(stock.on_hand, counted_quantity),
+        lambda stock, to_base: count_delta(stock.on_hand, to_base(counted_quantity)),
+        Given(counted_quantity, unit),
     )
 
 
@@ -160,16 +177,18 @@ async def record_waste(
     ref: StockRef,
     quantity: Decimal,
     reason: str,
+    unit: str | None = None,
     idempotency_key: str | None = None,
 ) -> StockChangeResult:
-    """Take `quantity` (> 0) off on hand as WASTE; refuses to go below zero (INSUFFICIENT_STOCK)."""
+    """Take `quantity` (> 0, in `unit`) off on hand as WASTE; refuses to go below zero
+    (INSUFFICIENT_STOCK)."""
     problems = ProblemCollector()
     clean_reason = required_text(
         reason, ("input", "reason"), problems, max_length=REASON_MAX_LENGTH
     )
     collect(problems, require_positive, quantity, ("input", "quantity"))
 
-    request = {"stock": ref.as_input(), "quantity": quantity, "reason": clean_reason}
+    request = {"stock": ref.as_input(), "quantity": quantity, "reason": clean_reason, "unit": unit}
     return await _write_movement(
         uow,
         actor,
@@ -180,7 +199,8 @@ async def record_waste(
         problems,
         MovementType.WASTE,
         clean_reason,
-        lambda stock: waste_delta(stock.on_hand, quantity),
+        lambda stock, to_base: waste_delta(stock.on_hand, to_base(quantity)),
+        Given(quantity, unit),
     )
 
 
@@ -190,8 +210,10 @@ async def set_low_stock_threshold(
     *,
     ref: StockRef,
     threshold: Decimal | None,
+    unit: str | None = None,
 ) -> StockChangeResult:
-    """Set (≥ 0) or clear (None) a stock's low-stock threshold; creates the row if missing.
+    """Set (≥ 0, in `unit`) or clear (None) a stock's low-stock threshold; creates the row
+    if missing.
 
     No movement and no version change: quantities did not change.
     """
@@ -200,13 +222,18 @@ async def set_low_stock_threshold(
         collect(problems, require_not_negative, threshold, ("input", "lowStockThreshold"))
     async with uow.transaction() as session:
         key = await collect_stock_ref(session, actor.merchant_id, ref, STOCK_FIELD, problems)
+        base = None
+        if key is not None and threshold is not None:
+            base = await in_base_unit(
+                session, actor.merchant_id, key, Given(threshold, unit), problems
+            )
         problems.raise_if_any()
         assert key is not None
         stock = (await lock_stocks(session, actor.merchant_id, [key]))[key]
         await session.execute(
             update(t.stock)
             .where(t.stock.c.id == stock.id)
-            .values(low_stock_threshold=threshold, updated_at=utcnow())
+            .values(low_stock_threshold=None if base is None else base.base, updated_at=utcnow())
         )
     return StockChangeResult(stock.id, None)
 
@@ -222,6 +249,7 @@ async def _write_movement(
     movement_type: MovementType,
     reason: str | None,
     rule: DeltaRule,
+    given: Given,
 ) -> StockChangeResult:
     async with uow.transaction() as session:
         # Invalid input was never stored under a key: report it with the ref's problems.
@@ -232,16 +260,23 @@ async def _write_movement(
             if stored is not None:
                 return StockChangeResult.from_response(stored)
         key = await collect_stock_ref(session, actor.merchant_id, ref, STOCK_FIELD, problems)
+        entered = None
+        if key is not None:
+            entered = await in_base_unit(session, actor.merchant_id, key, given, problems)
         problems.raise_if_any()
         assert key is not None
+        assert entered is not None
+        book = entered.book
         stocks = await lock_stocks(session, actor.merchant_id, [key])
         move = Move(
             key,
             movement_type,
             ReferenceType.MANUAL,
             f"idem:{idempotency_key}" if idempotency_key is not None else str(uuid7()),
-            delta_on_hand=rule(stocks[key]),
+            delta_on_hand=rule(stocks[key], lambda q: converted(book, q, given.unit)),
             reason=reason,
+            entered_quantity=entered.entered.quantity,
+            entered_unit=entered.entered.unit,
         )
         moved = await apply_moves(session, actor, stocks, [move])
         if moved.applied:

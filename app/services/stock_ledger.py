@@ -223,6 +223,8 @@ def _write_params(
                 "reason": m.reason,
                 "went_negative": m.went_negative,
                 "recipe_snapshot": json.dumps(m.recipe_snapshot),
+                "entered_quantity": None if m.entered_quantity is None else str(m.entered_quantity),
+                "entered_unit": m.entered_unit,
                 "occurred_at": m.occurred_at.isoformat(),
             }
         )
@@ -310,6 +312,8 @@ def _plan(
                 went_negative=went_negative(stock.on_hand, stock.reserved),
                 recipe_snapshot=move.recipe_snapshot,
                 occurred_at=now,
+                entered_quantity=move.entered_quantity,
+                entered_unit=move.entered_unit,
             )
             result.applied.append(AppliedMove(movement, stock))
     return results, after

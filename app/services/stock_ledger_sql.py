@@ -156,6 +156,8 @@ _moves = json_rows(
     went_negative=Boolean(),
     recipe_snapshot=Text(),  # JSON text: None is JSON null, as the JSONB column type stores it
     occurred_at=DateTime(timezone=True),
+    entered_quantity=Numeric(),
+    entered_unit=Text(),
 )
 _moved = (
     pg_insert(_ledger)
@@ -177,6 +179,8 @@ _moved = (
             "went_negative",
             "recipe_snapshot",
             "occurred_at",
+            "entered_quantity",
+            "entered_unit",
         ],
         select(
             _moves.c.id,
@@ -195,6 +199,8 @@ _moved = (
             _moves.c.went_negative,
             cast(_moves.c.recipe_snapshot, JSONB),
             _moves.c.occurred_at,
+            _moves.c.entered_quantity,
+            _moves.c.entered_unit,
         ),
     )
     .on_conflict_do_nothing(

@@ -67,6 +67,8 @@ class Movement:
     went_negative: bool
     recipe_snapshot: Any
     occurred_at: datetime
+    entered_quantity: Decimal | None = None
+    entered_unit: str | None = None
 
 
 @dataclass

@@ -92,9 +92,7 @@ async def collect_stock_ref(
         if value is None:
             problems.add(UserErrorCode.REQUIRED, "a stockId or this is required", (*field, name))
     if ref.location_id is not None:
-        await _check_location(
-            session, merchant_id, ref.location_id, field, problems, allow_archived
-        )
+        await check_location(session, merchant_id, ref.location_id, field, problems, allow_archived)
     if ref.item_type is not None and ref.item_id is not None:
         await _check_item(
             session, merchant_id, ref.item_type, ref.item_id, field, problems, allow_archived
@@ -151,14 +149,16 @@ async def _by_stock_id(
     return StockKey(row.location_id, item_type, item_id)
 
 
-async def _check_location(
+async def check_location(
     session: AsyncSession,
     merchant_id: uuid.UUID,
     location_id: uuid.UUID,
     field: FieldPath,
     problems: ProblemCollector,
-    allow_archived: bool,
+    allow_archived: bool = False,
 ) -> None:
+    """NOT_FOUND on (*field, "locationId") unless it is the merchant's location; ARCHIVED
+    when archived (unless `allow_archived`)."""
     archived = (
         await session.execute(
             select(t.location.c.archived).where(

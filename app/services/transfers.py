@@ -1,10 +1,16 @@
-"""Moving materials between two locations of one merchant."""
+"""Moving materials between two locations of one merchant.
+
+A line's quantity may be given in any unit that converts for its material; it is
+converted once to the base unit, which the stocks, movements and event carry, and
+the line keeps the quantity and unit as entered.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -25,9 +31,18 @@ from app.outbox.transfer_events import Transferred, TransferredLine, material_tr
 from app.outbox.writer import enqueue
 from app.services import idempotency
 from app.services.context import Actor
-from app.services.stock_ledger import StockKey, apply_moves, lock_stocks
+from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
+from app.services.unit_conversion import Entered, book_from_row, convert
 
 OPERATION = "materialTransfer"
+
+
+@dataclass(frozen=True)
+class ConvertedLine:
+    """A line in its material's base unit, with what was entered."""
+
+    line: TransferLine  # the quantity in the base unit
+    entered: Entered
 
 
 @dataclass(frozen=True)
@@ -63,8 +78,9 @@ async def _check_owned(
     from_location_id: uuid.UUID,
     to_location_id: uuid.UUID,
     lines: Sequence[TransferLine],
-) -> dict[uuid.UUID, str]:
-    """NOT_FOUND / ARCHIVED for locations and materials; returns each material's unit."""
+) -> tuple[dict[uuid.UUID, str], list[ConvertedLine]]:
+    """NOT_FOUND / ARCHIVED for locations and materials, UNIT_MISMATCH for units; each
+    material's unit, and the lines in it (those that could be had)."""
     location, material = t.location, t.material
     archived_locations: dict[uuid.UUID, bool] = {
         row.id: row.archived
@@ -80,18 +96,31 @@ async def _check_owned(
         _report(problems, archived_locations.get(location_id), "location", ("input", name))
     rows = (
         await session.execute(
-            select(material.c.id, material.c.archived, material.c.unit).where(
+            select(material.c.id, material.c.archived, material.c.unit, material.c.units).where(
                 material.c.merchant_id == merchant_id,
                 material.c.id.in_({line.material_id for line in lines}),
             )
         )
     ).all()
     known = {row.id: row for row in rows}
+    converted: list[ConvertedLine] = []
     for i, line in enumerate(lines):
         row = known.get(line.material_id)
-        field = ("input", "lines", i, "materialId")
-        _report(problems, None if row is None else row.archived, "material", field)
-    return {row.id: row.unit for row in rows}
+        field = ("input", "lines", i)
+        _report(problems, None if row is None else row.archived, "material", (*field, "materialId"))
+        if row is None:
+            continue
+        entered = convert(
+            book_from_row(row.unit, row.units),
+            line.quantity,
+            line.unit,
+            problems,
+            (*field, "unit"),
+            (*field, "quantity"),
+        )
+        if entered is not None:
+            converted.append(ConvertedLine(TransferLine(line.material_id, entered.base), entered))
+    return {row.id: row.unit for row in rows}, converted
 
 
 def _report(problems: ProblemCollector, archived: bool | None, what: str, field: FieldPath) -> None:
@@ -123,7 +152,7 @@ async def transfer_materials(
     request = {
         "fromLocationId": from_location_id,
         "toLocationId": to_location_id,
-        "lines": [[line.material_id, line.quantity] for line in lines],
+        "lines": [[line.material_id, line.quantity, line.unit] for line in lines],
         "allowNegative": allow_negative,
     }
     problems = ProblemCollector()
@@ -136,24 +165,26 @@ async def transfer_materials(
             )
             if stored is not None:
                 return TransferResult(uuid.UUID(stored["transferId"]))
-        units = await _check_owned(
+        units, converted = await _check_owned(
             session, merchant_id, problems, from_location_id, to_location_id, lines
         )
         problems.raise_if_any()
-
-        totals = transfer_totals(lines)
+        in_base = [c.line for c in converted]
+        totals = transfer_totals(in_base)
         sources = {m: StockKey.material(from_location_id, m) for m in totals}
         targets = [StockKey.material(to_location_id, m) for m in totals]
         stocks = await lock_stocks(session, merchant_id, [*sources.values(), *targets])
         if not allow_negative:
             available = {m: stocks[k].available for m, k in sources.items()}
-            report_shortages(problems, lines, totals, available)
+            report_shortages(problems, in_base, totals, available)
             problems.raise_if_any()
 
         transfer_id = uuid7()
         now = utcnow()
-        await _record(session, actor, transfer_id, from_location_id, to_location_id, lines, now)
-        moves = transfer_moves(from_location_id, to_location_id, transfer_id, totals)
+        await _record(session, actor, transfer_id, from_location_id, to_location_id, converted, now)
+        moves = _with_entered(
+            transfer_moves(from_location_id, to_location_id, transfer_id, totals), converted
+        )
         await apply_moves(session, actor, stocks, moves)
         event = material_transferred_event(
             Transferred(
@@ -165,7 +196,7 @@ async def transfer_materials(
                 transferred_by=actor.label,
                 lines=[
                     TransferredLine(line.material_id, line.quantity, units[line.material_id])
-                    for line in lines
+                    for line in in_base
                 ],
             )
         )
@@ -183,7 +214,7 @@ async def _record(
     transfer_id: uuid.UUID,
     from_location_id: uuid.UUID,
     to_location_id: uuid.UUID,
-    lines: Sequence[TransferLine],
+    lines: Sequence[ConvertedLine],
     now: datetime,
 ) -> None:
     await session.execute(
@@ -204,9 +235,22 @@ async def _record(
                 "merchant_id": actor.merchant_id,
                 "transfer_id": transfer_id,
                 "position": i,
-                "material_id": line.material_id,
-                "quantity": line.quantity,
+                "material_id": line.line.material_id,
+                "quantity": line.line.quantity,
+                **line.entered.as_columns(),
             }
             for i, line in enumerate(lines)
         ],
     )
+
+
+def _with_entered(moves: list[Move], lines: Sequence[ConvertedLine]) -> list[Move]:
+    """A material on one line keeps what was entered on its movements too."""
+    counts = Counter(c.line.material_id for c in lines)
+    entered = {c.line.material_id: c.entered for c in lines if counts[c.line.material_id] == 1}
+    return [
+        replace(move, entered_quantity=e.quantity, entered_unit=e.unit)
+        if (e := entered.get(move.key.item_id)) is not None
+        else move
+        for move in moves
+    ]

@@ -16,6 +16,7 @@ from graphql_schema.context import Info
 from graphql_schema.execution import prefetched_by_arguments
 from graphql_schema.ids import global_id, parse_id
 from graphql_schema.relay import Node
+from graphql_schema.units.types import ItemUnit, item_units
 
 if TYPE_CHECKING:
     from graphql_schema.recipes.types import RecipeLine
@@ -66,6 +67,16 @@ class InventoryItem(Node):
     # Set when the page query computed availableToSell for the whole page (per location
     # id, see items/availability.py): the resolver and the fast list executor read it.
     known_available: strawberry.Private[dict[uuid.UUID, Decimal | None] | None] = None
+    own_units: strawberry.Private[Any] = None
+
+    @strawberry.field
+    async def units(self, info: Info) -> list[ItemUnit]:
+        own = self.own_units
+        if own is None:
+            # Built from a realtime snapshot, which does not carry them.
+            row = await info.context.loaders.item.load(self.pk)
+            own = None if row is None else row.units
+        return item_units(self.unit, own)
 
     @strawberry.field
     async def recipe(
@@ -107,6 +118,7 @@ def item_from_row(row: Row[Any]) -> InventoryItem:
         archived=row.archived,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        own_units=row.units,
     )
 
 

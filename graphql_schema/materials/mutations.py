@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import strawberry
@@ -13,6 +14,7 @@ from graphql_schema.loaders import forget
 from graphql_schema.materials.types import TYPE_NAME, Material, load_material
 from graphql_schema.mutations import input_id, mutate
 from graphql_schema.permissions import CanManageMaterials, secured
+from graphql_schema.units.inputs import ItemUnitInput
 
 
 @strawberry.input
@@ -21,6 +23,7 @@ class MaterialInput:
     sku: str | None = None
     unit: str
     low_stock_threshold: Decimal | None = None
+    units: list[ItemUnitInput] | None = None
 
 
 @strawberry.input
@@ -36,9 +39,14 @@ class MaterialPayload:
     user_errors: list[UserError]
 
 
+async def fresh_material(info: Info, material_id: uuid.UUID) -> Material | None:
+    """The material as it is after a write (the loader forgets what it had)."""
+    forget(info.context.loaders.material, material_id)
+    return await load_material(info, material_id)
+
+
 async def _fresh(info: Info, result: service.MaterialResult) -> Material | None:
-    forget(info.context.loaders.material, result.material_id)
-    return await load_material(info, result.material_id)
+    return await fresh_material(info, result.material_id)
 
 
 @strawberry.type
@@ -56,6 +64,7 @@ class MaterialMutations:
                 unit=input.unit,
                 sku=input.sku,
                 low_stock_threshold=input.low_stock_threshold,
+                units=[u.to_service() for u in input.units or ()],
                 idempotency_key=idempotency_key,
             ),
             _fresh,

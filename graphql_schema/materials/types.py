@@ -12,10 +12,12 @@ from sqlalchemy import Row
 
 from app.domain.enums import ItemType
 from graphql_schema.context import Info
-from graphql_schema.ids import global_id
+from graphql_schema.ids import global_id, parse_id
 from graphql_schema.relay import Node
+from graphql_schema.units.types import ItemUnit, item_units
 
 if TYPE_CHECKING:
+    from graphql_schema.productions.types import PrepRecipe
     from graphql_schema.stocks.types import Stock
 
 TYPE_NAME = "Material"
@@ -31,6 +33,28 @@ class Material(Node):
     average_unit_cost: Decimal | None
     created_at: datetime
     updated_at: datetime
+    own_units: strawberry.Private[Any] = None
+
+    @strawberry.field
+    def units(self) -> list[ItemUnit]:
+        return item_units(self.unit, self.own_units)
+
+    @strawberry.field
+    async def prep_recipe(
+        self, info: Info
+    ) -> Annotated[PrepRecipe, strawberry.lazy("graphql_schema.productions.types")] | None:
+        from graphql_schema.productions.types import prep_recipe_of
+
+        return prep_recipe_of(await info.context.loaders.prep_recipe.load(self.pk))
+
+    # How much (base unit) the location's available ingredients could make now; null
+    # without a prep recipe.
+    @strawberry.field
+    async def producible(self, info: Info, location_id: strawberry.ID) -> Decimal | None:
+        location_pk = parse_id(location_id, "Location")
+        if location_pk is None:
+            return None
+        return await info.context.loaders.producible.load((self.pk, location_pk))
 
     @strawberry.field
     async def stocks(
@@ -52,6 +76,7 @@ def material_from_row(row: Row[Any]) -> Material:
         average_unit_cost=row.average_unit_cost,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        own_units=row.units,
     )
 
 

@@ -33,6 +33,8 @@ class StockMovement(Node):
     reason: str | None
     actor: str | None
     occurred_at: datetime
+    entered_quantity: Decimal | None = None
+    entered_unit: str | None = None
 
     @strawberry.field
     async def stock(self, info: Info) -> Stock:
@@ -56,6 +58,8 @@ def movement_from_row(row: Row[Any]) -> StockMovement:
         reason=row.reason,
         actor=row.actor,
         occurred_at=row.occurred_at,
+        entered_quantity=row.entered_quantity,
+        entered_unit=row.entered_unit,
     )
 
 

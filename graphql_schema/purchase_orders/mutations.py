@@ -31,6 +31,7 @@ class PurchaseOrderLineInput:
     item_id: strawberry.ID
     quantity_ordered: Decimal
     unit_cost: Decimal
+    unit: str | None = None
 
 
 @strawberry.input
@@ -47,6 +48,7 @@ class ReceiveLineInput:
     line_id: strawberry.ID
     quantity_received: Decimal
     unit_cost: Decimal | None = None
+    unit: str | None = None
 
 
 @strawberry.input
@@ -84,6 +86,7 @@ def _order_line(line: PurchaseOrderLineInput) -> orders.PurchaseOrderLineInput:
         item_id=input_id(line.item_id, kind),
         quantity_ordered=line.quantity_ordered,
         unit_cost=line.unit_cost,
+        unit=line.unit,
     )
 
 
@@ -125,6 +128,7 @@ class PurchaseOrderMutations:
                     line_id=input_id(line.line_id, LINE_TYPE_NAME),
                     quantity_received=line.quantity_received,
                     unit_cost=line.unit_cost,
+                    unit=line.unit,
                 )
                 for line in given.lines
             ]

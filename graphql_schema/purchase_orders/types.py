@@ -29,13 +29,23 @@ class PurchaseOrderLine:
     id: strawberry.ID
     item_id: strawberry.Private[uuid.UUID]
     item_type: ItemType
+    # In `unit`: as entered (the item's base unit when none was given).
     quantity_ordered: Decimal
     quantity_received: Decimal | None
     unit_cost: Decimal
+    quantity_ordered_base: Decimal
+    quantity_received_base: Decimal | None
+    given_unit: strawberry.Private[str | None] = None
 
     @strawberry.field
     async def item(self, info: Info) -> StockItem:
         return await load_stock_item(info, self.item_type, self.item_id)
+
+    @strawberry.field
+    async def unit(self, info: Info) -> str:
+        if self.given_unit is not None:
+            return self.given_unit
+        return (await load_stock_item(info, self.item_type, self.item_id)).unit
 
 
 @strawberry.type
@@ -92,10 +102,18 @@ def line_from_row(row: Row[Any]) -> PurchaseOrderLine:
         id=strawberry.ID(global_id(LINE_TYPE_NAME, row.id)),
         item_id=row.inventory_item_id if product else row.material_id,
         item_type=row.item_type,
-        quantity_ordered=row.quantity_ordered,
-        quantity_received=row.quantity_received,
-        unit_cost=row.unit_cost,
+        quantity_ordered=_entered(row.entered_quantity_ordered, row.quantity_ordered),
+        quantity_received=_entered(row.entered_quantity_received, row.quantity_received),
+        unit_cost=_entered(row.entered_unit_cost, row.unit_cost),
+        quantity_ordered_base=row.quantity_ordered,
+        quantity_received_base=row.quantity_received,
+        given_unit=row.unit,
     )
+
+
+def _entered(entered: Decimal | None, base: Decimal | None) -> Any:
+    """A line's value as entered; the base one when the line is in the base unit."""
+    return base if entered is None else entered
 
 
 def purchase_order_from_row(row: Row[Any]) -> PurchaseOrder:

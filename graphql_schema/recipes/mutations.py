@@ -22,6 +22,7 @@ from graphql_schema.recipes.types import ModifierRecipe, modifier_recipe_of
 class RecipeLineInput:
     material_id: strawberry.ID
     quantity: Decimal
+    unit: str | None = None
 
 
 @strawberry.type
@@ -36,9 +37,9 @@ class ModifierRecipePayload:
     user_errors: list[UserError]
 
 
-def _lines(lines: list[RecipeLineInput]) -> list[service.RecipeLineInput]:
+def service_lines(lines: list[RecipeLineInput]) -> list[service.RecipeLineInput]:
     return [
-        service.RecipeLineInput(input_id(line.material_id, "Material"), line.quantity)
+        service.RecipeLineInput(input_id(line.material_id, "Material"), line.quantity, line.unit)
         for line in lines
     ]
 
@@ -58,7 +59,7 @@ class RecipeMutations:
         item, errors = await mutate(
             info,
             lambda uow, actor: service.set_recipe(
-                uow, actor, product_variant_id=variant, lines=_lines(lines)
+                uow, actor, product_variant_id=variant, lines=service_lines(lines)
             ),
             fresh,
         )
@@ -86,7 +87,7 @@ class RecipeMutations:
         recipe, errors = await mutate(
             info,
             lambda uow, actor: service.set_modifier_recipe(
-                uow, actor, modifier_option_id=option, lines=_lines(lines)
+                uow, actor, modifier_option_id=option, lines=service_lines(lines)
             ),
             fresh,
         )

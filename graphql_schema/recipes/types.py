@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
@@ -19,12 +20,23 @@ class RecipeLine:
     quantity: Decimal = strawberry.field(
         description="Of the material's unit, per one unit of the product."
     )
+    entered_quantity: Decimal
+    # None: entered in the material's base unit, shown as that unit.
+    given_unit: strawberry.Private[str | None] = None
 
     @strawberry.field
     async def material(self, info: Info) -> Material:
         material = await load_material(info, self.material_id)
         assert material is not None, "a recipe line's material belongs to its merchant"
         return material
+
+    @strawberry.field
+    async def entered_unit(self, info: Info) -> str:
+        if self.given_unit is not None:
+            return self.given_unit
+        material = await load_material(info, self.material_id)
+        assert material is not None, "a recipe line's material belongs to its merchant"
+        return material.unit
 
 
 @strawberry.type(description="Materials one unit of a modifier option adds to a sale.")
@@ -37,7 +49,18 @@ class ModifierRecipe:
 def recipe_lines(read: RecipeRead | None) -> list[RecipeLine]:
     if read is None:
         return []
-    return [RecipeLine(material_id=row.material_id, quantity=row.quantity) for row in read.lines]
+    return [recipe_line_of(row) for row in read.lines]
+
+
+def recipe_line_of(row: Any) -> RecipeLine:
+    """A line from a row with material_id, quantity, entered_quantity and entered_unit."""
+    entered = row.entered_quantity
+    return RecipeLine(
+        material_id=row.material_id,
+        quantity=row.quantity,
+        entered_quantity=row.quantity if entered is None else entered,
+        given_unit=row.entered_unit,
+    )
 
 
 def modifier_recipe_of(read: RecipeRead) -> ModifierRecipe:

@@ -43,6 +43,7 @@ class StockAdjustInput:
     reason: str
     change_from_quantity: Decimal | None = None
     allow_negative: bool | None = False
+    unit: str | None = None
 
 
 @strawberry.input
@@ -50,6 +51,7 @@ class StockCountInput:
     stock: StockRef
     counted_quantity: Decimal
     reason: str | None = None
+    unit: str | None = None
 
 
 @strawberry.input
@@ -57,12 +59,14 @@ class StockWasteInput:
     stock: StockRef
     quantity: Decimal
     reason: str
+    unit: str | None = None
 
 
 @strawberry.input
 class StockThresholdInput:
     stock: StockRef
     low_stock_threshold: Decimal | None = None
+    unit: str | None = None
 
 
 @strawberry.type
@@ -115,6 +119,7 @@ class StockMutations:
                 reason=input.reason,
                 change_from_quantity=input.change_from_quantity,
                 allow_negative=bool(input.allow_negative),
+                unit=input.unit,
                 idempotency_key=idempotency_key,
             ),
             _fresh,
@@ -133,6 +138,7 @@ class StockMutations:
                 ref=input.stock.to_service(),
                 counted_quantity=input.counted_quantity,
                 reason=input.reason,
+                unit=input.unit,
                 idempotency_key=idempotency_key,
             ),
             _fresh,
@@ -151,6 +157,7 @@ class StockMutations:
                 ref=input.stock.to_service(),
                 quantity=input.quantity,
                 reason=input.reason,
+                unit=input.unit,
                 idempotency_key=idempotency_key,
             ),
             _fresh,
@@ -168,6 +175,7 @@ class StockMutations:
                 actor,
                 ref=input.stock.to_service(),
                 threshold=input.low_stock_threshold,
+                unit=input.unit,
             ),
             _fresh_stock,
         )

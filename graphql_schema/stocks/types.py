@@ -13,6 +13,8 @@ from sqlalchemy import Row
 
 from app.domain.enums import ItemType as DomainItemType
 from app.domain.stock_rules import is_low
+from app.domain.units import UnitBook
+from app.services.unit_conversion import book_from_row
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.execution import prefetched
@@ -68,6 +70,22 @@ class Stock(Node):
         if self.known_item is not None:
             return self.known_item
         return load_stock_item(info, self.item_type, self.item_id)
+
+    # The quantities in another unit of the item (cases on hand); null: it does not convert.
+    @strawberry.field
+    async def on_hand_in(self, info: Info, unit: str) -> Decimal | None:
+        return (await self._units(info)).from_base(self.on_hand, unit)
+
+    @strawberry.field
+    async def available_in(self, info: Info, unit: str) -> Decimal | None:
+        return (await self._units(info)).from_base(self.available, unit)
+
+    async def _units(self, info: Info) -> UnitBook:
+        loaders = info.context.loaders
+        loader = loaders.item if self.item_type is DomainItemType.PRODUCT else loaders.material
+        row = await loader.load(self.item_id)
+        assert row is not None, "a stock's item belongs to its merchant"
+        return book_from_row(row.unit, row.units)
 
     @strawberry.field
     async def incoming(self, info: Info) -> Decimal:

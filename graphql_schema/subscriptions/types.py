@@ -66,6 +66,8 @@ def movement_of(event: StockEvent) -> StockMovement:
         reason=movement.reason,
         actor=movement.actor,
         occurred_at=event.occurred_at,
+        entered_quantity=movement.entered_quantity,
+        entered_unit=movement.entered_unit,
     )
 
 

@@ -19,6 +19,7 @@ from graphql_schema.transfers.types import Transfer, load_transfer
 class TransferLineInput:
     material_id: strawberry.ID
     quantity: Decimal
+    unit: str | None = None
 
 
 @strawberry.input
@@ -41,7 +42,7 @@ class TransferMutations:
         self, info: Info, input: TransferInput, idempotency_key: str | None = None
     ) -> TransferPayload:
         lines = [
-            TransferLine(input_id(line.material_id, "Material"), line.quantity)
+            TransferLine(input_id(line.material_id, "Material"), line.quantity, line.unit)
             for line in input.lines
         ]
         transfer, errors = await mutate(

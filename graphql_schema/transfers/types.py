@@ -23,6 +23,19 @@ TYPE_NAME = "Transfer"
 class TransferLine:
     material_id: strawberry.Private[uuid.UUID]
     quantity: Decimal
+    entered_quantity: Decimal
+    given_unit: strawberry.Private[str | None] = None
+
+    @strawberry.field
+    async def entered_unit(self, info: Info) -> str:
+        if self.given_unit is not None:
+            return self.given_unit
+        return (await self._material(info)).unit
+
+    async def _material(self, info: Info) -> Material:
+        material = await load_material(info, self.material_id)
+        assert material is not None, "a transfer's material belongs to its merchant"
+        return material
 
     @strawberry.field
     async def material(self, info: Info) -> Material:
@@ -49,7 +62,17 @@ class Transfer(Node):
     @strawberry.field
     async def lines(self, info: Info) -> list[TransferLine]:
         rows = await info.context.loaders.transfer_lines.load(self.pk)
-        return [TransferLine(material_id=row.material_id, quantity=row.quantity) for row in rows]
+        return [
+            TransferLine(
+                material_id=row.material_id,
+                quantity=row.quantity,
+                entered_quantity=(
+                    row.quantity if row.entered_quantity is None else row.entered_quantity
+                ),
+                given_unit=row.entered_unit,
+            )
+            for row in rows
+        ]
 
 
 async def _location(info: Info, pk: uuid.UUID) -> Location:

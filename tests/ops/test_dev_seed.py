@@ -58,7 +58,9 @@ async def test_seeding_creates_the_demo_cafe(sessions: async_sessionmaker[AsyncS
         recipes = (await session.execute(select(func.count()).select_from(t.recipe))).scalar_one()
     assert status == PurchaseOrderStatus.ORDERED
     with_recipe = sum(1 for p in PRODUCTS if p.recipe)
-    assert recipes == with_recipe + 3  # and the three modifier options
+    prep_items = sum(1 for m in MATERIALS if m.prep is not None)
+    assert prep_items == 1
+    assert recipes == with_recipe + 3 + prep_items  # the three modifier options, cold brew
 
 
 async def test_a_second_start_changes_nothing(sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -14,7 +14,7 @@ import pytest
 from graphql import build_schema, parse, validate
 
 from app.cli.dev_state import sample_subscription
-from app.dev_catalog import DEMO_MERCHANT_ID, MAIN
+from app.dev_catalog import DEMO_MERCHANT_ID, MAIN, MATERIALS
 from tests.ops.dev_process import (
     DevProcess,
     dev_env,
@@ -89,7 +89,7 @@ async def test_the_printed_token_answers_the_readme_query_mutation_and_subscript
             if event is not None:
                 break
 
-    assert stocks["totalCount"] == 6
+    assert stocks["totalCount"] == len(MATERIALS)  # every demo material is stocked at MAIN
     assert event is not None
     change = event["data"]["stockChanged"]
     assert change["movement"] == {"type": "ADJUSTMENT", "deltaOnHand": "250", "deltaReserved": "0"}

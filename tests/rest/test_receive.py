@@ -140,3 +140,37 @@ async def test_receiving_needs_the_receive_action(api: Api, sessions: Sessions) 
 
     assert cashier.status_code == service.status_code == 403
     assert await seed.count(sessions, "stock_movement") == 0
+
+
+async def test_receive_lines_in_another_unit(api: Api, sessions: Sessions) -> None:
+    main = await seed.location(sessions, "Main")
+    milk = await seed.material(sessions, "Milk", unit="ml")
+    order = await seed.purchase_order(sessions, main, [(milk, "3000", "0.002")])
+    [line] = await seed.line_ids(sessions, order)
+    body = {
+        "lines": [{"lineId": str(line), "quantityReceived": "2.5", "unit": "L", "unitCost": "2"}]
+    }
+
+    other = await seed.purchase_order(sessions, main, [(milk, "1", "1")])
+    [other_line] = await seed.line_ids(sessions, other)
+
+    response = await api.post(f"/purchase-orders/{order}/receive", json=body)
+    mismatch = await api.post(
+        f"/purchase-orders/{other}/receive",
+        json={"lines": [{"lineId": str(other_line), "quantityReceived": "1", "unit": "kg"}]},
+    )
+
+    assert response.status_code == 200, response.text
+    [received] = response.json()["lines"]
+    assert (received["quantityReceived"], received["quantityReceivedBase"]) == ("2500", "2500")
+    assert received["unitCost"] == "0.002"
+    stock = (await api.get("/stocks", params={"materialId": str(milk)})).json()["items"][0]
+    assert stock["onHand"] == "2500"
+    assert mismatch.status_code == 400
+    assert error_of(mismatch)["details"] == [
+        {
+            "field": ["lines", 0, "unit"],
+            "message": "kg does not convert to ml for this item",
+            "code": "UNIT_MISMATCH",
+        }
+    ]

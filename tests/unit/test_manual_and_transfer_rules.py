@@ -81,5 +81,5 @@ def test_the_moving_average_restarts_after_zero_or_negative_stock() -> None:
     assert moving_average(Decimal(10), Decimal(2), Decimal(10), Decimal(30)) == Decimal("2.5")
     assert moving_average(Decimal(-4), Decimal(2), Decimal(10), Decimal(30)) == Decimal(3)
     assert moving_average(Decimal(10), Decimal(2), Decimal(0), Decimal(0)) == Decimal(2)
-    # One rounding point: 6 places, half even. 10 / 3 = 3.3333333...
-    assert moving_average(Decimal(0), None, Decimal(3), Decimal(10)) == Decimal("3.333333")
+    # One rounding point: 12 places (a cost per base unit keeps at least 10), half even.
+    assert moving_average(Decimal(0), None, Decimal(3), Decimal(10)) == Decimal("3.333333333333")

@@ -14,6 +14,7 @@ from app.db.models.availability import PublishedAvailability  # noqa: E402
 from app.db.models.catalog import InventoryItem, Material, Recipe, RecipeLine  # noqa: E402
 from app.db.models.idempotency import IdempotencyKey  # noqa: E402
 from app.db.models.outbox import OutboxEvent  # noqa: E402
+from app.db.models.production import Production  # noqa: E402
 from app.db.models.purchasing import (  # noqa: E402
     PurchaseOrder,
     PurchaseOrderLine,
@@ -34,6 +35,7 @@ __all__ = [
     "Material",
     "Merchant",
     "OutboxEvent",
+    "Production",
     "PublishedAvailability",
     "PurchaseOrder",
     "PurchaseOrderLine",

@@ -104,6 +104,14 @@ def json_field(*, nullable: bool = True) -> Any:
     return Field(default=None, sa_column=sa.Column(pg.JSONB, nullable=nullable))
 
 
+def units_field() -> Any:
+    """An item's own units as defined: [{"name", "quantity", "unit"}] (quantity a string)."""
+    return Field(
+        default_factory=list,
+        sa_column=sa.Column(pg.JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    )
+
+
 def text_field(*, nullable: bool = True, default: str | None = None) -> Any:
     return Field(default=default, sa_column=sa.Column(sa.Text, nullable=nullable))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -18,6 +19,7 @@ from app.db.models.base import (
     quantity_field,
     text_field,
     time_field,
+    units_field,
     uuid7,
 )
 from app.domain.enums import RecipeOwner
@@ -44,6 +46,7 @@ class InventoryItem(SQLModel, table=True):
     name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     track_inventory: bool = flag_field()
     unit: str = Field(default="pcs", sa_column=sa.Column(sa.Text, nullable=False))
+    units: Any = units_field()
     archived: bool = flag_field()
     # Debezium source position of the last CDC change applied; older changes are ignored.
     source_lsn: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
@@ -52,7 +55,7 @@ class InventoryItem(SQLModel, table=True):
 
 
 class Material(SQLModel, table=True):
-    """An ingredient or supply, counted in its unit; recipe quantities use that unit."""
+    """An ingredient or supply, counted in its base unit; `units` are its own packs and portions."""
 
     __tablename__ = "material"
     __table_args__ = (sa.Index("ix_material_merchant_id_id", "merchant_id", "id"),)
@@ -62,6 +65,7 @@ class Material(SQLModel, table=True):
     name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     sku: str | None = text_field()
     unit: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    units: Any = units_field()
     archived: bool = flag_field()
     average_unit_cost: Decimal | None = quantity_field(nullable=True)
     # Threshold given to this material's stocks when they are created.
@@ -80,6 +84,8 @@ class Recipe(SQLModel, table=True):
     merchant_id: uuid.UUID = merchant_field()
     owner_type: RecipeOwner = enum_field(RecipeOwner)
     owner_id: uuid.UUID = Field(sa_column=sa.Column(pg.UUID(as_uuid=True), nullable=False))
+    # Prep recipes only: what one batch makes, in the prep item's base unit.
+    yield_quantity: Decimal | None = quantity_field(nullable=True)
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -101,5 +107,9 @@ class RecipeLine(SQLModel, table=True):
         )
     )
     material_id: uuid.UUID = fk_field("material.id")
+    # In the material's base unit, converted once when the recipe was set.
     quantity: Decimal = quantity_field()
     position: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    # As entered; NULL: entered in the base unit (quantity is then what was entered).
+    entered_quantity: Decimal | None = quantity_field(nullable=True)
+    entered_unit: str | None = text_field()

@@ -85,9 +85,15 @@ class PurchaseOrderLine(SQLModel, table=True):
     item_type: ItemType = enum_field(ItemType)
     inventory_item_id: uuid.UUID | None = fk_field("inventory_item.id", nullable=True)
     material_id: uuid.UUID | None = fk_field("material.id", nullable=True)
+    # In the item's base unit: what stock, incoming and average costs read.
     quantity_ordered: Decimal = quantity_field()
     quantity_received: Decimal | None = quantity_field(nullable=True)
-    unit_cost: Decimal = quantity_field()
+    unit_cost: Decimal = quantity_field()  # per base unit, at least 10 places
+    # As entered, per `unit` (NULL: the base unit, and the entered values are the above).
+    unit: str | None = text_field()
+    entered_quantity_ordered: Decimal | None = quantity_field(nullable=True)
+    entered_quantity_received: Decimal | None = quantity_field(nullable=True)
+    entered_unit_cost: Decimal | None = quantity_field(nullable=True)
 
 
 class PurchaseOrderPayment(SQLModel, table=True):

@@ -88,6 +88,9 @@ class StockMovement(SQLModel, table=True):
     went_negative: bool = flag_field()
     # For sales: the recipe lines (item and modifiers) this reservation was computed from.
     recipe_snapshot: Any | None = json_field()
+    # What the person typed when it was another unit than the base unit (else NULL).
+    entered_quantity: Decimal | None = quantity_field(nullable=True)
+    entered_unit: str | None = text_field()
     occurred_at: datetime = time_field()
 
 

@@ -46,4 +46,6 @@ class TransferLine(SQLModel, table=True):
     transfer_id: uuid.UUID = fk_field("transfer.id")
     position: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
     material_id: uuid.UUID = fk_field("material.id")
-    quantity: Decimal = quantity_field()
+    quantity: Decimal = quantity_field()  # base unit
+    entered_quantity: Decimal | None = quantity_field(nullable=True)
+    entered_unit: str | None = text_field()

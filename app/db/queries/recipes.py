@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,9 @@ class RecipeRead:
     recipe_id: uuid.UUID
     owner_id: uuid.UUID
     updated_at: datetime
-    lines: list[Any] = field(default_factory=list)  # rows of (material_id, quantity)
+    yield_quantity: Decimal | None = None  # prep recipes only
+    # Rows of (material_id, quantity, entered_quantity, entered_unit).
+    lines: list[Any] = field(default_factory=list)
 
 
 async def recipes_by_owner(
@@ -39,8 +42,11 @@ async def recipes_by_owner(
             recipe.c.id.label("recipe_id"),
             recipe.c.owner_id,
             recipe.c.updated_at,
+            recipe.c.yield_quantity,
             line.c.material_id,
             line.c.quantity,
+            line.c.entered_quantity,
+            line.c.entered_unit,
         )
         .outerjoin(line, (line.c.recipe_id == recipe.c.id) & (line.c.merchant_id == merchant_id))
         .where(
@@ -53,7 +59,8 @@ async def recipes_by_owner(
     found: dict[uuid.UUID, RecipeRead] = {}
     for row in await session.execute(statement):
         read = found.setdefault(
-            row.owner_id, RecipeRead(row.recipe_id, row.owner_id, row.updated_at)
+            row.owner_id,
+            RecipeRead(row.recipe_id, row.owner_id, row.updated_at, row.yield_quantity),
         )
         if row.material_id is not None:
             read.lines.append(row)

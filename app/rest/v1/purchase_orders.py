@@ -21,7 +21,10 @@ async def receive(call: Call) -> Reply:
     body = call.body_as(PurchaseOrderReceive)
     lines = None
     if body.lines is not None:
-        lines = [ReceiveLineInput(i.line_id, i.quantity_received, i.unit_cost) for i in body.lines]
+        lines = [
+            ReceiveLineInput(i.line_id, i.quantity_received, i.unit_cost, i.unit)
+            for i in body.lines
+        ]
     result = await receive_purchase_order(
         call.sessions,
         call.actor,

@@ -93,9 +93,13 @@ class PurchaseOrderLine(ResponseModel):
     item_type: ItemType
     inventory_item_id: uuid.UUID | None
     material_id: uuid.UUID | None
+    # In `unit` (null: the item's base unit), as entered; the base quantities beside.
     quantity_ordered: DecimalOut
     quantity_received: DecimalOut | None
     unit_cost: DecimalOut
+    unit: str | None
+    quantity_ordered_base: DecimalOut
+    quantity_received_base: DecimalOut | None
 
 
 class PurchaseOrderPayment(ResponseModel):
@@ -171,11 +175,32 @@ def movement_from_row(row: Row[Any]) -> Movement:
     return Movement(**_fields_of(Movement, row))
 
 
+def _purchase_order_line(row: Row[Any]) -> PurchaseOrderLine:
+    line = row._mapping
+
+    def entered(name: str) -> Any:
+        value = line[f"entered_{name}"]
+        return line[name] if value is None else value
+
+    return PurchaseOrderLine(
+        id=line["id"],
+        item_type=line["item_type"],
+        inventory_item_id=line["inventory_item_id"],
+        material_id=line["material_id"],
+        quantity_ordered=entered("quantity_ordered"),
+        quantity_received=entered("quantity_received"),
+        unit_cost=entered("unit_cost"),
+        unit=line["unit"],
+        quantity_ordered_base=line["quantity_ordered"],
+        quantity_received_base=line["quantity_received"],
+    )
+
+
 def purchase_order_from_rows(
     order: Row[Any], lines: list[Row[Any]], payments: list[Row[Any]]
 ) -> PurchaseOrder:
     return PurchaseOrder(
         **_fields_of(PurchaseOrder, order, besides=("lines", "payments")),
-        lines=[PurchaseOrderLine(**_fields_of(PurchaseOrderLine, line)) for line in lines],
+        lines=[_purchase_order_line(line) for line in lines],
         payments=[PurchaseOrderPayment(**_fields_of(PurchaseOrderPayment, p)) for p in payments],
     )

@@ -50,7 +50,8 @@ class ProductVariantUpdate(RequestModel):
 class ReceiveLineIn(RequestModel):
     line_id: uuid.UUID
     quantity_received: QuantityIn
-    unit_cost: QuantityIn | None = None
+    unit_cost: QuantityIn | None = None  # per `unit`
+    unit: Text | None = None  # default: the line's unit
 
 
 class PaymentIn(RequestModel):

@@ -1,0 +1,1 @@
+"""Prep items: prep recipes and productions."""

@@ -1,0 +1,1 @@
+"""Units of measure: the standard units, and an item's own units."""
