@@ -20,7 +20,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from app.settings import Settings
 from graphql_schema.context import Context
-from graphql_schema.execution import FastListExecutor
+from graphql_schema.execution import BatchedListExecutor
 from graphql_schema.items.queries import ItemQueries
 from graphql_schema.ledger.queries import LedgerQueries
 from graphql_schema.locations.mutations import LocationMutations
@@ -142,5 +142,5 @@ def build_schema(
         ],
         scalar_overrides=dict(SCALAR_OVERRIDES),
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
-        execution_context_class=FastListExecutor,
+        execution_context_class=BatchedListExecutor if settings.graphql_fast_execution else None,
     )

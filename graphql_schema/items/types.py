@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
 
 from app.domain.enums import ItemType
 from graphql_schema.context import Info
-from graphql_schema.execution import prefetched_by_arguments
 from graphql_schema.ids import global_id, parse_id
 from graphql_schema.relay import Node
 from graphql_schema.units.types import ItemUnit, item_units
@@ -24,33 +22,6 @@ if TYPE_CHECKING:
 
 TYPE_NAME = "InventoryItem"
 LOCATION = "Location"
-
-
-def _known_available(arguments: dict[str, Any]) -> Callable[[InventoryItem], Decimal | None]:
-    """The fast list executor's reader of availableToSell(locationId): what the resolver
-    answers without its loader (KeyError or TypeError when the page did not prefetch)."""
-    location_id = arguments["locationId"]
-    if type(location_id) is not str:
-        raise TypeError(location_id)
-    location_pk = parse_id(location_id, LOCATION)
-    if location_pk is None:
-        return _none
-
-    def read(item: InventoryItem) -> Decimal | None:
-        return item.known_available[location_pk]  # type: ignore[index]
-
-    return read
-
-
-def _none(_item: InventoryItem) -> None:
-    return None
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-# availableToSell's field (typed for mypy): its answers may come from the page's prefetch.
-_by_location = cast(
-    Callable[[F], F], strawberry.field(metadata=prefetched_by_arguments(_known_available))
-)
 
 
 @strawberry.type
@@ -65,7 +36,7 @@ class InventoryItem(Node):
     created_at: datetime
     updated_at: datetime
     # Set when the page query computed availableToSell for the whole page (per location
-    # id, see items/availability.py): the resolver and the fast list executor read it.
+    # id, see items/availability.py): the resolver reads it.
     known_available: strawberry.Private[dict[uuid.UUID, Decimal | None] | None] = None
     own_units: strawberry.Private[Any] = None
 
@@ -95,7 +66,7 @@ class InventoryItem(Node):
 
         return await stocks_of_item(info, ItemType.PRODUCT, self.pk, location_id)
 
-    @_by_location
+    @strawberry.field
     async def available_to_sell(self, info: Info, location_id: strawberry.ID) -> Decimal | None:
         location_pk = parse_id(location_id, LOCATION)
         if location_pk is None:

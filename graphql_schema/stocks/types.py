@@ -17,7 +17,6 @@ from app.domain.units import UnitBook
 from app.services.unit_conversion import book_from_row
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
-from graphql_schema.execution import prefetched
 from graphql_schema.ids import global_id, parse_id
 from graphql_schema.items.types import InventoryItem, item_from_row
 from graphql_schema.locations.types import Location, location_from_row
@@ -33,13 +32,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 StockItem = Annotated[InventoryItem | Material, strawberry.union("StockItem")]
 
 
-def relation(graphql_type: object, known: str) -> Callable[[F], F]:
-    """A field whose resolver answers `known` when the page prefetched it, else a loader's
-    awaitable (typed for mypy); the fast list executor reads `known` directly."""
-    return cast(
-        Callable[[F], F],
-        strawberry.field(graphql_type=graphql_type, metadata=prefetched(known)),
-    )
+def relation(graphql_type: object) -> Callable[[F], F]:
+    """A field whose resolver answers what the page prefetched, else a loader's awaitable
+    (its GraphQL type given, as the union of both is not one)."""
+    return cast(Callable[[F], F], strawberry.field(graphql_type=graphql_type))
 
 
 @strawberry.type
@@ -59,13 +55,13 @@ class Stock(Node):
     known_location: strawberry.Private[Location | None] = None
     known_item: strawberry.Private[InventoryItem | Material | None] = None
 
-    @relation(Location, known="known_location")
+    @relation(Location)
     def location(self, info: Info) -> Location | Awaitable[Location]:
         if self.known_location is not None:
             return self.known_location
         return load_stock_location(info, self.location_id)
 
-    @relation(StockItem, known="known_item")
+    @relation(StockItem)
     def item(self, info: Info) -> InventoryItem | Material | Awaitable[InventoryItem | Material]:
         if self.known_item is not None:
             return self.known_item

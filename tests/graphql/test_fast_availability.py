@@ -22,7 +22,7 @@ from app.db.queries.items import ItemsPage, items_pages_with_availability
 from app.db.queries.keyset import KeysetPage
 from app.domain.availability import available_to_sell
 from app.settings import Settings
-from graphql_schema.execution import FastListExecutor
+from graphql_schema.execution import BatchedListExecutor
 from graphql_schema.ids import global_id
 from graphql_schema.items.availability import MAX_LOCATIONS
 from graphql_schema.schema import build_schema
@@ -201,14 +201,14 @@ async def test_the_page_is_completed_in_one_pass_with_one_statement(
     cafe: Cafe, engine: AsyncEngine, gql: Gql, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    execute_field = FastListExecutor.execute_field
+    execute_field = BatchedListExecutor.execute_field
 
-    def counted_field(self: FastListExecutor, *args: Any) -> Any:
+    def counted_field(self: BatchedListExecutor, *args: Any) -> Any:
         nonlocal calls
         calls += 1
         return execute_field(self, *args)
 
-    monkeypatch.setattr(FastListExecutor, "execute_field", counted_field)
+    monkeypatch.setattr(BatchedListExecutor, "execute_field", counted_field)
     query = "query($bar: ID!, $kitchen: ID!) { inventoryItems { nodes { id a: availableToSell(locationId: $bar) b: availableToSell(locationId: $kitchen) } } }"
 
     with counted(engine) as statements:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar
 
 import pytest
 import strawberry
@@ -21,7 +21,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from app.domain.enums import ItemType
 from app.settings import Settings
-from graphql_schema.execution import FastListExecutor, prefetched
+from graphql_schema.execution import BatchedListExecutor
 from graphql_schema.schema import build_schema
 from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Gql
@@ -144,14 +144,14 @@ async def test_the_fast_pass_completes_the_page_without_a_field_resolution_per_f
     stocks: None, gql: Gql, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    execute_field = FastListExecutor.execute_field
+    execute_field = BatchedListExecutor.execute_field
 
-    def counted(self: FastListExecutor, *args: Any) -> Any:
+    def counted(self: BatchedListExecutor, *args: Any) -> Any:
         nonlocal calls
         calls += 1
         return execute_field(self, *args)
 
-    monkeypatch.setattr(FastListExecutor, "execute_field", counted)
+    monkeypatch.setattr(BatchedListExecutor, "execute_field", counted)
 
     await gql.data(f"{{ stocks {{ nodes {{ id onHand {LOCATION} {ITEM} }} }} }}")
 
@@ -164,11 +164,6 @@ async def test_the_fast_pass_completes_the_page_without_a_field_resolution_per_f
 class Colour(Enum):
     RED = "red"
     BLUE = "blue"
-
-
-def known_as(attribute: str) -> Callable[[F], F]:
-    """A field declared prefetched (typed for mypy)."""
-    return cast(Callable[[F], F], strawberry.field(metadata=prefetched(attribute)))
 
 
 def _lookup(name: str) -> str:
@@ -205,7 +200,7 @@ class Thing(Named):  # an interface, so graphql-core checks the class of each th
     mark: Annotated[Tag | Label, strawberry.union("Mark")]
     known_owner: strawberry.Private[str | None] = None
 
-    @known_as("known_owner")
+    @strawberry.field
     def owner(self) -> str:
         return self.known_owner if self.known_owner is not None else _lookup(self.name)
 
@@ -269,7 +264,7 @@ THINGS = """{ things { __typename name size colour note owner tag { name } tags 
 async def test_a_spoiled_item_gets_graphql_cores_answer(spoiled: str) -> None:
     things = [thing(1), thing(2), thing(3, **SPOILED[spoiled]), thing(4)]
 
-    fast = await schema_answering(things, FastListExecutor).execute(THINGS)
+    fast = await schema_answering(things, BatchedListExecutor).execute(THINGS)
     generic = await schema_answering(things, None).execute(THINGS)
 
     assert answer(fast) == answer(generic)
@@ -282,7 +277,7 @@ async def test_a_spoiled_item_gets_graphql_cores_answer(spoiled: str) -> None:
 async def test_a_thing_of_another_class_fails_as_in_graphql_core() -> None:
     things = [thing(1), Impostor()]
 
-    fast = await schema_answering(things, FastListExecutor).execute(THINGS)
+    fast = await schema_answering(things, BatchedListExecutor).execute(THINGS)
 
     assert answer(fast) == answer(await schema_answering(things, None).execute(THINGS))
     assert fast.errors
@@ -294,7 +289,7 @@ async def test_an_awaitable_value_is_awaited_as_in_graphql_core() -> None:
 
     things = [thing(1), thing(2, note=later())]
 
-    fast = await schema_answering(things, FastListExecutor).execute("{ things { note } }")
+    fast = await schema_answering(things, BatchedListExecutor).execute("{ things { note } }")
 
     assert fast.data == {"things": [{"note": None}, {"note": "later"}]}
 
@@ -314,14 +309,10 @@ async def test_a_middleware_sees_every_field_so_the_fast_pass_stays_off() -> Non
             return [thing(1), thing(2)]
 
     schema = strawberry.Schema(
-        query=Query, extensions=[Watcher], execution_context_class=FastListExecutor
+        query=Query, extensions=[Watcher], execution_context_class=BatchedListExecutor
     )
 
     result = await schema.execute("{ things { name tag { name } } }")
 
     assert result.errors is None
     assert seen == ["things", "name", "tag", "name", "name", "tag", "name"]
-
-
-def test_prefetched_names_the_attribute() -> None:
-    assert prefetched("known_x") == {"graphql_schema.prefetched": "known_x"}

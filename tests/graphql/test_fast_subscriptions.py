@@ -16,7 +16,8 @@ import pytest
 import strawberry
 from graphql import parse
 
-from graphql_schema.execution import FastListExecutor, returns_its_event
+from graphql_schema import execution
+from graphql_schema.execution import BatchedListExecutor, returns_its_event
 from tests.graphql.test_fast_lists import SPOILED, THINGS, Thing, answer, thing
 
 EVENT = THINGS.replace("{ things {", "subscription { thing {", 1)
@@ -53,7 +54,7 @@ async def events(schema: strawberry.Schema, document: str) -> list[str]:
 async def test_a_spoiled_event_gets_graphql_cores_answer(spoiled: str) -> None:
     things = [thing(1), thing(2, **SPOILED[spoiled]), thing(3)]
 
-    fast = await events(schema_streaming(things, FastListExecutor), EVENT)
+    fast = await events(schema_streaming(things, BatchedListExecutor), EVENT)
     generic = await events(schema_streaming(things, None), EVENT)
 
     assert fast == generic
@@ -64,24 +65,26 @@ async def test_each_event_is_completed_in_one_pass_compiled_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fields = compiles = 0
-    execute_field = FastListExecutor.execute_field
-    compile_items = FastListExecutor._compile_items
+    execute_field = BatchedListExecutor.execute_field
+    plan_list = execution.plan_list
 
-    def counted_field(self: FastListExecutor, *args: Any) -> Any:
+    def counted_field(self: BatchedListExecutor, *args: Any) -> Any:
         nonlocal fields
         fields += 1
         return execute_field(self, *args)
 
-    def counted_compile(self: FastListExecutor, *args: Any) -> Any:
+    def counted_plan(*args: Any) -> Any:
         nonlocal compiles
         compiles += 1
-        return compile_items(self, *args)
+        return plan_list(*args)
 
-    monkeypatch.setattr(FastListExecutor, "execute_field", counted_field)
-    monkeypatch.setattr(FastListExecutor, "_compile_items", counted_compile)
+    monkeypatch.setattr(BatchedListExecutor, "execute_field", counted_field)
+    monkeypatch.setattr(execution, "plan_list", counted_plan)
     document = "subscription { thing { name size tag { name } mark { __typename } } }"
 
-    found = await events(schema_streaming([thing(i) for i in range(5)], FastListExecutor), document)
+    found = await events(
+        schema_streaming([thing(i) for i in range(5)], BatchedListExecutor), document
+    )
 
     assert len(found) == 5
     assert fields == 0  # the root field answers the event: no field through graphql-core
@@ -94,7 +97,7 @@ async def test_variables_and_directives_are_the_subscriptions_own() -> None:
     things = [thing(1), thing(2)]
     found: dict[bool, list[str]] = {}
     for shown in (True, False):
-        fast_schema = schema_streaming(things, FastListExecutor)
+        fast_schema = schema_streaming(things, BatchedListExecutor)
         stream = await fast_schema.subscribe(document, variable_values={"shown": shown})
         assert not isinstance(stream, strawberry.types.ExecutionResult)
         found[shown] = [answer(r) async for r in stream]
@@ -125,7 +128,7 @@ async def test_an_aliased_root_field_with_arguments_in_a_fragment_answers_as_gra
     document = """subscription($size: Int!) { ...Root }
       fragment Root on Subscription { renamed: thing(size: $size, label: "y") { name size } }"""
     answers = []
-    for executor in (FastListExecutor, None):
+    for executor in (BatchedListExecutor, None):
         kwargs = {} if executor is None else {"execution_context_class": executor}
         schema = strawberry.Schema(query=Query, subscription=Subscription, **kwargs)
         stream = await schema.subscribe(document, variable_values={"size": 7})
@@ -141,7 +144,7 @@ async def test_an_aliased_root_field_with_arguments_in_a_fragment_answers_as_gra
 async def test_a_null_event_for_a_non_null_field_gets_graphql_cores_error() -> None:
     things: list[Any] = [thing(1), None, thing(3)]
 
-    fast = await events(schema_streaming(things, FastListExecutor), EVENT)
+    fast = await events(schema_streaming(things, BatchedListExecutor), EVENT)
     generic = await events(schema_streaming(things, None), EVENT)
 
     assert fast == generic
@@ -151,7 +154,7 @@ async def test_a_null_event_for_a_non_null_field_gets_graphql_cores_error() -> N
 def test_strawberrys_subscription_fields_return_their_event() -> None:
     # The fast pass answers an event without calling the field's resolver: it must be
     # Strawberry's, which returns the event as it is.
-    graphql_schema = schema_streaming([], FastListExecutor)._schema
+    graphql_schema = schema_streaming([], BatchedListExecutor)._schema
     subscription = graphql_schema.subscription_type
     assert subscription is not None
     field = subscription.fields["thing"]
@@ -164,13 +167,15 @@ def test_strawberrys_subscription_fields_return_their_event() -> None:
 
 
 def test_an_executors_copy_is_copy_copys() -> None:
-    stream_schema = schema_streaming([], FastListExecutor)
-    executor = FastListExecutor.build(stream_schema._schema, parse(EVENT), root_value={"root": 1})
+    stream_schema = schema_streaming([], BatchedListExecutor)
+    executor = BatchedListExecutor.build(
+        stream_schema._schema, parse(EVENT), root_value={"root": 1}
+    )
 
     duplicate = copy.copy(executor)
     # What copy.copy makes of an executor without the class's __copy__ (no __slots__ state).
     standard = copy._reconstruct(executor, None, *executor.__reduce_ex__(4))  # type: ignore[attr-defined]
 
-    assert type(duplicate) is type(standard) is FastListExecutor
+    assert type(duplicate) is type(standard) is BatchedListExecutor
     assert vars(duplicate) == vars(standard) == vars(executor)
     assert vars(duplicate) is not vars(executor)

@@ -12,7 +12,7 @@ from graphql.execution import Executor
 from strawberry.extensions import ParserCache
 from strawberry.types import ExecutionResult
 
-from graphql_schema.execution import FastListExecutor
+from graphql_schema.execution import BatchedListExecutor
 from graphql_schema.subscriptions.shared import (
     STATS,
     share_results,
@@ -49,7 +49,7 @@ async def test_later_subscribers_get_the_result_without_a_copy_of_the_executor(
     schema = strawberry.Schema(
         query=Query,
         subscription=Subscription,
-        execution_context_class=with_shared_subscription_events(FastListExecutor),
+        execution_context_class=with_shared_subscription_events(BatchedListExecutor),
         # As the app's: one parsed document for all (the sharing key holds its operation).
         extensions=[ParserCache],
     )
