@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
+from app.db.queries.movements import movements_by_id
+from app.db.queries.stocks import stocks_by_id
 from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import ProblemCollector, UserErrorCode
@@ -44,8 +46,14 @@ STOCK_FIELD = ("input", "stock")
 
 @dataclass(frozen=True)
 class StockChangeResult:
+    """The stock (and movement) a write changed. `stock` and `movement` are their rows as
+    the transaction left them (read in it), so an answer needs no read after commit;
+    None on a replay of an idempotency key (only the ids were stored)."""
+
     stock_id: uuid.UUID
     movement_id: uuid.UUID | None
+    stock: Row[Any] | None = field(default=None, compare=False)
+    movement: Row[Any] | None = field(default=None, compare=False)
 
     def as_response(self) -> dict[str, Any]:
         return {"stockId": self.stock_id, "movementId": self.movement_id}
@@ -54,6 +62,20 @@ class StockChangeResult:
     def from_response(cls, stored: Mapping[str, Any]) -> StockChangeResult:
         movement_id = stored.get("movementId")
         return cls(uuid.UUID(stored["stockId"]), uuid.UUID(movement_id) if movement_id else None)
+
+
+async def _as_written(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    stock_id: uuid.UUID,
+    movement_id: uuid.UUID | None,
+) -> StockChangeResult:
+    """The result with its rows read inside the writing transaction."""
+    stock = (await stocks_by_id(session, merchant_id, [stock_id]))[stock_id]
+    movement = None
+    if movement_id is not None:
+        movement = (await movements_by_id(session, merchant_id, [movement_id]))[movement_id]
+    return StockChangeResult(stock_id, movement_id, stock, movement)
 
 
 # Turns a quantity given in the request's unit into the item's base unit.
@@ -235,7 +257,7 @@ async def set_low_stock_threshold(
             .where(t.stock.c.id == stock.id)
             .values(low_stock_threshold=None if base is None else base.base, updated_at=utcnow())
         )
-    return StockChangeResult(stock.id, None)
+        return await _as_written(session, actor.merchant_id, stock.id, None)
 
 
 async def _write_movement(
@@ -283,7 +305,7 @@ async def _write_movement(
             movement_id = moved.applied[0].movement.id
         else:
             movement_id = await _recorded_movement_id(session, actor.merchant_id, stocks, move)
-        result = StockChangeResult(stocks[key].id, movement_id)
+        result = await _as_written(session, actor.merchant_id, stocks[key].id, movement_id)
         if idempotency_key is not None:
             await remember(session, actor.merchant_id, idempotency_key, result.as_response())
     return result

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable
 from decimal import Decimal
+from typing import TypeVar
 
 import strawberry
 
@@ -13,10 +16,13 @@ from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.errors import UserError
 from graphql_schema.loaders import forget
-from graphql_schema.movements.types import StockMovement, load_movement
+from graphql_schema.movements.types import StockMovement, load_movement, movement_from_row
 from graphql_schema.mutations import mutate, optional_input_id
 from graphql_schema.permissions import CanAdjustStock, CanManageMaterials, secured
-from graphql_schema.stocks.types import Stock, load_stock
+from graphql_schema.stocks.types import Stock, load_stock, stock_from_row
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 
 @strawberry.input(description="A stock by its id, or by location + item.")
@@ -84,16 +90,32 @@ class StockThresholdPayload:
 
 async def _fresh_stock(info: Info, result: service.StockChangeResult) -> Stock | None:
     forget(info.context.loaders.stock, result.stock_id)
-    return await load_stock(info, result.stock_id)
+    if result.stock is not None:
+        return stock_from_row(result.stock)
+    return await _after_commit(load_stock(info, result.stock_id))
 
 
 async def _fresh(
     info: Info, result: service.StockChangeResult
 ) -> tuple[Stock | None, StockMovement | None]:
+    """The answer from the rows the transaction wrote: a committed write is never answered
+    as failed because a read after its commit failed."""
     movement = None
-    if result.movement_id is not None:
-        movement = await load_movement(info, result.movement_id)
+    if result.movement is not None:
+        movement = movement_from_row(result.movement)
+    elif result.movement_id is not None:
+        movement = await _after_commit(load_movement(info, result.movement_id))
     return await _fresh_stock(info, result), movement
+
+
+async def _after_commit(read: Awaitable[R | None]) -> R | None:
+    """A replayed result's read (only its ids were stored): committed before, so a read
+    that fails now answers null for that part, never an error for the write."""
+    try:
+        return await read
+    except Exception:
+        log.warning("a read after commit failed; the payload answers null", exc_info=True)
+        return None
 
 
 def _stock_payload(
