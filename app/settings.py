@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     graphql_response_cache_max_age_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
     # Lists completed by plan (graphql_schema/list_plan.py); false: graphql-core's own path.
     graphql_fast_execution: bool = True
+    # Read connections GraphQL queries may hold at once (graphql_schema/read_budget.py):
+    # unset, the pool size (its overflow stays for writes); 0, no budget.
+    graphql_read_connections: Annotated[int, Field(ge=0, le=400)] | None = None
+    graphql_read_wait_seconds: Annotated[float, Field(ge=0, le=30)] = 0.25
 
     @field_validator("database_url")
     @classmethod

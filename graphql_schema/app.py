@@ -29,6 +29,7 @@ from app.runtime import Runtime
 from app.settings import Settings
 from graphql_schema.cached_reads import CachedReads, build_cached_reads
 from graphql_schema.context import Context
+from graphql_schema.read_budget import ReadBudget
 from graphql_schema.schema import Extension, build_schema
 from graphql_schema.security import SecurityLimits, security_extensions
 from graphql_schema.subscriptions.shared import with_shared_subscription_events
@@ -39,6 +40,8 @@ from graphql_schema.verified_tokens import VerifiedTokens
 PATH = "/graphql"
 READER = "graphql_read_sessions"
 TOKENS = "graphql_verified_tokens"
+READ_BUDGET = "graphql_read_budget"
+_NO_BUDGET = object()
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -114,6 +117,9 @@ class GraphQLApp(GraphQL[Context, None]):
         reader = runtime.extras.get(READER)
         if reader is None:
             reader = runtime.extras[READER] = runtime.database.sessions.read_sessions()
+        budget = runtime.extras.get(READ_BUDGET, _NO_BUDGET)
+        if budget is _NO_BUDGET:
+            budget = runtime.extras[READ_BUDGET] = read_budget(runtime.settings)
         return Context(
             settings=runtime.settings,
             sessions=runtime.database.sessions,
@@ -121,7 +127,17 @@ class GraphQLApp(GraphQL[Context, None]):
             principal=getattr(request.state, "principal", None),
             request=request,
             reader=reader,
+            read_budget=budget,
+            response=response if isinstance(response, Response) else None,
         )
+
+
+def read_budget(settings: Settings) -> ReadBudget | None:
+    """The process's read budget from the settings (None: 0 connections, no budget)."""
+    slots = settings.graphql_read_connections
+    if slots is None:
+        slots = settings.database_pool_size
+    return ReadBudget(slots, settings.graphql_read_wait_seconds) if slots else None
 
 
 def caller_key(context: Context) -> str:

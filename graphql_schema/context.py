@@ -11,6 +11,7 @@ from typing import TypeVar
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from app.auth.actions import Action
@@ -23,6 +24,7 @@ from app.services.context import Actor
 from app.settings import Settings
 from graphql_schema.errors import FORBIDDEN, UNAUTHENTICATED, UNAVAILABLE, ClientError
 from graphql_schema.loaders import Loaders
+from graphql_schema.read_budget import ReadBudget
 from graphql_schema.reads import Reads
 
 R = TypeVar("R")
@@ -42,6 +44,11 @@ class Context:
     principal: Principal | None
     request: Request | WebSocket | None = None
     reader: async_sessionmaker[AsyncSession] | None = None
+    # The process's read budget (read_budget.py); a mutation's reads do not draw on it.
+    read_budget: ReadBudget | None = None
+    writing: bool = False
+    # The HTTP response being prepared (its status and headers), when over HTTP.
+    response: Response | None = None
     _allowed: set[Action] = field(default_factory=set)
 
     @property
@@ -64,7 +71,10 @@ class Context:
 
     @cached_property
     def reads(self) -> Reads:
-        return Reads(self.reader or self.sessions.read_sessions())
+        return Reads(
+            self.reader or self.sessions.read_sessions(),
+            None if self.writing else self.read_budget,
+        )
 
     @cached_property
     def loaders(self) -> Loaders:

@@ -14,25 +14,41 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from graphql_schema.read_budget import ReadBudget
+
 R = TypeVar("R")
 
 ReadQuery = Callable[[AsyncSession], Awaitable[R]]
 
 
 class Reads:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """`budget`, when given, is taken before the connection and given back after it."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], budget: ReadBudget | None = None
+    ) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
         self._turn = asyncio.Lock()
+        self._budget = budget
+        self._holds_slot = False
 
     async def run(self, query: ReadQuery[R]) -> R:
         async with self._turn:
             if self._session is None:
+                if self._budget is not None and not self._holds_slot:
+                    await self._budget.take()
+                    self._holds_slot = True
                 self._session = self._sessions()
             return await query(self._session)
 
     async def close(self) -> None:
         async with self._turn:
             session, self._session = self._session, None
-        if session is not None:
-            await session.close()
+        try:
+            if session is not None:
+                await session.close()
+        finally:
+            if self._holds_slot and self._budget is not None:
+                self._holds_slot = False
+                self._budget.give_back()

@@ -8,7 +8,7 @@ parameters, so nothing here needs to know how they are made.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 import strawberry
 from graphql import GraphQLError
@@ -16,8 +16,10 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 from strawberry.utils.logging import StrawberryLogger
 
+from app.db.errors import is_database_unavailable
 from app.settings import Settings
 from graphql_schema.context import Context
 from graphql_schema.execution import BatchedListExecutor
@@ -33,6 +35,7 @@ from graphql_schema.productions.mutations import ProductionMutations
 from graphql_schema.productions.queries import ProductionQueries
 from graphql_schema.purchase_orders.mutations import PurchaseOrderMutations
 from graphql_schema.purchase_orders.queries import PurchaseOrderQueries
+from graphql_schema.read_budget import RETRY_AFTER_SECONDS, ReadsBusy
 from graphql_schema.recipes.mutations import RecipeMutations
 from graphql_schema.recipes.queries import RecipeQueries
 from graphql_schema.scalars import SCALAR_OVERRIDES
@@ -57,13 +60,44 @@ PARSED_QUERIES_KEPT = 512
 
 
 class ReadsClosing(SchemaExtension):
-    """Gives the request's read connection back to the pool when the operation ends."""
+    """Gives the request's read connection back to the pool when the operation ends.
+
+    A mutation's reads are not charged to the read budget (read_budget.py). A query that
+    failed for want of a connection (the read budget, an exhausted pool, a database
+    away) is answered HTTP 503 with Retry-After, never 200 with an error.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context) and self.execution_context.operation_type is (
+            OperationType.MUTATION
+        ):
+            context.writing = True
+        yield
 
     async def on_operation(self) -> AsyncIterator[None]:
         yield
         context = self.execution_context.context
         if isinstance(context, Context):
             await context.close()
+            result = self.execution_context.result
+            if (
+                context.response is not None
+                and self.execution_context.operation_type is OperationType.QUERY
+                and any(
+                    _for_want_of_a_connection(error)
+                    for error in getattr(result, "errors", None) or ()
+                )
+            ):
+                context.response.status_code = 503
+                context.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+
+
+def _for_want_of_a_connection(error: GraphQLError) -> bool:
+    original = error.original_error
+    if isinstance(original, ReadsBusy):
+        return True
+    return original is not None and is_database_unavailable(original)
 
 
 @strawberry.type
