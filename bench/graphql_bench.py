@@ -53,11 +53,38 @@ from bench import harness  # noqa: E402 (run as a script, the root is on the pat
 HEADING = "## GraphQL"
 MACHINE_NOTE = " (other work on the machine skews both rows)"
 MERCHANT = uuid.UUID("00000000-0000-7000-8000-0000000000be")
+# What a stock dashboard sends: every field of Stock in the contract.
 QUERY = """query Stocks { stocks(first: 100) { nodes {
-  id onHand reserved available
+  id onHand reserved available incoming lowStock
   item { __typename ... on InventoryItem { id name sku } ... on Material { id name unit } }
   location { id name }
 } } }"""
+ADJUST = """mutation Adjust($i: StockAdjustInput!) { stockAdjust(input: $i) {
+  stock { id onHand version } userErrors { code } } }"""
+
+# The ceiling's SQL: the same page (stocks by id with their location and item) and the
+# same incoming quantities (open purchase order lines not received) as the service's.
+PAGE_SQL = """
+SELECT s.id, s.on_hand, s.reserved, s.available, s.low_stock_threshold, s.item_type,
+       s.location_id, l.name AS location_name,
+       i.id AS item_id, i.name AS item_name, i.sku AS item_sku,
+       m.id AS material_id, m.name AS material_name, m.unit AS material_unit
+FROM stock s
+JOIN location l ON l.id = s.location_id AND l.merchant_id = s.merchant_id
+LEFT JOIN inventory_item i ON i.id = s.inventory_item_id AND i.merchant_id = s.merchant_id
+LEFT JOIN material m ON m.id = s.material_id AND m.merchant_id = s.merchant_id
+WHERE s.merchant_id = $1 ORDER BY s.id LIMIT 101"""
+INCOMING_SQL = """
+SELECT s.id, sum(line.quantity_ordered) AS incoming
+FROM stock s
+JOIN purchase_order po ON po.merchant_id = $1 AND po.location_id = s.location_id
+  AND po.status IN ('DRAFT', 'ORDERED')
+JOIN purchase_order_line line ON line.purchase_order_id = po.id AND line.merchant_id = $1
+  AND line.quantity_received IS NULL AND line.item_type = s.item_type
+  AND coalesce(line.inventory_item_id, line.material_id)
+      = coalesce(s.inventory_item_id, s.material_id)
+WHERE s.merchant_id = $1 AND s.id = ANY($2::uuid[])
+GROUP BY s.id"""
 
 
 # ---- the two servers (uvicorn factories, run in subprocesses) -------------------------
@@ -110,19 +137,63 @@ def graphql_app() -> Any:
 
 
 def ceiling_app() -> Any:
-    """A plain Starlette JSON endpoint: the same payload, from memory, serialized per request."""
+    """Plain Starlette + asyncpg: the page's SQL run per request, the same JSON written."""
+    import asyncpg  # type: ignore[import-untyped]
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import JSONResponse
+    from starlette.responses import Response
     from starlette.routing import Route
 
     from app.cli.serve import freeze_startup_objects
+    from app.domain.quantities import decimal_str
+    from graphql_schema.ids import global_id
 
-    payload = json.loads(Path(os.environ["BENCH_PAYLOAD"]).read_text())
+    url = os.environ["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+    pool: Any = None
 
-    async def answer(request: Request) -> JSONResponse:
+    def node(row: Any, incoming: Any) -> dict[str, Any]:
+        if row["item_type"] == "PRODUCT":
+            item = {
+                "__typename": "InventoryItem",
+                "id": global_id("InventoryItem", row["item_id"]),
+                "name": row["item_name"],
+                "sku": row["item_sku"],
+            }
+        else:
+            item = {
+                "__typename": "Material",
+                "id": global_id("Material", row["material_id"]),
+                "name": row["material_name"],
+                "unit": row["material_unit"],
+            }
+        threshold = row["low_stock_threshold"]
+        return {
+            "id": global_id("Stock", row["id"]),
+            "onHand": decimal_str(row["on_hand"]),
+            "reserved": decimal_str(row["reserved"]),
+            "available": decimal_str(row["available"]),
+            "incoming": decimal_str(incoming),
+            "lowStock": threshold is not None and row["available"] <= threshold,
+            "item": item,
+            "location": {
+                "id": global_id("Location", row["location_id"]),
+                "name": row["location_name"],
+            },
+        }
+
+    async def answer(request: Request) -> Response:
+        nonlocal pool
         await request.body()
-        return JSONResponse(payload)
+        if pool is None:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
+        async with pool.acquire() as connection:
+            rows = (await connection.fetch(PAGE_SQL, MERCHANT))[:100]
+            ids = [row["id"] for row in rows]
+            incoming = dict(await connection.fetch(INCOMING_SQL, MERCHANT, ids))
+        zero = Decimal(0)
+        nodes = [node(row, incoming.get(row["id"], zero)) for row in rows]
+        body = json.dumps({"data": {"stocks": {"nodes": nodes}}}, separators=(",", ":"))
+        return Response(body, media_type="application/json")
 
     app = Starlette(routes=[Route("/graphql", answer, methods=["POST"])])
     freeze_startup_objects()
@@ -373,6 +444,101 @@ async def _python_load(
     }
 
 
+async def _busy_shop(
+    url: str,
+    body: str,
+    token: str,
+    readers: int,
+    writes_per_second: int,
+    duration: int,
+    stock_ids: list[str],
+) -> dict[str, Any]:
+    """`readers` dashboards polling and `writes_per_second` stockAdjust to one merchant.
+
+    Any answer but a 200 without errors counts as an error (a 503 too: the target is none).
+    """
+    import httpx
+
+    reads: list[float] = []
+    writes: list[float] = []
+    errors = {"reads": 0, "writes": 0}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    deadline = time.perf_counter() + duration
+    limits = httpx.Limits(max_connections=readers + 64, max_keepalive_connections=readers + 64)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def post(content: str, into: list[float], kind: str) -> None:
+            started = time.perf_counter()
+            response = await client.post(url, content=content, headers=headers)
+            into.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200 or "errors" in response.json():
+                errors[kind] += 1
+
+        async def reader() -> None:
+            while time.perf_counter() < deadline:
+                await post(body, reads, "reads")
+
+        async def writer() -> None:
+            pending: set[asyncio.Task[None]] = set()
+            sent = 0
+            started = time.perf_counter()
+            while time.perf_counter() < deadline:
+                variables = {
+                    "i": {
+                        "stock": {"stockId": stock_ids[sent % len(stock_ids)]},
+                        "delta": "1",
+                        "reason": "bench",
+                    }
+                }
+                content = json.dumps({"query": ADJUST, "variables": variables})
+                task = asyncio.create_task(post(content, writes, "writes"))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                sent += 1
+                await asyncio.sleep(
+                    max(0.0, started + sent / writes_per_second - time.perf_counter())
+                )
+            await asyncio.gather(*pending)
+
+        started = time.perf_counter()
+        await asyncio.gather(writer(), *(reader() for _ in range(readers)))
+        elapsed = time.perf_counter() - started
+    return {
+        "reads_per_second": len(reads) / elapsed,
+        "writes_per_second": len(writes) / elapsed,
+        "read_p50_ms": harness.percentile(reads, 50),
+        "read_p99_ms": harness.percentile(reads, 99),
+        "write_p50_ms": harness.percentile(writes, 50),
+        "write_p99_ms": harness.percentile(writes, 99),
+        "read_errors": errors["reads"],
+        "write_errors": errors["writes"],
+    }
+
+
+def run_busy_shop(
+    server: Server,
+    body: str,
+    token: str,
+    readers: int,
+    writes: int,
+    duration: int,
+    stock_ids: list[str],
+) -> dict[str, Any]:
+    spec = json.dumps([server.url, body, token, readers, writes, duration, stock_ids])
+    cpu_before = cpu_seconds(server.pid)
+    output = subprocess.run(
+        [sys.executable, __file__, "--busy-generator", spec],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    result: dict[str, Any] = json.loads(output)
+    requests = (result["reads_per_second"] + result["writes_per_second"]) * duration
+    result["worker_cpu_ms"] = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(requests, 1)
+    return result
+
+
 def run_python_load(url: str, body: str, token: str, concurrency: int, duration: int) -> Load:
     spec = json.dumps([url, body, token, concurrency, duration])
     output = subprocess.run(
@@ -421,41 +587,62 @@ def report(
     ceiling: Load,
     served: Load,
     uncached: Load,
+    busy: dict[str, Any],
     payload_bytes: int,
     host: str,
 ) -> str:
     share = served.requests_per_second / ceiling.requests_per_second
     uncached_share = uncached.requests_per_second / ceiling.requests_per_second
-    met = share >= 0.35 and served.p99_ms < 50
+    met = uncached_share >= 0.30 and uncached.worker_cpu_ms <= 2.5
+    busy_met = (
+        busy["write_p99_ms"] < 100
+        and busy["read_p99_ms"] < 500
+        and busy["read_errors"] == busy["write_errors"] == 0
+    )
     today = harness.utc_stamp()
+
+    def row(name: str, load: Load) -> str:
+        return (
+            f"| {name} | {load.requests_per_second:.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} |"
+            f" {load.errors} | {load.worker_cpu_ms:.2f} | {load.worker_cores:.2f} |"
+        )
+
     return "\n".join(
         [
             f"### {today}",
             "",
-            f"- machine: {host}",
-            f"- data: {args.stocks} stocks of one merchant; query `stocks(first: 100)` with"
-            f" item (both union members) and location; response {payload_bytes} bytes",
+            f"- machine: {host}; shared with other engineers' work during the run: the"
+            " ratios to the same-run ceiling are what count",
+            f"- data: {args.stocks} stocks of one merchant; the dashboard query"
+            " `stocks(first: 100)` with every Stock field of the contract (onHand reserved"
+            " available incoming lowStock, the item union, the location); response"
+            f" {payload_bytes} bytes",
             f"- load: {served.tool}, {args.concurrency} connections, {args.duration} s each,"
             " one uvicorn worker per server, same run",
             "",
             "| endpoint | requests/s | p50 ms | p99 ms | non-2xx | worker CPU ms/request"
             " | worker's share of a core |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-            f"| plain Starlette JSON (ceiling) | {ceiling.requests_per_second:.0f} |"
-            f" {ceiling.p50_ms:.1f} | {ceiling.p99_ms:.1f} | {ceiling.errors} |"
-            f" {ceiling.worker_cpu_ms:.2f} | {ceiling.worker_cores:.2f} |",
-            f"| /graphql (response cache, default settings) | {served.requests_per_second:.0f} |"
-            f" {served.p50_ms:.1f} | {served.p99_ms:.1f} | {served.errors} |"
-            f" {served.worker_cpu_ms:.2f} | {served.worker_cores:.2f} |",
-            f"| /graphql (cache off: every request executes) |"
-            f" {uncached.requests_per_second:.0f} | {uncached.p50_ms:.1f} |"
-            f" {uncached.p99_ms:.1f} | {uncached.errors} | {uncached.worker_cpu_ms:.2f} |"
-            f" {uncached.worker_cores:.2f} |",
+            row("Starlette + asyncpg: the same SQL, the same JSON (ceiling)", ceiling),
+            row("/graphql, cache off: every request executes", uncached),
+            row("/graphql, response cache (default settings)", served),
             "",
-            f"GraphQL (default settings: the repeated query is a cache hit) reaches {share:.0%}"
-            f" of the ceiling's requests/s (target ≥ 35%), p99 {served.p99_ms:.0f} ms"
-            f" (target < 50 ms): target {'met' if met else 'MISSED'}. With the cache off:"
-            f" {uncached_share:.0%}, p99 {uncached.p99_ms:.0f} ms.",
+            f"Uncached: {uncached_share:.0%} of the ceiling's requests/s (target ≥ 30%),"
+            f" {uncached.worker_cpu_ms:.2f} ms worker CPU per page (target ≤ 2.5):"
+            f" target {'met' if met else 'MISSED'}. Cached: {share:.0%} of the ceiling.",
+            "",
+            f"Busy shop ({args.readers} dashboard clients + {args.writes} stockAdjust/s to the"
+            " same merchant, one instance, default settings):",
+            "",
+            "| | per s | p50 ms | p99 ms | errors |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            f"| reads | {busy['reads_per_second']:.0f} | {busy['read_p50_ms']:.1f} |"
+            f" {busy['read_p99_ms']:.1f} | {busy['read_errors']} |",
+            f"| writes | {busy['writes_per_second']:.1f} | {busy['write_p50_ms']:.1f} |"
+            f" {busy['write_p99_ms']:.1f} | {busy['write_errors']} |",
+            "",
+            f"Worker CPU {busy['worker_cpu_ms']:.2f} ms per request. Targets writes p99 < 100 ms,"
+            f" reads p99 < 500 ms, no errors: {'met' if busy_met else 'MISSED'}.",
             "",
         ]
     )
@@ -467,8 +654,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--no-record", "--no-append", dest="no_record", action="store_true")
+    parser.add_argument("--readers", type=int, default=50)
+    parser.add_argument("--writes", type=int, default=50, help="stockAdjust per second")
     parser.add_argument("--load-generator", help=argparse.SUPPRESS)
+    parser.add_argument("--busy-generator", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.busy_generator:
+        print(json.dumps(asyncio.run(_busy_shop(*json.loads(args.busy_generator)))))
+        return 0
     if args.load_generator:
         url, body, token, concurrency, duration = json.loads(args.load_generator)
         print(json.dumps(asyncio.run(_python_load(url, body, token, concurrency, duration))))
@@ -495,9 +688,10 @@ def main(argv: list[str]) -> int:
             payload = post_once(graphql.url, body, token)
             for _ in range(20):  # warm-up, sequential, so nothing is left queued
                 post_once(graphql.url, body, token)
-            payload_file = work / "payload.json"
-            payload_file.write_bytes(payload)
-            with serve("ceiling_app", {"BENCH_PAYLOAD": str(payload_file)}) as ceiling_server:
+            with serve("ceiling_app", {"DATABASE_URL": url}) as ceiling_server:
+                ceiling_answer = post_once(ceiling_server.url, body, token)
+                if json.loads(ceiling_answer)["data"] != json.loads(payload)["data"]:
+                    raise RuntimeError("the ceiling's answer differs from the service's")
                 for _ in range(20):
                     post_once(ceiling_server.url, body, token)
                 ceiling = load(ceiling_server, body, token, args.concurrency, args.duration)
@@ -508,7 +702,13 @@ def main(argv: list[str]) -> int:
             for _ in range(20):
                 post_once(plain.url, body, token)
             uncached = load(plain, body, token, args.concurrency, args.duration)
-    section = report(args, ceiling, served, uncached, len(payload), host)
+        stock_ids = [n["id"] for n in json.loads(payload)["data"]["stocks"]["nodes"]][:20]
+        with serve("graphql_app", env) as shop:
+            post_once(shop.url, body, token)
+            busy = run_busy_shop(
+                shop, body, token, args.readers, args.writes, args.duration, stock_ids
+            )
+    section = report(args, ceiling, served, uncached, busy, len(payload), host)
     print(section)
     if not args.no_record:
         harness.append_to_section(HEADING, section, intro="Run: `python bench/graphql_bench.py`.")

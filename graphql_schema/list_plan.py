@@ -70,7 +70,10 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema_converter import get_arguments
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
+from strawberry.types.union import StrawberryUnion
 
 __all__ = ["Unplanned", "plan_list"]
 
@@ -185,13 +188,25 @@ class _Planner:
                     raise Unplanned from None
             return found
 
+        # A Strawberry union answers by the object's class, unless it was cast
+        # (strawberry.cast marks the instance): the answer is kept per class.
+        by_class: dict[type, str] | None = (
+            {} if isinstance(type_.extensions.get(BACKREF), StrawberryUnion) else None
+        )
+
+        def runtime_name(value: Any) -> str:
+            kind = type(value)
+            if by_class is not None and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                found = by_class.get(kind)
+                if found is None:
+                    found = by_class[kind] = _type_name(resolve_type(value, info, type_))
+                return found
+            return _type_name(resolve_type(value, info, type_))
+
         def by_runtime_type(values: Column) -> Column | Awaitable[Column]:
             groups: dict[str, list[int]] = {}
             for at, value in enumerate(values):
-                name = resolve_type(value, info, type_)
-                if type(name) is not str:
-                    raise Unplanned  # an awaitable or no type: graphql-core's to answer
-                groups.setdefault(name, []).append(at)
+                groups.setdefault(runtime_name(value), []).append(at)
             if len(groups) == 1:
                 ((name, _),) = groups.items()
                 return member(name)(values)
@@ -226,12 +241,28 @@ class _Planner:
         info = self._info(None, details, type_)
         checked: set[type] = set()
         is_awaitable = self._is_awaitable
+        # Strawberry's own check (a type with interfaces) answers by the object's class
+        # unless the object was cast: an instance of a class that passed passes.
+        definition = type_.extensions.get(BACKREF)
+        by_class = isinstance(definition, StrawberryObjectDefinition) and (
+            definition.is_type_of is None
+        )
 
         def objects(values: Column) -> Column | Awaitable[Column]:
             if is_type_of is not None:
                 for value in values:
-                    if not is_type_of(value, info):
-                        raise Unplanned
+                    kind = type(value)
+                    if (
+                        by_class
+                        and kind in checked
+                        and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None
+                    ):
+                        continue
+                    passed = is_type_of(value, info)
+                    if passed is not True and (not passed or is_awaitable(passed)):
+                        raise Unplanned  # refused, or to be awaited: graphql-core's
+                    if by_class and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                        checked.add(kind)
             else:
                 for value in values:
                     kind = type(value)
@@ -365,6 +396,12 @@ def _strawberry_resolver(
         return column
 
     return resolved
+
+
+def _type_name(name: Any) -> str:
+    if type(name) is not str:
+        raise Unplanned  # an awaitable or no type: graphql-core's to answer
+    return name  # type: ignore[no-any-return]
 
 
 def _attribute(name: str) -> Resolve:

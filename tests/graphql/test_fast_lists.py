@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from app.db.queries import incoming
 from app.domain.enums import ItemType
 from app.settings import Settings
 from graphql_schema.execution import BatchedListExecutor
@@ -156,6 +157,38 @@ async def test_the_fast_pass_completes_the_page_without_a_field_resolution_per_f
     await gql.data(f"{{ stocks {{ nodes {{ id onHand {LOCATION} {ITEM} }} }} }}")
 
     assert calls == 2  # stocks and its nodes; the 6 stocks' 14 fields each come in one pass
+
+
+async def test_the_dashboard_page_resolves_each_field_once_for_the_whole_list(
+    stocks: None, gql: Gql, generic_gql: Gql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """incoming (a dataloader) and lowStock (a resolver) keep the page on the plan: its
+    6 stocks' incoming quantities are one query, and no field goes through graphql-core."""
+    fields = batches = 0
+    execute_field = BatchedListExecutor.execute_field
+    incoming_by_stock_id = incoming.incoming_by_stock_id
+
+    def counted_field(self: BatchedListExecutor, *args: Any) -> Any:
+        nonlocal fields
+        fields += 1
+        return execute_field(self, *args)
+
+    async def counted_batch(*args: Any) -> Any:
+        nonlocal batches
+        batches += 1
+        return await incoming_by_stock_id(*args)
+
+    query = f"""{{ stocks {{ nodes {{
+      id onHand reserved available incoming lowStock {ITEM} {LOCATION} }} }} }}"""
+    generic = await generic_gql(query)
+    monkeypatch.setattr(BatchedListExecutor, "execute_field", counted_field)
+    monkeypatch.setattr(incoming, "incoming_by_stock_id", counted_batch)
+
+    fast = await gql(query)
+
+    assert answer(fast) == answer(generic)
+    assert fields == 2  # stocks and its nodes
+    assert batches == 1
 
 
 # ---- a small schema where the fast pass has to give up --------------------------------

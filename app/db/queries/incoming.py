@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Hashable, Iterable
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from functools import lru_cache
+from typing import Protocol, TypeVar, cast
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -90,9 +91,19 @@ async def incoming_by_stock_id(
     wanted = list(dict.fromkeys(stock_ids))
     if not wanted:
         return {}
+    rows = await session.execute(_by_stock_ids(), {"merchant_id": merchant_id, "ids": wanted})
+    found = {row.id: row.incoming for row in rows}
+    return {stock_id: found.get(stock_id, ZERO) for stock_id in wanted}
+
+
+@lru_cache(maxsize=1)
+def _by_stock_ids() -> Select[tuple[uuid.UUID, Decimal]]:
+    """Built once with bound parameters (the ids as one array): a dashboard page asks for
+    it on every request, and building and keying the statement anew cost more than it."""
     stock = t.stock
+    merchant_id = cast(uuid.UUID, bindparam("merchant_id"))
     incoming = _open_lines(merchant_id).subquery()
-    statement = (
+    return (
         select(stock.c.id, incoming.c.incoming)
         .join(
             incoming,
@@ -100,7 +111,8 @@ async def incoming_by_stock_id(
             & (incoming.c.item_type == stock.c.item_type)
             & (incoming.c.item_id == func.coalesce(stock.c.inventory_item_id, stock.c.material_id)),
         )
-        .where(stock.c.merchant_id == merchant_id, stock.c.id.in_(wanted))
+        .where(
+            stock.c.merchant_id == merchant_id,
+            stock.c.id == any_(bindparam("ids", type_=ARRAY(Uuid()))),
+        )
     )
-    found = {row.id: row.incoming for row in await session.execute(statement)}
-    return {stock_id: found.get(stock_id, ZERO) for stock_id in wanted}
