@@ -3,7 +3,7 @@
 When a page selects `location` or `item`, the page query LEFT JOINs them (within the
 merchant), so a page costs one statement instead of a page query plus a batch per
 relation, and each stock answers them without a loader (Stock.known_location/known_item,
-read directly by the fast list executor). A location shared by many stocks of a page is
+which the resolvers return as they are). A location shared by many stocks of a page is
 built once. A relation the join did not find stays unknown, and the resolver asks the
 loader, as it does for stocks reached any other way.
 

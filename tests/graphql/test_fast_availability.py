@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (GraphQL documents read better on one line)
-"""availableToSell prefetched for a page of items and read by the fast list executor
+"""availableToSell prefetched for a page of items and answered by the list plan
 answers exactly what graphql-core's generic path and the per-item loader answer.
 
 Aliases with different locations, variables, literals, fragments, @skip/@include,

@@ -1,4 +1,4 @@
-"""The fast list executor answers exactly what graphql-core's generic path answers.
+"""The list plan answers exactly what graphql-core's generic path answers.
 
 On the real schema over seeded stocks (varied selections: aliases, fragments, @skip and
 @include, __typename, unions, edges, backward pages, filters, lists it must leave to
