@@ -371,6 +371,12 @@ class Load:
     worker_cpu_ms: float = 0.0  # the server's CPU per request, whatever share it was given
     worker_cores: float = 0.0  # the share of a core the server got during the load
 
+    @property
+    def pages_per_second(self) -> float:
+        """Requests/s answered with a page (200 without errors)."""
+        served = max(self.requests - self.errors, 0)
+        return self.requests_per_second * served / self.requests if self.requests else 0.0
+
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -602,7 +608,8 @@ def load(server: Server, body: str, token: str, concurrency: int, duration: int)
     else:
         result = run_python_load(server.url, body, token, concurrency, duration)
     cpu = cpu_seconds(server.pid) - cpu_before
-    result.worker_cpu_ms = cpu * 1000 / max(result.requests, 1)
+    # Per page served: a refusal (503) costs little and serves nothing.
+    result.worker_cpu_ms = cpu * 1000 / max(result.requests - result.errors, 1)
     result.worker_cores = cpu / (time.monotonic() - started)
     return result
 
@@ -635,8 +642,8 @@ def report(
     payload_bytes: int,
     host: str,
 ) -> str:
-    share = served.requests_per_second / ceiling.requests_per_second
-    uncached_share = uncached.requests_per_second / ceiling.requests_per_second
+    share = served.pages_per_second / ceiling.pages_per_second
+    uncached_share = uncached.pages_per_second / ceiling.pages_per_second
     met = uncached_share >= 0.30 and uncached.worker_cpu_ms <= 2.5
     busy_met = (
         busy["write_p99_ms"] < 100
@@ -647,7 +654,8 @@ def report(
 
     def row(name: str, load: Load) -> str:
         return (
-            f"| {name} | {load.requests_per_second:.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} |"
+            f"| {name} | {load.requests_per_second:.0f} | {load.pages_per_second:.0f} |"
+            f" {load.p50_ms:.1f} | {load.p99_ms:.1f} |"
             f" {load.errors} | {load.worker_cpu_ms:.2f} | {load.worker_cores:.2f} |"
         )
 
@@ -664,14 +672,14 @@ def report(
             f"- load: {served.tool}, {args.concurrency} connections, {args.duration} s each,"
             " one uvicorn worker per server, same run",
             "",
-            "| endpoint | requests/s | p50 ms | p99 ms | non-2xx | worker CPU ms/request"
-            " | worker's share of a core |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| endpoint | requests/s | pages/s | p50 ms | p99 ms | errors (non-2xx, 200 with"
+            " errors) | worker CPU ms/page | worker's share of a core |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             row("Starlette + asyncpg: the same SQL, the same JSON (ceiling)", ceiling),
             row("/graphql, cache off: every request executes", uncached),
             row("/graphql, response cache (default settings)", served),
             "",
-            f"Uncached: {uncached_share:.0%} of the ceiling's requests/s (target ≥ 30%),"
+            f"Uncached: {uncached_share:.0%} of the ceiling's pages/s (target ≥ 30%),"
             f" {uncached.worker_cpu_ms:.2f} ms worker CPU per page (target ≤ 2.5):"
             f" target {'met' if met else 'MISSED'}. Cached: {share:.0%} of the ceiling.",
             "",

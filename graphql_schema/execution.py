@@ -12,7 +12,8 @@ tests/graphql/test_fast_lists.py compares both on varied selections and spoiled 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, cast
 
 from graphql import (
@@ -53,41 +54,21 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Any:
-        if type(result) is list or type(result) is tuple:
-            plan = self._plan(
-                ("list", return_type.of_type, id(field_details_list)),
-                field_details_list,
-                return_type.of_type,
-                path,
-            )
-            if plan is not None:
-                try:
-                    done = plan(list(result))
-                except Exception:
-                    pass
-                else:
-                    if isinstance(done, list):
-                        return done
-                    return self._or_generic_list(
-                        done,
-                        return_type,
-                        field_details_list,
-                        info,
-                        path,
-                        result,
-                        position_context,
-                    )
-        return super().complete_list_value(
-            return_type, field_details_list, info, path, result, position_context
+        generic = partial(
+            super().complete_list_value,
+            return_type,
+            field_details_list,
+            info,
+            path,
+            result,
+            position_context,
         )
-
-    async def _or_generic_list(self, done: Awaitable[list[Any]], *generic: Any) -> Any:
-        try:
-            return await done
-        except Exception:
-            pass
-        completed = super().complete_list_value(*generic)
-        return await completed if self.is_awaitable(completed) else completed
+        if type(result) is list or type(result) is tuple:
+            key = ("list", return_type.of_type, id(field_details_list))
+            plan = self._plan(key, field_details_list, return_type.of_type, path)
+            if plan is not None:
+                return self._planned(plan, list(result), _all, generic)
+        return generic()
 
     def complete_object_value(
         self,
@@ -98,6 +79,15 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Any:
+        generic = partial(
+            super().complete_object_value,
+            return_type,
+            field_details_list,
+            info,
+            path,
+            result,
+            position_context,
+        )
         # A subscription executes its selection once per event (~10 fields through
         # graphql-core each time): its objects are completed by plan too, planned once
         # per subscription (see build_per_event_executor).
@@ -105,33 +95,38 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
             key = (return_type, *(id(details.node) for details in field_details_list))
             plan = self._event_plan(key, field_details_list, return_type, path)
             if plan is not None:
-                try:
-                    done = plan([result])
-                except Exception:
-                    pass
-                else:
-                    if isinstance(done, list):
-                        return done[0]
-                    return self._or_generic_object(
-                        done,
-                        return_type,
-                        field_details_list,
-                        info,
-                        path,
-                        result,
-                        position_context,
-                    )
-        return super().complete_object_value(
-            return_type, field_details_list, info, path, result, position_context
-        )
+                return self._planned(plan, [result], _first, generic)
+        return generic()
 
-    async def _or_generic_object(self, done: Awaitable[list[Any]], *generic: Any) -> Any:
+    def _planned(
+        self,
+        plan: Complete,
+        values: list[Any],
+        answer: Callable[[list[Any]], Any],
+        generic: Callable[[], Any],
+    ) -> Any:
+        """`answer` of the plan's column, or graphql-core's answer (`generic`) from the
+        start when the plan gives up, at once or once awaited."""
         try:
-            return (await done)[0]
+            done = plan(values)
+        except Exception:
+            return generic()
+        if isinstance(done, list):
+            return answer(done)
+        return self._awaited(done, answer, generic)
+
+    async def _awaited(
+        self,
+        done: Awaitable[list[Any]],
+        answer: Callable[[list[Any]], Any],
+        generic: Callable[[], Any],
+    ) -> Any:
+        try:
+            return answer(await done)
         except Exception:
             pass
-        completed = super().complete_object_value(*generic)
-        return await completed if self.is_awaitable(completed) else completed
+        result = generic()
+        return await result if self.is_awaitable(result) else result
 
     def build_per_event_executor(self, payload: Any) -> Any:
         # The events' executors are shallow copies of this one: created here, the memo of
@@ -162,25 +157,13 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
             root = self._event_root()
             if root is not None:
                 key, plan = root
-                try:
-                    done = plan([self.root_value])
-                except Exception:
-                    pass
-                else:
-                    if isinstance(done, list):
-                        return ExecutionResult({key: done[0]}, None)
-                    return self._or_generic_operation(key, done, serially)
+                return self._planned(
+                    plan,
+                    [self.root_value],
+                    lambda column: ExecutionResult({key: column[0]}, None),
+                    partial(super().execute_operation, serially),
+                )
         return super().execute_operation(serially)
-
-    async def _or_generic_operation(
-        self, key: str, done: Awaitable[list[Any]], serially: bool | None
-    ) -> ExecutionResult:
-        try:
-            return ExecutionResult({key: (await done)[0]}, None)
-        except Exception:
-            pass
-        result: Any = super().execute_operation(serially)
-        return cast(ExecutionResult, await result if self.is_awaitable(result) else result)
 
     def _plan(
         self, key: Any, details: FieldDetailsList, item_type: GraphQLOutputType, path: Path
@@ -262,3 +245,11 @@ def returns_its_event(field: GraphQLField) -> bool:
         and getattr(resolve, "__qualname__", None) == STRAWBERRY_EVENT_RESOLVER
         and getattr(resolve, "__module__", None) == "strawberry.schema.schema_converter"
     )
+
+
+def _all(column: list[Any]) -> list[Any]:
+    return column
+
+
+def _first(column: list[Any]) -> Any:
+    return column[0]
