@@ -115,6 +115,13 @@ QUERIES = [
 
 
 @pytest.fixture
+def gql(gql: Gql, settings: Settings) -> Gql:
+    """The plan on, whatever GRAPHQL_FAST_EXECUTION says: these tests are the plan's."""
+    on = settings.model_copy(update={"graphql_fast_execution": True})
+    return Gql(build_schema(on), gql.settings, gql.sessions, gql.identity)
+
+
+@pytest.fixture
 def generic_gql(gql: Gql, settings: Settings) -> Gql:
     schema = build_schema(settings)
     schema.execution_context_class = GENERIC
