@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     # Read connections GraphQL queries may hold at once (graphql_schema/read_budget.py):
     # unset, the pool size (its overflow stays for writes); 0, no budget.
     graphql_read_connections: Annotated[int, Field(ge=0, le=400)] | None = None
-    graphql_read_wait_seconds: Annotated[float, Field(ge=0, le=30)] = 0.25
+    graphql_read_wait_seconds: Annotated[float, Field(ge=0, le=30)] = 0.5
 
     @field_validator("database_url")
     @classmethod
