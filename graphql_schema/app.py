@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from redis.asyncio import Redis
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -27,6 +27,7 @@ from app.auth.errors import IdentityError, Unauthenticated
 from app.body_limit import BodyLimitMiddleware
 from app.runtime import Runtime
 from app.settings import Settings
+from app.web.routes import graphiql_page
 from graphql_schema.cached_reads import CachedReads, build_cached_reads
 from graphql_schema.context import Context
 from graphql_schema.read_budget import ReadBudget
@@ -91,6 +92,10 @@ class GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
         except AttributeError as exc:
             raise HTTPException(400, "The request body must be a JSON object") from exc
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        # Strawberry's page loads GraphiQL from a CDN; this one from the service.
+        return graphiql_page()
 
     def _wants_ide(self, request: Request) -> bool:
         return self.graphql_ide is not None and "text/html" in request.headers.get("accept", "")
