@@ -173,8 +173,11 @@ def graphql_app(
         extensions = default_extensions(settings)
     extensions = [SubscriptionsOverWebsocket, *extensions]
     schema = build_schema(settings, extensions=extensions, subscription=subscription)
-    # Terminals asking the same subscription share each event's execution.
-    schema.execution_context_class = with_shared_subscription_events(schema.execution_context_class)
+    if settings.graphql_fast_subscriptions:
+        # Terminals asking the same subscription share each event's execution.
+        schema.execution_context_class = with_shared_subscription_events(
+            schema.execution_context_class
+        )
     app = GraphQLApp(
         schema,
         graphql_ide=None if settings.is_production else "graphiql",

@@ -115,7 +115,7 @@ class DriverStatement:
     ) -> Sequence[asyncpg.Record]:
         if not isinstance(connection, asyncpg.Connection):
             result = await connection.execute(self.statement, dict(params))
-            return [_Row(row) for row in result.all()]
+            return [_Row(row) for row in result.all()] if result.returns_rows else []
         return await connection.fetch(self.sql, *self.args(params))  # type: ignore[no-any-return]
 
     async def fetchrow(

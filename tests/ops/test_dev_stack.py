@@ -15,6 +15,7 @@ from graphql import build_schema, parse, validate
 
 from app.cli.dev_state import sample_subscription
 from app.dev_catalog import DEMO_MERCHANT_ID, MAIN, MATERIALS
+from tests.fixtures.server_dirs import ServerDir
 from tests.ops.dev_process import (
     DevProcess,
     dev_env,
@@ -41,8 +42,8 @@ def readme_operations() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    data_dir = tmp_path_factory.mktemp("dev-data")
+def dev(tmp_path_factory: pytest.TempPathFactory, server_dir: ServerDir) -> Iterator[DevProcess]:
+    data_dir = server_dir("dev-data")
     with running_dev(data_dir, tmp_path_factory.mktemp("dev-logs")) as process:
         yield process
 
