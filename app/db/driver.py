@@ -33,6 +33,7 @@ from typing import Any, TypeAlias, cast
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Row, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -115,7 +116,9 @@ class DriverStatement:
     ) -> Sequence[asyncpg.Record]:
         if not isinstance(connection, asyncpg.Connection):
             result = await connection.execute(self.statement, dict(params))
-            return [_Row(row) for row in result.all()] if result.returns_rows else []
+            if isinstance(result, CursorResult) and not result.returns_rows:
+                return []  # a write without RETURNING: no rows, as asyncpg's fetch gives
+            return [_Row(row) for row in result.all()]
         return await connection.fetch(self.sql, *self.args(params))  # type: ignore[no-any-return]
 
     async def fetchrow(
