@@ -30,6 +30,7 @@ from app.settings import Settings
 from app.web.routes import graphiql_page
 from graphql_schema.cached_reads import CachedReads, build_cached_reads
 from graphql_schema.context import Context
+from graphql_schema.error_codes import BAD_REQUEST
 from graphql_schema.read_budget import ReadBudget
 from graphql_schema.schema import Extension, build_schema
 from graphql_schema.security import SecurityLimits, security_extensions
@@ -72,6 +73,14 @@ class GraphQLApp(GraphQL[Context, None]):
                     if going_on is None:
                         return
                     receive = going_on
+            try:
+                # A new Request: `receive` may now replay the body the cache read.
+                response = await self.run(Request(scope, receive))
+            except HTTPException as exc:
+                # Strawberry answers these in plain text; clients parse JSON.
+                response = _refused(exc)
+            await response(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
     async def process_result(
@@ -198,6 +207,21 @@ def graphql_routes(
     app = graphql_app(settings, extensions=extensions, subscription=subscription)
     limited = BodyLimitMiddleware(app, max_bytes=settings.max_body_bytes, too_large=_too_large)
     return [Route(PATH, limited, methods=["GET", "POST"]), WebSocketRoute(PATH, app)]
+
+
+def _refused(exc: HTTPException) -> Response:
+    """A request refused before any GraphQL ran, as a GraphQL error body."""
+    code = HTTP_CODES.get(exc.status_code, BAD_REQUEST)
+    body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+HTTP_CODES = {
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
 
 
 def _too_large(limit: int) -> ASGIApp:

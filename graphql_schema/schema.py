@@ -22,6 +22,7 @@ from strawberry.utils.logging import StrawberryLogger
 from app.db.errors import is_database_unavailable
 from app.settings import Settings
 from graphql_schema.context import Context
+from graphql_schema.error_codes import add_codes
 from graphql_schema.execution import BatchedListExecutor
 from graphql_schema.items.queries import ItemQueries
 from graphql_schema.ledger.queries import LedgerQueries
@@ -153,6 +154,7 @@ class InventorySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        add_codes(errors, execution_context)
         for error in errors:
             if should_mask_error(error):
                 StrawberryLogger.error(error, execution_context)
