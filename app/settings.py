@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -145,7 +146,19 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            loc = "_".join(str(part) for part in err["loc"]).upper()
-            name = loc or "configuration"
-            lines.append(f"{name}: {err['msg']}")
+            name = "_".join(str(part) for part in err["loc"]).upper()
+            message = err["msg"].removeprefix("Value error, ")
+            # A rule across settings (production) names its variables in the message.
+            lines.append(f"{name}: {message}" if name else message)
         raise SettingsError("invalid configuration: " + "; ".join(lines)) from None
+
+
+def production_requested() -> bool:
+    """ENVIRONMENT=production, even when the rest of the settings do not validate."""
+    try:
+        return Settings.model_validate({}).is_production
+    except ValidationError:
+        return any(
+            key.upper() == "ENVIRONMENT" and value.strip().lower() == Environment.PRODUCTION
+            for key, value in os.environ.items()
+        )
