@@ -1,14 +1,13 @@
 // GraphiQL on this service's /graphql: queries over HTTP, subscriptions over the
-// websocket (graphql-transport-ws, bundled in graphiql.min.js). A token in the URL's
-// fragment (#token=...) fills the Authorization header; the fragment never reaches a
-// server.
+// websocket (graphql-transport-ws, bundled in graphiql.min.js). The URL's fragment,
+// which never reaches a server, may carry a token (#token=...: the Authorization header)
+// and a first query (&query=...).
 (function () {
   "use strict";
   const fetchURL = window.location.origin + "/graphql";
   const subscriptionUrl = fetchURL.replace(/^http/, "ws");
   const fragment = new URLSearchParams(window.location.hash.slice(1));
   const token = fragment.get("token");
-  const query = new URLSearchParams(window.location.search);
 
   // A browser cannot set a websocket's headers: the Authorization of the Headers tab goes
   // in connection_init instead, over one socket per Authorization value.
@@ -38,7 +37,7 @@
       fetcher: fetcher,
       plugins: [explorer],
       defaultEditorToolsVisibility: true,
-      defaultQuery: query.get("query") || undefined,
+      defaultQuery: fragment.get("query") || undefined,
       headers: token
         ? JSON.stringify({ Authorization: "Bearer " + token }, null, 2)
         : undefined,
