@@ -33,6 +33,12 @@ from tests.graphql.test_statement_count import counted
 from tests.services.sales_builders import Shop, a_shop, put_stock
 
 
+@pytest.fixture(scope="session")
+def settings(settings: Settings) -> Settings:
+    # This module tests the fast path itself: on, whatever the environment switches off.
+    return settings.model_copy(update={"graphql_fast_execution": True})
+
+
 class Cafe:
     def __init__(self, shop: Shop, kitchen: Shop, theirs: Shop, beans: uuid.UUID) -> None:
         self.shop, self.kitchen, self.theirs, self.beans = shop, kitchen, theirs, beans
