@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 
 
 def bind_listener(host: str, port: int) -> socket.socket:
@@ -17,3 +18,16 @@ def bind_listener(host: str, port: int) -> socket.socket:
         raise
     listener.set_inheritable(True)
     return listener
+
+
+def bind_or_explain(command: str, host: str, port: int) -> socket.socket | None:
+    """The bound listener, or None after one line on stderr saying why (the caller exits 2)."""
+    try:
+        return bind_listener(host, port)
+    except OSError as exc:
+        print(
+            f"inventory {command}: cannot listen on {host}:{port} ({exc.strerror}); "
+            "choose another --port",
+            file=sys.stderr,
+        )
+        return None

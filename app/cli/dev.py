@@ -36,7 +36,7 @@ from app.embedded import EmbeddedBroker, EmbeddedPostgres, EmbeddedUnavailable, 
 from app.fast_paths import apply_fast_paths, websocket_protocol
 from app.health import register_consumers
 from app.kafka.client import ensure_topics
-from app.listener import bind_listener
+from app.listener import bind_or_explain
 from app.logs import configure_logging
 from app.settings import Settings, SettingsError, load_settings
 from consumers.handlers import handlers_for
@@ -83,14 +83,8 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(
         args.log_level or (settings.log_level if explicit else "WARNING"), settings.log_format
     )
-    try:
-        listener = bind_listener(args.host, args.port)
-    except OSError as exc:
-        print(
-            f"inventory dev: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
-            "choose another --port",
-            file=sys.stderr,
-        )
+    listener = bind_or_explain("dev", args.host, args.port)
+    if listener is None:
         return 2
     try:
         return asyncio.run(DevStack(settings, args, listener).run())

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import sys
 
 import uvicorn
 
 from app.fast_paths import websocket_protocol
-from app.listener import bind_listener
+from app.listener import bind_or_explain
 from app.logs import configure_logging
 from app.runtime import check_database
 from app.settings import load_settings
@@ -30,15 +29,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    try:
-        # Before any startup work: a taken port is one line, not a started-then-failed stack.
-        listener = bind_listener(args.host, args.port)
-    except OSError as exc:
-        print(
-            f"inventory serve: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
-            "choose another --port",
-            file=sys.stderr,
-        )
+    # Before any startup work: a taken port is one line, not a started-then-failed stack.
+    listener = bind_or_explain("serve", args.host, args.port)
+    if listener is None:
         return 2
     with listener:
         configure_logging(settings.log_level, settings.log_format)

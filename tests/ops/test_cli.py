@@ -55,33 +55,16 @@ def test_help_prints_without_starting_anything() -> None:
     assert b"--duration" in shown.stdout
 
 
-def test_dev_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        refused = subprocess.run(
-            inventory("dev", "--port", str(port)),
-            env=dev_env(tmp_path),
-            capture_output=True,
-            timeout=60,
-        )
-
-    assert refused.returncode == 2
-    [line] = refused.stderr.decode().splitlines()
-    assert line.startswith(f"inventory dev: cannot listen on 127.0.0.1:{port}")
-    assert not (tmp_path / "postgres").exists()
-
-
-def test_serve_on_a_busy_port_says_so_in_one_line_before_any_startup_work(
-    tmp_path: Path,
+@pytest.mark.parametrize("command", ["dev", "serve"])
+def test_a_busy_port_is_one_line_and_exit_2_before_any_startup_work(
+    tmp_path: Path, command: str
 ) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         refused = subprocess.run(
-            inventory("serve", "--port", str(port)),
+            inventory(command, "--port", str(port)),
             env=dev_env(tmp_path),
             capture_output=True,
             timeout=60,
@@ -89,7 +72,7 @@ def test_serve_on_a_busy_port_says_so_in_one_line_before_any_startup_work(
 
     assert refused.returncode == 2
     [line] = refused.stderr.decode().splitlines()
-    assert line.startswith(f"inventory serve: cannot listen on 127.0.0.1:{port}")
+    assert line.startswith(f"inventory {command}: cannot listen on 127.0.0.1:{port}")
     # No embedded PostgreSQL was started, no key pair made.
     assert list(tmp_path.iterdir()) == []
 
