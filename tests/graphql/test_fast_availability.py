@@ -15,6 +15,7 @@ from decimal import Decimal, DecimalTuple
 from typing import Any
 
 import pytest
+import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.queries.availability import availability_inputs
@@ -33,10 +34,10 @@ from tests.graphql.test_statement_count import counted
 from tests.services.sales_builders import Shop, a_shop, put_stock
 
 
-@pytest.fixture(scope="session")
-def settings(settings: Settings) -> Settings:
+@pytest.fixture(scope="module")
+def schema(settings: Settings) -> strawberry.Schema:
     # This module tests the fast path itself: on, whatever the environment switches off.
-    return settings.model_copy(update={"graphql_fast_execution": True})
+    return build_schema(settings.model_copy(update={"graphql_fast_execution": True}))
 
 
 class Cafe:

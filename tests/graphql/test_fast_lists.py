@@ -28,10 +28,10 @@ from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Gql
 
 
-@pytest.fixture(scope="session")
-def settings(settings: Settings) -> Settings:
+@pytest.fixture(scope="module")
+def schema(settings: Settings) -> strawberry.Schema:
     # This module tests the fast path itself: on, whatever the environment switches off.
-    return settings.model_copy(update={"graphql_fast_execution": True})
+    return build_schema(settings.model_copy(update={"graphql_fast_execution": True}))
 
 
 GENERIC = StrawberryGraphQLCoreExecutionContext

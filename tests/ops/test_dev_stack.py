@@ -58,7 +58,7 @@ def test_the_readme_operations_are_valid_against_the_contract() -> None:
     assert validate(contract, parse(sample_subscription("x"))) == []
 
 
-def test_dev_prints_the_graphql_url_the_broker_and_a_token(dev: DevProcess) -> None:
+def test_dev_prints_the_board_graphiql_the_broker_and_a_token(dev: DevProcess) -> None:
     printed = dev.stdout()
 
     assert f"http://127.0.0.1:{dev.port}/graphql" in printed
@@ -67,6 +67,9 @@ def test_dev_prints_the_graphql_url_the_broker_and_a_token(dev: DevProcess) -> N
     assert dev.state.bootstrap_servers in printed
     assert f"Bearer {dev.token}" in printed
     assert "subscription { stockChanged(" in printed
+    main = dev.state.location_ids[MAIN]
+    assert f"http://127.0.0.1:{dev.port}/board#token={dev.token}&locationId={main}" in printed
+    assert f"http://127.0.0.1:{dev.port}/graphql#token={dev.token}" in printed
 
 
 async def test_the_printed_token_answers_the_readme_query_mutation_and_subscription(
