@@ -164,6 +164,40 @@ async def test_the_board_shows_the_demo_location_and_follows_a_sale_live(
     assert requests.foreign() == []
 
 
+async def test_the_board_lists_a_product_once_it_sells_out(
+    browser: Browser, dev: DevProcess
+) -> None:
+    page, requests = await open_page(
+        browser, dev, f"/board#token={dev.token}&locationId={_main(dev)}"
+    )
+    await expect(page.locator("#status")).to_have_text("live", timeout=PAGE_MS)
+    await expect(page.locator("#sold-out li", has_text="Butter croissant")).to_have_count(0)
+    stock_id, on_hand = await _product_stock(dev, "Butter croissant")
+
+    await graphql(
+        dev,
+        "mutation($id: ID!, $d: Decimal!) { stockAdjust(input: {stock: {stockId: $id}, "
+        'delta: $d, reason: "browser test: sold out"}) { userErrors { code } } }',
+        {"id": stock_id, "d": str(-on_hand)},
+    )
+
+    await expect(page.locator("#sold-out li", has_text="Butter croissant")).to_have_count(
+        1, timeout=PAGE_MS
+    )
+    assert requests.foreign() == []
+
+
+async def _product_stock(dev: DevProcess, name: str) -> tuple[str, Decimal]:
+    data = await graphql(
+        dev,
+        "query($l: ID) { stocks(first: 50, locationId: $l, itemType: PRODUCT) "
+        "{ nodes { id onHand item { ... on InventoryItem { name } } } } }",
+        {"l": _main(dev)},
+    )
+    node = next(n for n in data["stocks"]["nodes"] if n["item"]["name"] == name)
+    return node["id"], Decimal(node["onHand"])
+
+
 def _quantity(shown: str) -> Decimal:
     return Decimal(shown.split(" ")[0])
 

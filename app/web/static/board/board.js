@@ -175,6 +175,7 @@
       }),
     );
     $("nothing-sold-out").hidden = names.length > 0;
+    $("sold-out-section").classList.toggle("none", names.length === 0);
   }
 
   function setStatus(live, text) {
