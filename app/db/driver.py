@@ -185,7 +185,7 @@ async def locked_transaction(
     refuses any connection found in a transaction).
     """
     keys = [lock_keys] if isinstance(lock_keys, str) else sorted(set(lock_keys))
-    begin = begin_with_locks(keys)
+    begin = begin_with_locks(keys)  # also refuses a key that is not a plain literal
     if not _Switch.enabled:
         async with _locked_by_sqlalchemy(connection, keys) as locked:
             yield locked
