@@ -110,7 +110,7 @@ async def test_graphiql_runs_a_query_from_the_services_own_assets(
 async def test_graphiql_runs_a_subscription_over_the_websocket(
     browser: Browser, dev: DevProcess
 ) -> None:
-    stock_id = await _stock_of(dev, "Vanilla syrup")
+    stock_id, _ = await _stock_of(dev, "Vanilla syrup")
     subscription = (
         f'subscription Watch {{ stockChanged(locationId: "{_main(dev)}") '
         "{ stock { id onHand } movement { type deltaOnHand } } }"
@@ -172,7 +172,7 @@ async def test_the_board_lists_a_product_once_it_sells_out(
     )
     await expect(page.locator("#status")).to_have_text("live", timeout=PAGE_MS)
     await expect(page.locator("#sold-out li", has_text="Butter croissant")).to_have_count(0)
-    stock_id, on_hand = await _product_stock(dev, "Butter croissant")
+    stock_id, on_hand = await _stock_of(dev, "Butter croissant")
 
     await graphql(
         dev,
@@ -187,17 +187,6 @@ async def test_the_board_lists_a_product_once_it_sells_out(
     assert requests.foreign() == []
 
 
-async def _product_stock(dev: DevProcess, name: str) -> tuple[str, Decimal]:
-    data = await graphql(
-        dev,
-        "query($l: ID) { stocks(first: 50, locationId: $l, itemType: PRODUCT) "
-        "{ nodes { id onHand item { ... on InventoryItem { name } } } } }",
-        {"l": _main(dev)},
-    )
-    node = next(n for n in data["stocks"]["nodes"] if n["item"]["name"] == name)
-    return node["id"], Decimal(node["onHand"])
-
-
 def _quantity(shown: str) -> Decimal:
     return Decimal(shown.split(" ")[0])
 
@@ -210,14 +199,16 @@ async def _shows(locator: Locator, text: str) -> bool:
     return True
 
 
-async def _stock_of(dev: DevProcess, name: str) -> str:
+async def _stock_of(dev: DevProcess, name: str) -> tuple[str, Decimal]:
+    """The id and on hand of the MAIN location's stock of the item called `name`."""
     data = await graphql(
         dev,
-        "query($l: ID) { stocks(first: 50, locationId: $l, itemType: MATERIAL) "
-        "{ nodes { id item { ... on Material { name } } } } }",
+        "query($l: ID) { stocks(first: 50, locationId: $l) { nodes { id onHand "
+        "item { ... on Material { name } ... on InventoryItem { name } } } } }",
         {"l": _main(dev)},
     )
-    return next(n["id"] for n in data["stocks"]["nodes"] if n["item"]["name"] == name)
+    node = next(n for n in data["stocks"]["nodes"] if n["item"]["name"] == name)
+    return node["id"], Decimal(node["onHand"])
 
 
 async def _pay(dev: DevProcess, location_id: str, variant_id: uuid.UUID) -> None:
