@@ -11,16 +11,14 @@ ENV PYTHONUNBUFFERED=1 \
 RUN useradd --system --uid 10001 --create-home --home-dir /home/inventory inventory
 WORKDIR /srv
 
-# Dependencies first, so code changes do not reinstall them.
-COPY pyproject.toml README.md ./
-RUN mkdir -p app graphql_schema consumers migrations \
-    && touch app/__init__.py graphql_schema/__init__.py consumers/__init__.py migrations/__init__.py \
-    && pip install -e . \
-    && rm -rf app graphql_schema consumers migrations
+# Dependencies first, so code changes do not reinstall them: exactly the versions of
+# the lock file (requirements.lock, written by .ci/lock), the service's own package after.
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
 
 # The code stays in /srv (an editable install): migrations and contracts are found beside it.
 # No `embedded` extra: in a container the database and broker are real services.
-COPY alembic.ini ./
+COPY pyproject.toml README.md alembic.ini ./
 COPY migrations ./migrations
 COPY contracts ./contracts
 COPY consumers ./consumers

@@ -14,18 +14,21 @@ from app.auth.request_id import RequestIdMiddleware
 from app.auth.routes import dev_identity_routes
 from app.db.data_versions import EXTRAS_KEY as DATA_VERSIONS
 from app.db.data_versions import maybe_listening
+from app.fast_paths import apply_fast_paths
 from app.outbox.relay import RelayHandle
 from app.outbox.runner import start_relay
 from app.realtime.lifespan import open_realtime
 from app.rest.v1.routes import v1_routes
 from app.runtime import Runtime, open_database
 from app.settings import Settings, load_settings
+from app.web import routes as web
 from graphql_schema.app import default_extensions, graphql_routes
 from graphql_schema.writes_visible import WritesVisibleMiddleware
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
+    apply_fast_paths(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -59,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *metrics.routes,
             *identity_routes,
             *v1_routes(settings),
+            *web.routes,
             *graphql_routes(
                 settings,
                 extensions=[metrics.GraphQLOperationMetrics, *default_extensions(settings)],

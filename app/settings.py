@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -67,6 +68,9 @@ class Settings(BaseSettings):
     outbox_prune_interval_seconds: Annotated[float, Field(gt=0)] = 600.0
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
     log_level: str = "INFO"
+    # json: one JSON object a line (log shippers); text: lines for people; auto: text on
+    # a terminal, JSON otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
     # `consume` and `relay` serve /healthz, /readyz and /metrics here when set (serve has
     # them on its own port).
     metrics_port: Annotated[int | None, Field(ge=1, le=65_535)] = None
@@ -83,6 +87,16 @@ class Settings(BaseSettings):
     # unset, the pool size (its overflow stays for writes); 0, no budget.
     graphql_read_connections: Annotated[int, Field(ge=0, le=400)] | None = None
     graphql_read_wait_seconds: Annotated[float, Field(ge=0, le=30)] = 0.5
+    # The other fast paths built on libraries' private internals, each with a way out for
+    # the day an upgrade breaks one (README, "Dependencies and fast paths"); the response
+    # cache's is ENTRIES=0 above, the list plan's GRAPHQL_FAST_EXECUTION.
+    # Hot statements on the asyncpg connection under SQLAlchemy's (app/db/driver.py).
+    database_driver_statements: bool = True
+    # uvicorn's websocket protocol writing a loop turn's frames together (websocket_protocol.py).
+    websocket_turn_batching: bool = True
+    # Strawberry's per-result extension hooks found once (stream_runner.py), one execution
+    # per event for identical subscriptions (subscriptions/shared.py).
+    graphql_fast_subscriptions: bool = True
 
     @field_validator("database_url")
     @classmethod
@@ -132,7 +146,19 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            loc = "_".join(str(part) for part in err["loc"]).upper()
-            name = loc or "configuration"
-            lines.append(f"{name}: {err['msg']}")
+            name = "_".join(str(part) for part in err["loc"]).upper()
+            message = err["msg"].removeprefix("Value error, ")
+            # A rule across settings (production) names its variables in the message.
+            lines.append(f"{name}: {message}" if name else message)
         raise SettingsError("invalid configuration: " + "; ".join(lines)) from None
+
+
+def production_requested() -> bool:
+    """ENVIRONMENT=production, even when the rest of the settings do not validate."""
+    try:
+        return Settings.model_validate({}).is_production
+    except ValidationError:
+        return any(
+            key.upper() == "ENVIRONMENT" and value.strip().lower() == Environment.PRODUCTION
+            for key, value in os.environ.items()
+        )

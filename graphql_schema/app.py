@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from redis.asyncio import Redis
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -27,8 +27,10 @@ from app.auth.errors import IdentityError, Unauthenticated
 from app.body_limit import BodyLimitMiddleware
 from app.runtime import Runtime
 from app.settings import Settings
+from app.web.routes import graphiql_page
 from graphql_schema.cached_reads import CachedReads, build_cached_reads
 from graphql_schema.context import Context
+from graphql_schema.error_codes import BAD_REQUEST
 from graphql_schema.read_budget import ReadBudget
 from graphql_schema.schema import Extension, build_schema
 from graphql_schema.security import SecurityLimits, security_extensions
@@ -71,6 +73,14 @@ class GraphQLApp(GraphQL[Context, None]):
                     if going_on is None:
                         return
                     receive = going_on
+            try:
+                # A new Request: `receive` may now replay the body the cache read.
+                response = await self.run(Request(scope, receive))
+            except HTTPException as exc:
+                # Strawberry answers these in plain text; clients parse JSON.
+                response = _refused(exc)
+            await response(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
     async def process_result(
@@ -91,6 +101,10 @@ class GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
         except AttributeError as exc:
             raise HTTPException(400, "The request body must be a JSON object") from exc
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        # Strawberry's page loads GraphiQL from a CDN; this one from the service.
+        return graphiql_page()
 
     def _wants_ide(self, request: Request) -> bool:
         return self.graphql_ide is not None and "text/html" in request.headers.get("accept", "")
@@ -168,8 +182,11 @@ def graphql_app(
         extensions = default_extensions(settings)
     extensions = [SubscriptionsOverWebsocket, *extensions]
     schema = build_schema(settings, extensions=extensions, subscription=subscription)
-    # Terminals asking the same subscription share each event's execution.
-    schema.execution_context_class = with_shared_subscription_events(schema.execution_context_class)
+    if settings.graphql_fast_subscriptions:
+        # Terminals asking the same subscription share each event's execution.
+        schema.execution_context_class = with_shared_subscription_events(
+            schema.execution_context_class
+        )
     app = GraphQLApp(
         schema,
         graphql_ide=None if settings.is_production else "graphiql",
@@ -190,6 +207,21 @@ def graphql_routes(
     app = graphql_app(settings, extensions=extensions, subscription=subscription)
     limited = BodyLimitMiddleware(app, max_bytes=settings.max_body_bytes, too_large=_too_large)
     return [Route(PATH, limited, methods=["GET", "POST"]), WebSocketRoute(PATH, app)]
+
+
+def _refused(exc: HTTPException) -> Response:
+    """A request refused before any GraphQL ran, as a GraphQL error body."""
+    code = HTTP_CODES.get(exc.status_code, BAD_REQUEST)
+    body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+HTTP_CODES = {
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
 
 
 def _too_large(limit: int) -> ASGIApp:

@@ -22,6 +22,7 @@ from strawberry.utils.logging import StrawberryLogger
 from app.db.errors import is_database_unavailable
 from app.settings import Settings
 from graphql_schema.context import Context
+from graphql_schema.error_codes import add_codes
 from graphql_schema.execution import BatchedListExecutor
 from graphql_schema.items.queries import ItemQueries
 from graphql_schema.ledger.queries import LedgerQueries
@@ -138,17 +139,22 @@ class InventorySchema(strawberry.Schema):
     """Logs only what operators must look at: a client's bad query is not an ERROR.
 
     Its extension runner finds once per operation what Strawberry finds again for
-    every streamed result (see stream_runner).
+    every streamed result (see stream_runner), unless GRAPHQL_FAST_SUBSCRIPTIONS=false.
     """
+
+    fast_stream_runner = True
 
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> SchemaExtensionsRunner:
+        if not self.fast_stream_runner:
+            return super().create_extensions_runner(execution_context, extensions)
         return StreamingExtensionsRunner(execution_context=execution_context, extensions=extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        add_codes(errors, execution_context)
         for error in errors:
             if should_mask_error(error):
                 StrawberryLogger.error(error, execution_context)
@@ -163,7 +169,7 @@ def build_schema(
     subscription: type | None = None,
 ) -> strawberry.Schema:
     """The served schema; field suggestions ("did you mean") are off in production."""
-    return InventorySchema(
+    schema = InventorySchema(
         query=Query,
         mutation=Mutation,
         # The realtime subscriptions unless a test passes its own root.
@@ -178,3 +184,5 @@ def build_schema(
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
         execution_context_class=BatchedListExecutor if settings.graphql_fast_execution else None,
     )
+    schema.fast_stream_runner = settings.graphql_fast_subscriptions
+    return schema

@@ -9,7 +9,7 @@ import uuid
 from app.db.queries.ledger import LedgerCheckResult, LedgerDiscrepancy, check_ledger
 from app.domain.quantities import decimal_str
 from app.logs import configure_logging
-from app.runtime import open_database
+from app.runtime import check_database, open_database
 from app.settings import load_settings
 
 DISCREPANCY_EXIT = 1
@@ -35,9 +35,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     async def _check() -> LedgerCheckResult:
+        if settings.database_url:
+            # One line naming DATABASE_URL (unreachable, refused login, no such database)
+            # instead of the driver's traceback.
+            await check_database(settings.database_url)
         async with (
             open_database(
                 settings, migrate=False, application_name="inventory-check-ledger"

@@ -8,6 +8,7 @@ import signal
 import sys
 
 from app.cli.metrics_port import add_metrics_port_option, with_metrics_port
+from app.fast_paths import apply_fast_paths
 from app.kafka import topics
 from app.kafka.client import KafkaNotConfigured, ensure_topics
 from app.logs import configure_logging
@@ -91,7 +92,7 @@ def positive_int(value: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     settings = with_metrics_port(load_settings(), args)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         handlers_for(args.topics)
     except UnknownTopic as exc:
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def consume(settings: Settings, args: argparse.Namespace) -> None:
+    apply_fast_paths(settings)
     handlers = handlers_for(args.topics)
     if settings.kafka_create_topics:
         wanted = [*handlers, *(topics.dead_letter_topic(name) for name in handlers)]

@@ -33,11 +33,12 @@ from app.db.migrate import upgrade_to_head
 from app.dev_catalog import DEMO_MERCHANT_ID, MAIN
 from app.dev_seed import DemoMerchant, seed_demo
 from app.embedded import EmbeddedBroker, EmbeddedPostgres, EmbeddedUnavailable, broker_binary
+from app.fast_paths import apply_fast_paths, websocket_protocol
 from app.health import register_consumers
 from app.kafka.client import ensure_topics
+from app.listener import bind_or_explain
 from app.logs import configure_logging
 from app.settings import Settings, SettingsError, load_settings
-from app.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 from consumers.handlers import handlers_for
 from consumers.runner import ConsumerRunner
 
@@ -79,15 +80,11 @@ def run(args: argparse.Namespace) -> int:
     if settings.is_production:
         raise SettingsError("ENVIRONMENT=production: `inventory dev` is for development only")
     explicit = "log_level" in settings.model_fields_set
-    configure_logging(args.log_level or (settings.log_level if explicit else "WARNING"))
-    try:
-        listener = _bind(args.host, args.port)
-    except OSError as exc:
-        print(
-            f"inventory dev: cannot listen on {args.host}:{args.port} ({exc.strerror}); "
-            "choose another --port",
-            file=sys.stderr,
-        )
+    configure_logging(
+        args.log_level or (settings.log_level if explicit else "WARNING"), settings.log_format
+    )
+    listener = bind_or_explain("dev", args.host, args.port)
+    if listener is None:
         return 2
     try:
         return asyncio.run(DevStack(settings, args, listener).run())
@@ -114,20 +111,6 @@ def run(args: argparse.Namespace) -> int:
 def _reason(exc: BaseException) -> str:
     cause = getattr(exc, "orig", None) or exc
     return type(cause).__name__
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    """Bound before anything starts, so a busy port is one clear line, not a half-started stack."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-    except OSError:
-        listener.close()
-        raise
-    listener.set_inheritable(True)
-    return listener
 
 
 class _Server(uvicorn.Server):
@@ -196,6 +179,7 @@ class DevStack:
     async def _serve(self, stack: contextlib.AsyncExitStack) -> int:
         settings = self.settings.model_copy(update={"migrate_on_start": False})
         assert settings.database_url is not None
+        apply_fast_paths(settings)
         engine = create_engine(settings.database_url, pool_size=5, application_name="inventory-dev")
         stack.push_async_callback(engine.dispose)
         demo = await seed_demo(create_session_factory(engine))
@@ -211,7 +195,7 @@ class DevStack:
                 app,
                 log_config=None,
                 # As serve: uvicorn's websockets-sansio, a loop turn's frames written together.
-                ws=WEBSOCKET_PROTOCOL,
+                ws=websocket_protocol(settings),
                 timeout_graceful_shutdown=10,
                 lifespan="on",
             )

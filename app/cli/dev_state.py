@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +26,22 @@ class DevState:
     demo: dict[str, Any]
     main_location_id: str
     pid: int = field(default_factory=os.getpid)
+
+    @property
+    def base_url(self) -> str:
+        return self.graphql_url.removesuffix("/graphql")
+
+    def board_url(self) -> str:
+        """The stock board of the MAIN location, signed in by the URL's fragment (which
+        the browser keeps to itself and the page moves out of the address bar)."""
+        fragment = f"locationId={self.main_location_id}"
+        if self.token:
+            fragment = f"token={self.token}&{fragment}"
+        return f"{self.base_url}/board#{fragment}"
+
+    def graphiql_url(self) -> str:
+        """GraphiQL with the token already in its Headers tab."""
+        return f"{self.graphql_url}#token={self.token}" if self.token else self.graphql_url
 
     @property
     def location_ids(self) -> dict[str, uuid.UUID]:
@@ -76,13 +93,23 @@ def sample_subscription(location_id: str) -> str:
     )
 
 
+def _command() -> str:
+    """`inventory` as the user typed it (`.venv/bin/inventory` after the README's install)."""
+    typed = sys.argv[0]
+    return typed if Path(typed).name == "inventory" else "inventory"
+
+
 def banner(state: DevState, database: str, broker: str) -> str:
     """What `inventory dev` prints once it is up; `database` and `broker` say where they run."""
     lines = [
         "",
         "inventory dev is up — everything runs in this process; Ctrl-C stops it.",
         "",
-        f"  GraphQL / GraphiQL  {state.graphql_url}",
+        "Open in a browser:",
+        f"  Stock board (MAIN, live)  {state.board_url()}",
+        f"  GraphiQL                  {state.graphiql_url()}",
+        "",
+        f"  GraphQL endpoint    {state.graphql_url}  (websocket: graphql-transport-ws)",
         f"  Kafka bootstrap     {broker}",
         f"  PostgreSQL          {database}",
         f"  Demo merchant       Demo Café {state.demo['merchantId']}",
@@ -92,7 +119,7 @@ def banner(state: DevState, database: str, broker: str) -> str:
     ]
     if state.token:
         lines += [
-            "Owner token (12 hours); in GraphiQL's Headers tab:",
+            "Owner token (12 hours), already in the two links above; for other clients:",
             f'  {{"Authorization": "Bearer {state.token}"}}',
             "",
             "Token only:",
@@ -105,8 +132,8 @@ def banner(state: DevState, database: str, broker: str) -> str:
         "Watch stock move (paste into GraphiQL):",
         "  " + sample_subscription(state.main_location_id),
         "",
-        "Then, in another terminal:",
-        "  inventory simulate sales --rate 5/s --duration 60s",
+        "Then, in another terminal, sell coffee and watch the board change:",
+        f"  {_command()} simulate sales --rate 5/s --duration 60s",
         "",
     ]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ import signal
 import sys
 
 from app.cli.metrics_port import add_metrics_port_option, with_metrics_port
+from app.fast_paths import apply_fast_paths
 from app.kafka.client import KafkaNotConfigured, bootstrap_servers
 from app.logs import configure_logging
 from app.operations_endpoint import OperationsPortUnavailable, operations_endpoint
@@ -67,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = with_metrics_port(load_settings(), args)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         bootstrap_servers(settings)
     except KafkaNotConfigured:
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _relay(settings: Settings, options: RelayOptions) -> None:
+    apply_fast_paths(settings)
     async with (
         open_database(settings, application_name="inventory-relay") as database,
         operations_endpoint(ProcessResources(settings, database)),

@@ -8,10 +8,11 @@ import gc
 
 import uvicorn
 
+from app.fast_paths import websocket_protocol
+from app.listener import bind_or_explain
 from app.logs import configure_logging
 from app.runtime import check_database
 from app.settings import load_settings
-from app.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,26 +29,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.log_level)
-    if settings.database_url and settings.migrate_on_start:
-        # Fail with one line before uvicorn, whose lifespan would log a stack trace.
-        asyncio.run(check_database(settings.database_url))
-    from app.asgi import create_app
+    # Before any startup work: a taken port is one line, not a started-then-failed stack.
+    listener = bind_or_explain("serve", args.host, args.port)
+    if listener is None:
+        return 2
+    with listener:
+        configure_logging(settings.log_level, settings.log_format)
+        if settings.database_url and settings.migrate_on_start:
+            # Fail with one line before uvicorn, whose lifespan would log a stack trace.
+            asyncio.run(check_database(settings.database_url))
+        from app.asgi import create_app
 
-    app = create_app(settings)
-    freeze_startup_objects()
-    # loop and http stay "auto": uvloop and httptools (uvicorn[standard]) when installed.
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        log_config=None,
-        timeout_graceful_shutdown=10,
-        # uvicorn's websockets-sansio, writing the frames of one loop turn together.
-        ws=WEBSOCKET_PROTOCOL,
-        # Stock events are a few hundred bytes: compressing each costs more than it saves.
-        ws_per_message_deflate=False,
-    )
+        app = create_app(settings)
+        freeze_startup_objects()
+        # loop and http stay "auto": uvloop and httptools (uvicorn[standard]) when installed.
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            timeout_graceful_shutdown=10,
+            # uvicorn's websockets-sansio, writing the frames of one loop turn together.
+            ws=websocket_protocol(settings),
+            # Stock events are a few hundred bytes: compressing each costs more than it saves.
+            ws_per_message_deflate=False,
+        )
+        uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 

@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from app.auth.dev import DEFAULT_POLICY, load_or_create_signing_key
-from app.settings import SettingsError, load_settings
+from app.settings import SettingsError, load_settings, production_requested
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,9 +62,17 @@ def positive_seconds(value: str) -> timedelta:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    # ENVIRONMENT=production requires IDENTITY_URL, so this also refuses production.
-    if settings.identity_url:
+    try:
+        settings = load_settings()
+    except SettingsError:
+        if production_requested():
+            # Not "DATABASE_URL is required": the database is beside the point here.
+            raise SettingsError(
+                "ENVIRONMENT=production: tokens come from the identity service at "
+                "IDENTITY_URL; `inventory token` only signs for the development identity"
+            ) from None
+        raise
+    if settings.is_production or settings.identity_url:
         raise SettingsError(
             "IDENTITY_URL is set: tokens come from that identity service, "
             "`inventory token` only signs for the development identity"

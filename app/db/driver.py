@@ -13,6 +13,13 @@ Errors are asyncpg's own (with their SQLSTATE), not SQLAlchemy's wrappers: calle
 that tell an outage from a bug (`app.db.errors`, `consumers.failures`) read both.
 A connection lost under a driver statement is found closed when it is checked in or
 out again, and replaced (`app.db.engine`).
+
+This reaches into SQLAlchemy's asyncpg adapter (its lazy transaction, its autocommit
+flag). `DATABASE_DRIVER_STATEMENTS=false` (`use_driver_statements(False)`) turns the
+fast path off: the same statements then run through SQLAlchemy on the session or
+connection itself, and `locked_transaction` begins with SQLAlchemy and takes its locks
+by a statement each: slower, on public APIs only, for when an upgrade breaks the
+internals.
 """
 
 from __future__ import annotations
@@ -24,9 +31,11 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
 import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import Row, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 # Where a transaction's statements may run: a session's, a connection's, or the
@@ -40,6 +49,27 @@ _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 DRIVER_INFO_KEY = "inventory.driver"
 # What may be inlined in a lock's simple query: letters, digits, '-', ':' (ids and tags).
 _LOCK_KEY = re.compile(r"[A-Za-z0-9:_-]{1,200}")
+
+
+class _Switch:
+    enabled = True
+
+
+def use_driver_statements(enabled: bool) -> None:
+    """Process-wide: set by each composition root from DATABASE_DRIVER_STATEMENTS."""
+    _Switch.enabled = enabled
+
+
+class _Row:
+    """A SQLAlchemy row read as an asyncpg record is: by position or by column name."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: Row[Any]) -> None:
+        self._row = row
+
+    def __getitem__(self, key: int | str) -> Any:
+        return self._row[key] if isinstance(key, int) else self._row._mapping[key]
 
 
 class DriverStatement:
@@ -59,6 +89,7 @@ class DriverStatement:
             if compiled.binds[name].expanding:
                 raise ValueError(f"expanding parameter {name!r}: use an array parameter")
         self.sql = compiled.string
+        self.statement = cast(Executable, statement)
         self._names = tuple(names)
         self._processors: tuple[Callable[[Any], Any] | None, ...] = tuple(
             compiled.binds[name].type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
@@ -78,19 +109,32 @@ class DriverStatement:
             values.append(value if process is None or value is None else process(value))
         return values
 
+    # `connection` is what `driver_connection` gave: the asyncpg connection, or with the
+    # fast path off the session or connection, through which SQLAlchemy runs the statement.
     async def fetch(
-        self, connection: asyncpg.Connection, params: Mapping[str, Any]
+        self, connection: Transactional, params: Mapping[str, Any]
     ) -> Sequence[asyncpg.Record]:
+        if not isinstance(connection, asyncpg.Connection):
+            result = await connection.execute(self.statement, dict(params))
+            if isinstance(result, CursorResult) and not result.returns_rows:
+                return []  # a write without RETURNING: no rows, as asyncpg's fetch gives
+            return [_Row(row) for row in result.all()]
         return await connection.fetch(self.sql, *self.args(params))  # type: ignore[no-any-return]
 
     async def fetchrow(
-        self, connection: asyncpg.Connection, params: Mapping[str, Any]
+        self, connection: Transactional, params: Mapping[str, Any]
     ) -> asyncpg.Record | None:
+        if not isinstance(connection, asyncpg.Connection):
+            rows = await self.fetch(connection, params)
+            return rows[0] if rows else None
         return await connection.fetchrow(self.sql, *self.args(params))
 
     async def executemany(
-        self, connection: asyncpg.Connection, params: Sequence[Mapping[str, Any]]
+        self, connection: Transactional, params: Sequence[Mapping[str, Any]]
     ) -> None:
+        if not isinstance(connection, asyncpg.Connection):
+            await connection.execute(self.statement, [dict(p) for p in params])
+            return
         await connection.executemany(self.sql, [self.args(p) for p in params])
 
 
@@ -101,7 +145,7 @@ async def driver_connection(unit: Transactional) -> asyncpg.Connection:
     Remembered for the rest of the transaction (a session keeps one connection per
     transaction): each lookup otherwise costs greenlet switches.
     """
-    if isinstance(unit, asyncpg.Connection):
+    if isinstance(unit, asyncpg.Connection) or not _Switch.enabled:
         return unit
     if isinstance(unit, AsyncSession) and DRIVER_INFO_KEY in unit.info:
         return unit.info[DRIVER_INFO_KEY]  # type: ignore[no-any-return]
@@ -140,7 +184,12 @@ async def locked_transaction(
     connection lost), the connection is invalidated (and the pool's checkout check
     refuses any connection found in a transaction).
     """
-    begin = begin_with_locks([lock_keys] if isinstance(lock_keys, str) else sorted(set(lock_keys)))
+    keys = [lock_keys] if isinstance(lock_keys, str) else sorted(set(lock_keys))
+    begin = begin_with_locks(keys)  # also refuses a key that is not a plain literal
+    if not _Switch.enabled:
+        async with _locked_by_sqlalchemy(connection, keys) as locked:
+            yield locked
+        return
     pooled = await connection.get_raw_connection()
     adapted: Any = pooled.dbapi_connection
     driver: asyncpg.Connection = pooled.driver_connection
@@ -164,6 +213,27 @@ async def locked_transaction(
             except BaseException:
                 await connection.invalidate()
                 raise
+
+
+@contextlib.asynccontextmanager
+async def _locked_by_sqlalchemy(
+    connection: AsyncConnection, keys: Sequence[str]
+) -> AsyncIterator[AsyncConnection]:
+    """`locked_transaction` on public APIs: SQLAlchemy's transaction, a lock per statement
+    (in the order of their hashes, as the fast path takes them)."""
+    async with connection.begin():
+        hashes = (
+            await connection.execute(
+                text(
+                    "SELECT DISTINCT hashtextextended(k, 0) AS h "
+                    "FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h"
+                ),
+                {"keys": list(keys)},
+            )
+        ).scalars()
+        for value in list(hashes):
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:h)"), {"h": value})
+        yield connection
 
 
 def begin_with_locks(keys: Sequence[str]) -> str:

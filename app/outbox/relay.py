@@ -278,8 +278,13 @@ class OutboxRelay:
         try:
             await self.publisher.connect()
         except Exception as exc:
-            log.warning("Kafka unreachable; outbox rows wait", extra={"error": repr(exc)})
-            await self._pause(backoff.next())
+            delay = backoff.next()
+            log.warning(
+                "Kafka unreachable; outbox rows wait, retrying in %.1f s",
+                delay,
+                extra={"error": str(exc), "retryInSeconds": round(delay, 3)},
+            )
+            await self._pause(delay)
             return False
         backoff.reset()
         return True

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.errors import KafkaConnectionError
 
 from app.kafka import topics
 from app.kafka.client import create_consumer, ensure_topics
@@ -129,6 +130,13 @@ class RealtimeConsumer:
                 await self._run_once()
             except asyncio.CancelledError:
                 raise
+            except KafkaConnectionError as exc:
+                # Expected while the broker is down: one line per retry, no traceback.
+                log.warning(
+                    "Kafka unreachable; subscriptions get no stock events, retrying in %.1f s",
+                    self._retry_seconds,
+                    extra={"error": str(exc), "retryInSeconds": self._retry_seconds},
+                )
             except Exception:
                 log.exception("realtime consumer failed; restarting")
             self.ready.clear()

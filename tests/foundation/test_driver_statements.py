@@ -2,21 +2,37 @@
 
 `app.db.driver` begins SQLAlchemy's lazily begun transaction itself when a driver
 statement comes first; these tests hold it to that (a SQLAlchemy upgrade that changed
-the adapter would show here), and to the statement's own rules.
+the adapter would show here), and to the statement's own rules. Each runs twice: on the
+fast path, and with it off (DATABASE_DRIVER_STATEMENTS=false), through SQLAlchemy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Text, bindparam, column, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db import tables as t
-from app.db.driver import DriverStatement, driver_connection, locked_transaction
+from app.db.driver import (
+    DriverStatement,
+    driver_connection,
+    locked_transaction,
+    use_driver_statements,
+)
 from app.db.engine import create_engine
+from app.settings import Settings
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["driver", "sqlalchemy"])
+def fast_path(request: pytest.FixtureRequest) -> Iterator[bool]:
+    use_driver_statements(request.param)
+    yield request.param
+    use_driver_statements(Settings().database_driver_statements)
+
 
 _TRANSACTION_ID = DriverStatement(select(column("id")).select_from(text("txid_current() AS id")))
 _TRY_LOCK = DriverStatement(
@@ -39,12 +55,15 @@ async def _insert_then_fail(sessions: async_sessionmaker[AsyncSession]) -> None:
 
 
 async def test_a_driver_statement_first_runs_in_the_sessions_transaction(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], fast_path: bool
 ) -> None:
     async with sessions.begin() as session:
         driver = await driver_connection(session)
         by_driver = (await _TRANSACTION_ID.fetch(driver, {}))[0]["id"]
-        assert driver.is_in_transaction()
+        if fast_path:
+            assert driver.is_in_transaction()
+        else:
+            assert driver is session
         by_session = (await session.execute(text("SELECT txid_current()"))).scalar_one()
         assert by_driver == by_session
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from app.embedded import free_port
+from tests.fixtures.server_dirs import ServerDir
 
 pytestmark = pytest.mark.slow
 
@@ -44,9 +45,9 @@ def _socket_of(data_dir: Path) -> str:
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[bytes]]]]:
+def serve(server_dir: ServerDir) -> Iterator[tuple[Path, list[subprocess.Popen[bytes]]]]:
     started: list[subprocess.Popen[bytes]] = []
-    yield tmp_path, started
+    yield server_dir("serve-data"), started
     for process in started:
         if process.poll() is None:
             process.kill()

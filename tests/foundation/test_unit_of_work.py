@@ -17,6 +17,7 @@ from app.db.driver import DriverStatement, driver_connection
 from app.db.unit_of_work import UnitOfWork
 
 _INSERT = DriverStatement(insert(t.merchant).values(id=bindparam("id", type_=t.merchant.c.id.type)))
+_TRANSACTION_ID = DriverStatement(select(func.txid_current()))
 _TRY_LOCK = DriverStatement(
     select(func.pg_try_advisory_xact_lock(func.hashtextextended(bindparam("key", type_=Text), 0)))
 )
@@ -60,8 +61,8 @@ async def test_a_locked_transaction_is_one_transaction_holding_its_locks_until_i
 
     async with sessions.transaction(lock_keys=["probe:uow-3"]) as session:
         by_session = (await session.execute(text("SELECT txid_current()"))).scalar_one()
-        driver = await driver_connection(session)
-        assert await driver.fetchval("SELECT txid_current()") == by_session
+        by_driver = await _TRANSACTION_ID.fetch(await driver_connection(session), {})
+        assert by_driver[0][0] == by_session
         assert not await lock_free("probe:uow-3")
 
     assert await lock_free("probe:uow-3")

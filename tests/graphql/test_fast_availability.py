@@ -15,6 +15,7 @@ from decimal import Decimal, DecimalTuple
 from typing import Any
 
 import pytest
+import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.queries.availability import availability_inputs
@@ -31,6 +32,12 @@ from tests.graphql.conftest import Gql
 from tests.graphql.test_fast_lists import GENERIC, answer
 from tests.graphql.test_statement_count import counted
 from tests.services.sales_builders import Shop, a_shop, put_stock
+
+
+@pytest.fixture(scope="module")
+def schema(settings: Settings) -> strawberry.Schema:
+    # This module tests the fast path itself: on, whatever the environment switches off.
+    return build_schema(settings.model_copy(update={"graphql_fast_execution": True}))
 
 
 class Cafe:

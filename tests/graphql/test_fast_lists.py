@@ -27,6 +27,13 @@ from graphql_schema.schema import build_schema
 from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Gql
 
+
+@pytest.fixture(scope="module")
+def schema(settings: Settings) -> strawberry.Schema:
+    # This module tests the fast path itself: on, whatever the environment switches off.
+    return build_schema(settings.model_copy(update={"graphql_fast_execution": True}))
+
+
 GENERIC = StrawberryGraphQLCoreExecutionContext
 F = TypeVar("F", bound=Callable[..., Any])
 

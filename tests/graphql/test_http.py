@@ -130,6 +130,37 @@ async def test_malformed_queries_unknown_fields_and_bad_variables_are_graphql_er
     assert "Cannot query field 'colour'" in unknown.json()["errors"][0]["message"]
     assert "Decimal" in float_decimal.json()["errors"][0]["message"]
     assert not_json.status_code == 400
+    codes = {
+        "syntax": (syntax, "GRAPHQL_PARSE_FAILED"),
+        "unknown": (unknown, "GRAPHQL_VALIDATION_FAILED"),
+        "bad_int": (bad_int, "BAD_USER_INPUT"),
+        "float_decimal": (float_decimal, "BAD_USER_INPUT"),
+        "literal_decimal": (literal_decimal, "GRAPHQL_VALIDATION_FAILED"),
+        "not_json": (not_json, "BAD_REQUEST"),
+    }
+    for name, (response, code) in codes.items():
+        assert response.json()["errors"][0].get("extensions", {}).get("code") == code, (
+            name,
+            response.json(),
+        )
+
+
+async def test_requests_refused_before_graphql_are_json_with_a_code(http: Http) -> None:
+    auth = {"Authorization": f"Bearer {http.token()}"}
+    wrong_type = await http.client.post(
+        "/graphql",
+        content=b"{ stocks { totalCount } }",
+        headers={**auth, "Content-Type": "text/plain"},
+    )
+    no_query = await http.client.post("/graphql", json={"variables": {}}, headers=auth)
+    not_an_object = await http.client.post("/graphql", json=[1, 2], headers=auth)
+
+    for response in (wrong_type, no_query, not_an_object):
+        assert 400 <= response.status_code < 500
+        assert response.headers["content-type"].startswith("application/json")
+        error = response.json()["errors"][0]
+        assert error["message"]
+        assert error["extensions"]["code"] in {"BAD_REQUEST", "UNSUPPORTED_MEDIA_TYPE"}
 
 
 async def test_mutations_over_http_with_an_idempotency_key(http: Http) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
+import pytest
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -24,6 +25,13 @@ from graphql_schema.ids import global_id
 from tests.graphql import seed
 from tests.graphql.cache_fixtures import Cached, cached, cached_reads_of, open_cached
 from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Http
+
+
+@pytest.fixture(scope="session")
+def settings(settings: Settings) -> Settings:
+    # This module tests the response cache itself: on, whatever the environment switches off.
+    return settings.model_copy(update={"graphql_response_cache_entries": 1000})
+
 
 __all__ = ["cached"]
 

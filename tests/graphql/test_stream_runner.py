@@ -86,7 +86,9 @@ DOCUMENT = "subscription { events { number checked } }"
 
 def extensions(counting: bool) -> list[Extension]:
     """The app's extensions (whose only stream hook is the masking's), and `Counting`."""
-    settings = Settings(database_url="postgresql://unused", data_dir=Path("."))
+    settings = Settings(
+        database_url="postgresql://unused", data_dir=Path("."), graphql_fast_subscriptions=True
+    )
     return [
         SubscriptionsOverWebsocket,
         metrics.GraphQLOperationMetrics,
@@ -96,7 +98,9 @@ def extensions(counting: bool) -> list[Extension]:
 
 
 def schemas(counting: bool = True) -> tuple[strawberry.Schema, strawberry.Schema]:
-    settings = Settings(database_url="postgresql://unused", data_dir=Path("."))
+    settings = Settings(
+        database_url="postgresql://unused", data_dir=Path("."), graphql_fast_subscriptions=True
+    )
     ours = build_schema(settings, extensions=extensions(counting), subscription=Subscription)
     # Strawberry's own runner, every other part the same.
     theirs = build_schema(settings, extensions=extensions(counting), subscription=Subscription)

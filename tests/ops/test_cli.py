@@ -55,13 +55,16 @@ def test_help_prints_without_starting_anything() -> None:
     assert b"--duration" in shown.stdout
 
 
-def test_dev_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["dev", "serve"])
+def test_a_busy_port_is_one_line_and_exit_2_before_any_startup_work(
+    tmp_path: Path, command: str
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         refused = subprocess.run(
-            inventory("dev", "--port", str(port)),
+            inventory(command, "--port", str(port)),
             env=dev_env(tmp_path),
             capture_output=True,
             timeout=60,
@@ -69,8 +72,45 @@ def test_dev_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
 
     assert refused.returncode == 2
     [line] = refused.stderr.decode().splitlines()
-    assert line.startswith(f"inventory dev: cannot listen on 127.0.0.1:{port}")
-    assert not (tmp_path / "postgres").exists()
+    assert line.startswith(f"inventory {command}: cannot listen on 127.0.0.1:{port}")
+    # No embedded PostgreSQL was started, no key pair made.
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_token_in_production_names_the_identity_settings(tmp_path: Path) -> None:
+    refused = subprocess.run(
+        inventory("token", "--merchant", str(uuid.uuid4())),
+        env=dev_env(tmp_path, ENVIRONMENT="production"),
+        capture_output=True,
+        timeout=60,
+    )
+
+    assert refused.returncode == 2
+    [line] = refused.stderr.decode().splitlines()
+    assert "ENVIRONMENT=production" in line
+    assert "IDENTITY_URL" in line
+    assert "DATABASE_URL" not in line
+
+
+@pytest.mark.parametrize(
+    ("url", "names"),
+    [
+        ("postgresql://postgres@127.0.0.1:1/inventory", "127.0.0.1:1/inventory (DATABASE_URL)"),
+        ("mysql://db/inventory", "DATABASE_URL: must be a postgresql:// URL"),
+    ],
+)
+def test_check_ledger_names_a_wrong_database_url(tmp_path: Path, url: str, names: str) -> None:
+    refused = subprocess.run(
+        inventory("check-ledger"),
+        env=dev_env(tmp_path, DATABASE_URL=url),
+        capture_output=True,
+        timeout=60,
+    )
+
+    assert refused.returncode == 2
+    [line] = refused.stderr.decode().splitlines()
+    assert names in line
+    assert "Traceback" not in line
 
 
 def test_dev_refuses_production(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from graphql import build_schema, parse, validate
 
 from app.cli.dev_state import sample_subscription
 from app.dev_catalog import DEMO_MERCHANT_ID, MAIN, MATERIALS
+from tests.fixtures.server_dirs import ServerDir
 from tests.ops.dev_process import (
     DevProcess,
     dev_env,
@@ -41,8 +42,8 @@ def readme_operations() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevProcess]:
-    data_dir = tmp_path_factory.mktemp("dev-data")
+def dev(tmp_path_factory: pytest.TempPathFactory, server_dir: ServerDir) -> Iterator[DevProcess]:
+    data_dir = server_dir("dev-data")
     with running_dev(data_dir, tmp_path_factory.mktemp("dev-logs")) as process:
         yield process
 
@@ -57,7 +58,7 @@ def test_the_readme_operations_are_valid_against_the_contract() -> None:
     assert validate(contract, parse(sample_subscription("x"))) == []
 
 
-def test_dev_prints_the_graphql_url_the_broker_and_a_token(dev: DevProcess) -> None:
+def test_dev_prints_the_board_graphiql_the_broker_and_a_token(dev: DevProcess) -> None:
     printed = dev.stdout()
 
     assert f"http://127.0.0.1:{dev.port}/graphql" in printed
@@ -66,6 +67,9 @@ def test_dev_prints_the_graphql_url_the_broker_and_a_token(dev: DevProcess) -> N
     assert dev.state.bootstrap_servers in printed
     assert f"Bearer {dev.token}" in printed
     assert "subscription { stockChanged(" in printed
+    main = dev.state.location_ids[MAIN]
+    assert f"http://127.0.0.1:{dev.port}/board#token={dev.token}&locationId={main}" in printed
+    assert f"http://127.0.0.1:{dev.port}/graphql#token={dev.token}" in printed
 
 
 async def test_the_printed_token_answers_the_readme_query_mutation_and_subscription(

@@ -22,6 +22,7 @@ from app.dev_catalog import DEMO_MERCHANT_ID, MAIN
 from app.domain.enums import KitchenEffect
 from app.embedded import EmbeddedBroker
 from app.kafka import topics
+from tests.fixtures.server_dirs import ServerDir
 from tests.ops.dev_process import (
     DevProcess,
     postgres_url,
@@ -56,9 +57,9 @@ async def _close_code(socket: ClientConnection) -> int | None:
 
 
 async def test_sigterm_closes_websockets_with_1012_and_leaves_no_servers_behind(
-    tmp_path: Path,
+    tmp_path: Path, server_dir: ServerDir
 ) -> None:
-    data_dir = tmp_path / "data"
+    data_dir = server_dir("dev-data")
     dev = start_dev(data_dir, tmp_path / "logs")
     try:
         assert dev.state is not None
@@ -156,9 +157,9 @@ async def _wait_for(data_dir: Path, predicate: object, seconds: float) -> None:
 
 
 async def test_events_produced_before_sigterm_are_all_applied_after_restart(
-    tmp_path: Path, own_broker: EmbeddedBroker
+    tmp_path: Path, own_broker: EmbeddedBroker, server_dir: ServerDir
 ) -> None:
-    data_dir = tmp_path / "data"
+    data_dir = server_dir("dev-data")
     env = {"KAFKA_BOOTSTRAP_SERVERS": own_broker.bootstrap, "KAFKA_ENABLE_IDEMPOTENCE": "false"}
     first: DevProcess = start_dev(data_dir, tmp_path / "logs-1", **env)
     try:

@@ -12,10 +12,10 @@ from starlette.applications import Starlette
 
 from app.asgi import create_app
 from app.embedded import free_port
+from app.fast_paths import websocket_protocol
 from app.realtime.hub import RealtimeHub
 from app.runtime import Runtime
 from app.settings import Settings
-from app.websocket_protocol import PROTOCOL as WEBSOCKET_PROTOCOL
 
 
 @dataclass
@@ -58,7 +58,7 @@ async def running_app(settings: Settings, port: int | None = None) -> AsyncItera
         host="127.0.0.1",
         port=port,
         log_config=None,
-        ws=WEBSOCKET_PROTOCOL,
+        ws=websocket_protocol(settings),
         lifespan="on",
         timeout_graceful_shutdown=2,
     )

@@ -24,7 +24,11 @@ from tests.realtime.client import STOCK_CHANGED, GqlSocket, socket
 from tests.realtime.conftest import MakeToken
 from tests.realtime.payloads import StockOf
 
-SERVED_SETTINGS = {"realtime_max_subscriptions_per_connection": 4}
+# The shared executions' memory is what this measures: on, whatever the environment says.
+SERVED_SETTINGS = {
+    "realtime_max_subscriptions_per_connection": 4,
+    "graphql_fast_subscriptions": True,
+}
 
 TERMINALS = 4
 STOCKS = 5

@@ -15,6 +15,9 @@ from tests.realtime.client import STOCK_CHANGED, socket
 from tests.realtime.conftest import MakeToken
 from tests.realtime.payloads import StockOf
 
+# This module tests the shared executions themselves: on, whatever the environment says.
+SERVED_SETTINGS = {"graphql_fast_subscriptions": True}
+
 Sessions = async_sessionmaker[AsyncSession]
 
 ONLY_ON_HAND = """

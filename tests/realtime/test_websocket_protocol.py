@@ -17,6 +17,9 @@ from tests.realtime.client import STOCK_CHANGED, socket
 from tests.realtime.conftest import MakeToken
 from tests.realtime.payloads import StockOf
 
+# This module tests the turn-batched protocol itself: on, whatever the environment says.
+SERVED_SETTINGS = {"websocket_turn_batching": True}
+
 
 class Recording(asyncio.Transport):
     def __init__(self) -> None:

@@ -25,6 +25,7 @@ from app.db.queries.ledger import check_ledger
 from app.embedded import EmbeddedBroker
 from app.kafka.client import ensure_topics
 from app.kafka.topics import PAYMENT_SUCCESS, dead_letter_topic
+from tests.fixtures.server_dirs import ServerDir
 from tests.reliability import sales_stream as sales
 from tests.reliability.delivery import delivery, wait_until_sent
 from tests.reliability.kafka_io import broker_settings, committed_total, end_offsets, produce_stream
@@ -42,9 +43,9 @@ BOUND_SECONDS = 300.0
 
 @pytest.fixture
 async def own_postgres(
-    tmp_path_factory: pytest.TempPathFactory,
+    server_dir: ServerDir,
 ) -> AsyncIterator[tuple[RestartablePostgres, Sessions]]:
-    server = RestartablePostgres(tmp_path_factory.mktemp("own-pg") / "data")
+    server = RestartablePostgres(server_dir("own-pg") / "data")
     url = await asyncio.to_thread(server.start)
     await asyncio.to_thread(upgrade_to_head, url)
     engine = create_engine(url, pool_size=4, application_name="reliability-tests")

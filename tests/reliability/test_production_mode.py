@@ -26,6 +26,7 @@ from app.auth.routes import DEV_JWKS_PATH
 from app.db.migrate import upgrade_to_head
 from tests.fakes.identity_server import AUDIENCE, ISSUER, FakeIdentityServer
 from tests.fixtures.database import with_database
+from tests.fixtures.server_dirs import ServerDir
 from tests.reliability import api
 from tests.reliability.leaks import leaks
 from tests.reliability.postgres_server import RestartablePostgres
@@ -45,10 +46,10 @@ def _plain(url: str) -> str:
 
 @pytest.fixture
 async def own_postgres(
-    tmp_path_factory: pytest.TempPathFactory,
+    server_dir: ServerDir,
 ) -> AsyncIterator[RestartablePostgres]:
     """A PostgreSQL server of this test's own, migrated, that the test may stop."""
-    server = RestartablePostgres(tmp_path_factory.mktemp("prod-pg") / "data")
+    server = RestartablePostgres(server_dir("prod-pg") / "data")
     url = await asyncio.to_thread(server.start)
     await asyncio.to_thread(upgrade_to_head, url)
     try:
