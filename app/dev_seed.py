@@ -32,6 +32,7 @@ from app.dev_catalog import (
     DemoMaterial,
     DemoProduct,
 )
+from app.dev_count_seed import seed_count_session
 from app.domain.enums import ItemType, RecipeOwner
 from app.services.context import Actor
 from app.services.inventory_items import InitialStock, ProductVariantUpsert, ensure_inventory_item
@@ -104,6 +105,7 @@ async def seed_demo(sessions: UnitOfWork) -> DemoMerchant:
             )
     vendor_id = await _seed_vendor(sessions)
     purchase_order_id = await _seed_purchase_order(sessions, locations[MAIN], vendor_id, materials)
+    await seed_count_session(sessions, SEED_ACTOR, locations[MAIN], materials)
     return DemoMerchant(DEMO_MERCHANT_ID, locations, materials, items, vendor_id, purchase_order_id)
 
 

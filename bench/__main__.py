@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["graphql", "consumer", "relay", "realtime", "availability"]
+BENCHMARKS = ["graphql", "consumer", "relay", "realtime", "availability", "counts"]
 
 
 def main(argv: list[str]) -> int:

@@ -38,6 +38,7 @@ async def services(
     *,
     fresh_database: bool = False,
     describe: Callable[[bool, bool], str] = describe_services,
+    broker: bool = True,
 ) -> AsyncIterator[tuple[str, str, str]]:
     """(database URL for asyncpg, bootstrap servers, description): DATABASE_URL and
     KAFKA_BOOTSTRAP_SERVERS when set, else an embedded PostgreSQL and tansu (memory storage).
@@ -45,12 +46,13 @@ async def services(
     With `fresh_database`, the benchmark gets a database of its own, created next to the
     server's and dropped afterwards: for one that reads every row of a table (the outbox),
     which a shared DATABASE_URL would already hold rows of. `describe(embedded PostgreSQL,
-    embedded broker)` words the description that the benchmark records.
+    embedded broker)` words the description that the benchmark records. Without `broker`,
+    none is started (a benchmark of reads and writes only; the bootstrap is then "").
     """
     from app.embedded import EmbeddedBroker, EmbeddedPostgres
     from app.settings import to_asyncpg_url
 
-    pg = broker = None
+    pg = embedded_broker = None
     created: str | None = None
     configured = os.environ.get("DATABASE_URL")
     server = to_asyncpg_url(configured) if configured else ""
@@ -66,14 +68,14 @@ async def services(
             await _admin(server, f'CREATE DATABASE "{created}"')
             head, sep, query = server.partition("?")
             database = f"{head.rsplit('/', 1)[0]}/{created}{sep}{query}"
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        if not bootstrap:
-            broker = EmbeddedBroker()
-            bootstrap = await asyncio.to_thread(broker.start)
-        yield database, bootstrap, describe(pg is not None, broker is not None)
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+        if not bootstrap and broker:
+            embedded_broker = EmbeddedBroker()
+            bootstrap = await asyncio.to_thread(embedded_broker.start)
+        yield database, bootstrap, describe(pg is not None, embedded_broker is not None)
     finally:
-        if broker is not None:
-            broker.stop()
+        if embedded_broker is not None:
+            embedded_broker.stop()
         if created is not None:
             await _admin(server, f'DROP DATABASE IF EXISTS "{created}" WITH (FORCE)')
         if pg is not None:

@@ -10,6 +10,7 @@ import base64
 import binascii
 import uuid
 
+from app.domain.enums import ItemType
 from app.domain.errors import DomainError, FieldPath, UserErrorCode
 
 CURSOR_PREFIX = "cursor"
@@ -64,6 +65,17 @@ def require_id(value: str, type_name: str, field: FieldPath) -> uuid.UUID:
     if pk is None:
         raise DomainError.one(UserErrorCode.NOT_FOUND, f"no {type_name} with this id", field)
     return pk
+
+
+_ITEM_TYPES = {"InventoryItem": ItemType.PRODUCT, "Material": ItemType.MATERIAL}
+
+
+def parse_item_id(value: str) -> tuple[ItemType, uuid.UUID] | None:
+    """An inventory item's or a material's global id as (item type, uuid); else None."""
+    decoded = decode_global_id(value)
+    if decoded is None or decoded[0] not in _ITEM_TYPES:
+        return None
+    return _ITEM_TYPES[decoded[0]], decoded[1]
 
 
 def parse_external_id(value: str) -> uuid.UUID | None:

@@ -10,6 +10,7 @@ import contextlib
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from functools import cached_property, partial
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from app.db.queries import count_sessions as count_reads
 from app.db.queries import (
     incoming,
     items,
@@ -25,6 +27,7 @@ from app.db.queries import (
     materials,
     movements,
     productions,
+    stock_history,
     stocks,
     vendors,
 )
@@ -107,6 +110,35 @@ class Loaders:
     @cached_property
     def incoming(self) -> DataLoader[uuid.UUID, Decimal]:
         return self._mapped(incoming.incoming_by_stock_id, Decimal(0))
+
+    @cached_property
+    def count_session(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        return self._mapped(count_reads.sessions_by_id)
+
+    @cached_property
+    def count_entries(self) -> DataLoader[tuple[uuid.UUID, uuid.UUID], list[AnyRow]]:
+        """Keyed by (count session id, stock id)."""
+
+        async def load(keys: list[tuple[uuid.UUID, uuid.UUID]]) -> list[list[AnyRow]]:
+            found = await self._read(
+                lambda session: count_reads.entries_by_line(session, self._merchant_id, keys)
+            )
+            return [found.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    @cached_property
+    def on_hand_at(self) -> DataLoader[tuple[uuid.UUID, datetime], Decimal]:
+        """Keyed by (stock id, moment): one statement for a page, one index probe each."""
+
+        async def load(keys: list[tuple[uuid.UUID, datetime]]) -> list[Decimal]:
+            return list(
+                await self._read(
+                    lambda session: stock_history.on_hand_at(session, self._merchant_id, keys)
+                )
+            )
+
+        return DataLoader(load_fn=load)
 
     @cached_property
     def variant_recipe(self) -> DataLoader[uuid.UUID, recipe_reads.RecipeRead | None]:

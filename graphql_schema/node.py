@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import strawberry
 
 from graphql_schema.context import Info
+from graphql_schema.counts.types import load_count_session
 from graphql_schema.ids import decode_global_id
 from graphql_schema.items.types import load_item
 from graphql_schema.locations.types import load_location
@@ -33,6 +34,7 @@ NODE_LOADERS: dict[str, NodeLoader] = {
     "PurchaseOrder": load_purchase_order,
     "Transfer": load_transfer,
     "Production": load_production,
+    "CountSession": load_count_session,
 }
 
 

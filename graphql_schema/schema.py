@@ -22,6 +22,8 @@ from strawberry.utils.logging import StrawberryLogger
 from app.db.errors import is_database_unavailable
 from app.settings import Settings
 from graphql_schema.context import Context
+from graphql_schema.counts.mutations import CountMutations
+from graphql_schema.counts.queries import CountQueries
 from graphql_schema.error_codes import add_codes
 from graphql_schema.execution import BatchedListExecutor
 from graphql_schema.items.queries import ItemQueries
@@ -39,6 +41,7 @@ from graphql_schema.purchase_orders.queries import PurchaseOrderQueries
 from graphql_schema.read_budget import RETRY_AFTER_SECONDS, ReadsBusy
 from graphql_schema.recipes.mutations import RecipeMutations
 from graphql_schema.recipes.queries import RecipeQueries
+from graphql_schema.returns.mutations import ReturnMutations
 from graphql_schema.scalars import SCALAR_OVERRIDES
 from graphql_schema.security.errors import should_mask_error
 from graphql_schema.stocks.mutations import StockMutations
@@ -49,6 +52,8 @@ from graphql_schema.transfers.mutations import TransferMutations
 from graphql_schema.transfers.queries import TransferQueries
 from graphql_schema.units.mutations import UnitMutations
 from graphql_schema.units.queries import UnitQueries
+from graphql_schema.usage.queries import UsageQueries
+from graphql_schema.usage.unmapped import UnmappedSaleQueries
 from graphql_schema.vendors.mutations import VendorMutations
 from graphql_schema.vendors.queries import VendorQueries
 
@@ -116,6 +121,9 @@ class Query(
     LedgerQueries,
     UnitQueries,
     ProductionQueries,
+    CountQueries,
+    UsageQueries,
+    UnmappedSaleQueries,
 ):
     pass
 
@@ -131,6 +139,8 @@ class Mutation(
     TransferMutations,
     UnitMutations,
     ProductionMutations,
+    CountMutations,
+    ReturnMutations,
 ):
     pass
 

@@ -23,6 +23,7 @@ class MovementType(StrEnum):
     WASTE = "WASTE"
     PRODUCTION_CONSUMPTION = "PRODUCTION_CONSUMPTION"
     PRODUCTION_OUTPUT = "PRODUCTION_OUTPUT"
+    RETURN = "RETURN"  # a tracked product returned by a customer, back in stock
 
 
 class ReferenceType(StrEnum):
@@ -32,6 +33,7 @@ class ReferenceType(StrEnum):
     TRANSFER = "TRANSFER"
     MANUAL = "MANUAL"
     PRODUCTION = "PRODUCTION"
+    COUNT_SESSION = "COUNT_SESSION"
 
 
 class PurchaseOrderStatus(StrEnum):
@@ -63,3 +65,16 @@ class KitchenEffect(StrEnum):
 
     CONSUMED = "CONSUMED"
     RELEASED = "RELEASED"
+
+
+class CountScope(StrEnum):
+    """FULL: every stock of the location (of one item type) is expected to be counted."""
+
+    FULL = "FULL"
+    PARTIAL = "PARTIAL"
+
+
+class CountStatus(StrEnum):
+    OPEN = "OPEN"
+    APPLIED = "APPLIED"
+    CANCELLED = "CANCELLED"

@@ -83,6 +83,11 @@ class Stock(Node):
         assert row is not None, "a stock's item belongs to its merchant"
         return book_from_row(row.unit, row.units)
 
+    # onHand at a moment, from the ledger (0 before the first movement).
+    @strawberry.field
+    async def on_hand_at(self, info: Info, at: datetime) -> Decimal:
+        return await info.context.loaders.on_hand_at.load((self.pk, at))
+
     @strawberry.field
     async def incoming(self, info: Info) -> Decimal:
         return await info.context.loaders.incoming.load(self.pk)

@@ -104,3 +104,37 @@ async def test_seeding_keeps_what_the_developer_changed(
 
     assert again == demo
     assert await _on_hand(sessions, demo.locations[MAIN], demo.materials["beans"]) == Decimal("10")
+
+
+async def test_the_demo_cafe_has_an_open_stock_take_with_a_variance_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    demo = await seed_demo(sessions)
+    await seed_demo(sessions)
+
+    async with sessions() as session:
+        [count] = (
+            await session.execute(
+                select(t.count_session).where(t.count_session.c.merchant_id == DEMO_MERCHANT_ID)
+            )
+        ).all()
+        lines = {
+            row.stock_id: row.counted
+            for row in await session.execute(
+                select(t.count_line).where(t.count_line.c.session_id == count.id)
+            )
+        }
+        stocks = {
+            row.material_id: row.id
+            for row in await session.execute(
+                select(t.stock.c.id, t.stock.c.material_id).where(
+                    t.stock.c.location_id == demo.locations[MAIN]
+                )
+            )
+        }
+    assert count.status == "OPEN"
+    # 5.8 kg of beans where 6000 g were seeded; 7 l + 300 ml of oat milk where 8000 ml were.
+    assert lines == {
+        stocks[demo.materials["beans"]]: Decimal(5800),
+        stocks[demo.materials["oat"]]: Decimal(7300),
+    }

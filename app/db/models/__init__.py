@@ -12,7 +12,9 @@ SQLModel.metadata.naming_convention = {
 
 from app.db.models.availability import PublishedAvailability  # noqa: E402
 from app.db.models.catalog import InventoryItem, Material, Recipe, RecipeLine  # noqa: E402
+from app.db.models.counts import CountEntry, CountLine, CountSession  # noqa: E402
 from app.db.models.idempotency import IdempotencyKey  # noqa: E402
+from app.db.models.ledger_days import LedgerDay, LedgerDaySummed  # noqa: E402
 from app.db.models.outbox import OutboxEvent  # noqa: E402
 from app.db.models.production import Production  # noqa: E402
 from app.db.models.purchasing import (  # noqa: E402
@@ -24,13 +26,19 @@ from app.db.models.purchasing import (  # noqa: E402
 from app.db.models.stock import KitchenTicketEffect, Stock, StockMovement  # noqa: E402
 from app.db.models.tenancy import Location, Merchant  # noqa: E402
 from app.db.models.transfers import Transfer, TransferLine  # noqa: E402
+from app.db.models.unmapped_sales import UnmappedSaleLine  # noqa: E402
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "CountEntry",
+    "CountLine",
+    "CountSession",
     "IdempotencyKey",
     "InventoryItem",
     "KitchenTicketEffect",
+    "LedgerDay",
+    "LedgerDaySummed",
     "Location",
     "Material",
     "Merchant",
@@ -46,6 +54,7 @@ __all__ = [
     "StockMovement",
     "Transfer",
     "TransferLine",
+    "UnmappedSaleLine",
     "Vendor",
     "metadata",
 ]

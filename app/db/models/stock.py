@@ -66,7 +66,15 @@ class StockMovement(SQLModel, table=True):
     __tablename__ = "stock_movement"
     __table_args__ = (
         sa.UniqueConstraint("merchant_id", "reference_type", "reference_id", "stock_id", "type"),
-        sa.Index("ix_stock_movement_stock", "merchant_id", "stock_id", "occurred_at", "id"),
+        # Carries on_hand_after, so on hand at a moment is an index-only probe.
+        sa.Index(
+            "ix_stock_movement_stock",
+            "merchant_id",
+            "stock_id",
+            "occurred_at",
+            "id",
+            postgresql_include=["on_hand_after"],
+        ),
         sa.Index("ix_stock_movement_location", "merchant_id", "location_id", "occurred_at"),
         sa.Index("ix_stock_movement_merchant_id_id", "merchant_id", "id"),
     )

@@ -1,0 +1,205 @@
+"""The ledger over a period, per stock of a location: what the usage report is made of.
+
+The daily totals of the period's settled whole days (ledger_days) plus one aggregate
+over the movements of its partial days (the index on (merchant, location,
+occurred_at)), opening and closing as one index probe each per stock (see
+stock_history), and the productions' prep recipes scaled to what they made. The
+formulas are app/domain/usage.py's.
+
+Sales count by when their movements were written (the payment's own occurredAt is not
+kept on the ledger), kitchen cancellations by when they were released. Productions'
+theoretical use reads the prep recipe as it is now (a production keeps what it
+consumed, not the recipe it was made by). The unit cost is the material's average unit
+cost now; the average as of `to` is issue 22's, products have none yet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, false, func, literal, or_, select, true, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import tables as t
+from app.db.models.ledger_days import FLOWS
+from app.db.queries.ledger_flows import flow_sums
+from app.db.queries.stock_history import on_hand_before
+from app.domain.enums import ItemType, RecipeOwner
+from app.domain.ledger_days import DaySplit
+from app.domain.usage import ZERO, PeriodMovements
+
+
+@dataclass(frozen=True)
+class UsageQuery:
+    merchant_id: uuid.UUID
+    location_id: uuid.UUID
+    start: datetime
+    end: datetime
+    item_type: ItemType | None = None
+    items: Sequence[tuple[ItemType, uuid.UUID]] | None = None
+
+
+@dataclass(frozen=True)
+class StockPeriod:
+    stock_id: uuid.UUID
+    movements: PeriodMovements
+    unit_cost: Decimal | None
+
+
+async def period_by_stock(
+    session: AsyncSession, q: UsageQuery, split: DaySplit
+) -> list[StockPeriod]:
+    """Every stock of the location (of the filters) with a movement in the period or
+    stock at its start or end, with its period movements and unit cost. The settled
+    whole days of `split` are read from their daily totals (summed beforehand, see
+    app/services/ledger_days.py), its edges from the movements themselves."""
+    stock, material = t.stock, t.material
+    sums = _flows(q, split)
+    opening = on_hand_before(q.merchant_id, stock.c.id, literal(q.start)).lateral("opening")
+    closing = on_hand_before(q.merchant_id, stock.c.id, literal(q.end)).lateral("closing")
+    statement = (
+        select(
+            stock.c.id,
+            material.c.average_unit_cost,
+            func.coalesce(opening.c.on_hand_after, 0).label("opening"),
+            func.coalesce(closing.c.on_hand_after, 0).label("closing"),
+            *(sums.c[name] for name in FLOWS),
+        )
+        .select_from(
+            stock.outerjoin(sums, sums.c.stock_id == stock.c.id)
+            .outerjoin(material, material.c.id == stock.c.material_id)
+            .outerjoin(opening, true())
+            .outerjoin(closing, true())
+        )
+        .where(
+            stock.c.merchant_id == q.merchant_id,
+            stock.c.location_id == q.location_id,
+            or_(
+                sums.c.stock_id.is_not(None),
+                func.coalesce(opening.c.on_hand_after, 0) != 0,
+                func.coalesce(closing.c.on_hand_after, 0) != 0,
+            ),
+        )
+    )
+    if q.item_type is not None:
+        statement = statement.where(stock.c.item_type == q.item_type)
+    if q.items is not None:
+        statement = statement.where(_of_items(q.items))
+    rows = (await session.execute(statement)).all()
+    productions = await _by_productions(session, q)
+    return [_period(row, productions.get(row.id, ZERO)) for row in rows]
+
+
+def _flows(q: UsageQuery, split: DaySplit) -> Any:
+    """Per stock, the flows of the period: daily totals of its settled whole days plus the
+    movements of its edges, summed."""
+    ledger, days = t.stock_movement, t.ledger_day
+    parts = []
+    if split.edges:
+        parts.append(
+            select(ledger.c.stock_id, *flow_sums())
+            .where(
+                ledger.c.merchant_id == q.merchant_id,
+                ledger.c.location_id == q.location_id,
+                or_(
+                    *(
+                        and_(ledger.c.occurred_at >= a, ledger.c.occurred_at < b)
+                        for a, b in split.edges
+                    )
+                ),
+            )
+            .group_by(ledger.c.stock_id)
+        )
+    if split.first is not None and split.last is not None:
+        parts.append(
+            select(days.c.stock_id, *(func.sum(days.c[name]).label(name) for name in FLOWS))
+            .where(
+                days.c.merchant_id == q.merchant_id,
+                days.c.location_id == q.location_id,
+                days.c.day >= split.first,
+                days.c.day <= split.last,
+            )
+            .group_by(days.c.stock_id)
+        )
+    if not parts:
+        parts.append(
+            select(ledger.c.stock_id, *flow_sums()).where(false()).group_by(ledger.c.stock_id)
+        )
+    both = union_all(*parts).subquery("parts")
+    return (
+        select(both.c.stock_id, *(func.sum(both.c[name]).label(name) for name in FLOWS))
+        .group_by(both.c.stock_id)
+        .subquery("sums")
+    )
+
+
+def _of_items(items: Sequence[tuple[ItemType, uuid.UUID]]) -> Any:
+    stock = t.stock
+    products = [i for kind, i in items if kind is ItemType.PRODUCT]
+    materials = [i for kind, i in items if kind is ItemType.MATERIAL]
+    return or_(stock.c.inventory_item_id.in_(products), stock.c.material_id.in_(materials))
+
+
+def _period(row: Any, by_productions: Decimal) -> StockPeriod:
+    return StockPeriod(
+        stock_id=row.id,
+        movements=PeriodMovements(
+            opening=row.opening,
+            closing=row.closing,
+            received=row.received or ZERO,
+            transferred_in=row.transferred_in or ZERO,
+            transferred_out=row.transferred_out or ZERO,
+            produced=row.produced or ZERO,
+            adjusted_in=row.adjusted_in or ZERO,
+            returned=row.returned or ZERO,
+            wasted=row.wasted or ZERO,
+            sold=row.sold or ZERO,
+            reserved_by_sales=row.reserved_by_sales or ZERO,
+            released_by_cancellations=row.released or ZERO,
+            by_productions=by_productions,
+        ),
+        unit_cost=row.average_unit_cost,
+    )
+
+
+async def _by_productions(session: AsyncSession, q: UsageQuery) -> dict[uuid.UUID, Decimal]:
+    """Per ingredient stock: Σ prep recipe quantity x quantity made / yield, of the
+    location's productions in the period."""
+    production, recipe, line, stock = t.production, t.recipe, t.recipe_line, t.stock
+    scaled = line.c.quantity * production.c.quantity_produced / recipe.c.yield_quantity
+    rows = await session.execute(
+        select(stock.c.id, func.sum(scaled))
+        .select_from(
+            production.join(
+                recipe,
+                and_(
+                    recipe.c.merchant_id == q.merchant_id,
+                    recipe.c.owner_type == RecipeOwner.PREP_ITEM,
+                    recipe.c.owner_id == production.c.material_id,
+                ),
+            )
+            .join(line, line.c.recipe_id == recipe.c.id)
+            .join(
+                stock,
+                and_(
+                    stock.c.merchant_id == q.merchant_id,
+                    stock.c.location_id == q.location_id,
+                    stock.c.material_id == line.c.material_id,
+                ),
+            )
+        )
+        .where(
+            production.c.merchant_id == q.merchant_id,
+            production.c.location_id == q.location_id,
+            production.c.produced_at >= q.start,
+            production.c.produced_at < q.end,
+            recipe.c.yield_quantity > 0,
+        )
+        .group_by(stock.c.id)
+    )
+    return {row[0]: row[1] for row in rows}

@@ -1,0 +1,1 @@
+"""GraphQL count sessions: types, queries and mutations."""

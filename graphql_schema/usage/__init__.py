@@ -1,0 +1,1 @@
+"""GraphQL usage and variance report."""
