@@ -18,6 +18,7 @@ from app.services.sales.plans import BatchMemory, PaymentPlan, known_items, plan
 from app.services.sales.reads import look_around
 from app.services.sales.sale_order_lock import sale_order_lock_key
 from app.services.stock_ledger import MoveResult, apply_move_steps, lock_merchant_stocks
+from app.services.unmapped_sales import record_unmapped_sales
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ async def apply_payments(
                 session, actor, stocks, [step for plan in plans for step in plan.steps]
             )
         )
+        await record_unmapped_sales(session, [row for plan in plans for row in plan.unmapped])
     return [
         _outcome(payment, plan, [next(results) for _ in plan.steps], created)
         for payment, plan in zip(payments, plans, strict=True)

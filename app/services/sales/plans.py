@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from app.domain.sale_snapshot import RecordedSale, build_snapshot
 from app.services.inventory_items import ProductVariantUpsert, upsert_item
 from app.services.sales.reads import PaymentSurroundings
 from app.services.sales.recorded import load_recorded_sale, mark_applied, pending_effects
+from app.services.unmapped_sales import unmapped_rows
 
 
 @dataclass
@@ -34,6 +36,8 @@ class PaymentPlan:
     # Movements the sale order already had (a re-delivery moves nothing of its own).
     recorded: int
     kitchen_effects: int
+    # Its sale lines that deplete nothing (recorded with the batch: unmapped_sales).
+    unmapped: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -60,11 +64,13 @@ async def plan_payment(
     if recorded is None and found.paid:
         recorded = await load_recorded_sale(session, merchant_id, order)
     sale: list[Move] = []
+    unmapped: list[dict[str, Any]] = []
     if recorded is not None and recorded.paid:
         snapshot = recorded.snapshot
     else:
         snapshot = build_snapshot(payment.location_id, payment.items, found.recipes)
         sale = sale_moves(payment, products) + reservation_moves(payment, snapshot)
+        unmapped = unmapped_rows(payment, products, snapshot)
         if sale:
             memory.sales[(merchant_id, order)] = RecordedSale(len(sale), snapshot)
     if recorded is not None:
@@ -87,7 +93,7 @@ async def plan_payment(
         for e in settled
         if e.sale_order_item_id in snapshot.items
     ]
-    return PaymentPlan(steps, recorded.movements if recorded else 0, len(settled))
+    return PaymentPlan(steps, recorded.movements if recorded else 0, len(settled), unmapped)
 
 
 async def known_items(
