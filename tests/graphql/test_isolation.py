@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from app.domain.enums import ItemType
 from graphql_schema.ids import global_id
 from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Gql
+from tests.graphql.isolation_seed import ITEM_UNIT, MATERIAL_UNIT, kitchen_objects
 
 
 @dataclass
@@ -34,6 +36,10 @@ class Objects:
     order_line: str
     transfer: str
     modifier_option: str
+    prep_material: str
+    production: str
+    count_session: str
+    sale_order: str
 
 
 async def _merchant_b_objects(sessions: async_sessionmaker[AsyncSession], gql: Gql) -> Objects:
@@ -86,6 +92,24 @@ async def _merchant_b_objects(sessions: async_sessionmaker[AsyncSession], gql: G
         "stockMovements"
     ]["nodes"][0]["id"]
     po = order["purchaseOrderCreate"]["purchaseOrder"]
+
+    async def mutate(document: str, variables: dict[str, Any]) -> dict[str, Any]:
+        [payload] = (await gql.data(document, variables, merchant_id=b)).values()
+        assert payload["userErrors"] == [], payload
+        return dict(payload)
+
+    kitchen = await kitchen_objects(
+        sessions,
+        b,
+        mutate,
+        prefix="B ",
+        bar=bar,
+        store=store,
+        flour=flour,
+        item=item,
+        variant=variant,
+        flour_stock=stock,
+    )
     return Objects(
         location=global_id("Location", bar),
         other_location=global_id("Location", store),
@@ -99,10 +123,14 @@ async def _merchant_b_objects(sessions: async_sessionmaker[AsyncSession], gql: G
         order_line=po["lines"][0]["id"],
         transfer=transfer["materialTransfer"]["transfer"]["id"],
         modifier_option=str(option),
+        prep_material=kitchen.prep_material,
+        production=kitchen.production,
+        count_session=kitchen.count_session,
+        sale_order=kitchen.sale_order,
     )
 
 
-def _unknown(objects: Objects) -> Objects:
+def unknown_objects() -> Objects:
     """The same kinds of ids, naming nothing at all."""
     fresh = uuid.uuid4
     return Objects(
@@ -118,7 +146,21 @@ def _unknown(objects: Objects) -> Objects:
         order_line=global_id("PurchaseOrderLine", fresh()),
         transfer=global_id("Transfer", fresh()),
         modifier_option=str(fresh()),
+        prep_material=global_id("Material", fresh()),
+        production=global_id("Production", fresh()),
+        count_session=global_id("CountSession", fresh()),
+        sale_order=str(fresh()),
     )
+
+
+def _period(location: str) -> dict[str, str]:
+    """A period around now with settled days in it (they are summed on demand)."""
+    now = datetime.now(UTC)
+    return {
+        "l": location,
+        "f": (now - timedelta(days=3)).isoformat(),
+        "t": (now + timedelta(days=1)).isoformat(),
+    }
 
 
 # (name, document, variables from the ids) — every query and mutation of the contract.
@@ -252,6 +294,104 @@ CASES: list[tuple[str, str, Any]] = [
         'mutation($f: ID!, $t: ID!, $m: ID!) { materialTransfer(input: {fromLocationId: $f, toLocationId: $t, lines: [{materialId: $m, quantity: "1"}]}) { transfer { id } userErrors { field code } } }',
         lambda o: {"f": o.other_location, "t": o.location, "m": o.material},
     ),
+    # Units and prep items (issue 20).
+    ("node production", "query($id: ID!) { node(id: $id) { id } }", lambda o: {"id": o.production}),
+    (
+        "productions",
+        "query($l: ID, $m: ID) { productions(locationId: $l) { totalCount } of: productions(materialId: $m) { totalCount } all: productions { totalCount } }",
+        lambda o: {"l": o.other_location, "m": o.prep_material},
+    ),
+    (
+        "materialUnitSet",
+        'mutation($m: ID!) { materialUnitSet(materialId: $m, input: {name: "sack", quantity: "1", unit: "kg"}) { material { id } userErrors { field code } } }',
+        lambda o: {"m": o.material},
+    ),
+    (
+        "materialUnitRemove",
+        "mutation($m: ID!, $n: String!) { materialUnitRemove(materialId: $m, name: $n) { material { id } userErrors { field code } } }",
+        lambda o: {"m": o.material, "n": MATERIAL_UNIT},
+    ),
+    (
+        "inventoryItemUnitSet",
+        'mutation($i: ID!) { inventoryItemUnitSet(inventoryItemId: $i, input: {name: "tray", quantity: "12", unit: "pcs"}) { inventoryItem { id } userErrors { field code } } }',
+        lambda o: {"i": o.item},
+    ),
+    (
+        "inventoryItemUnitRemove",
+        "mutation($i: ID!, $n: String!) { inventoryItemUnitRemove(inventoryItemId: $i, name: $n) { inventoryItem { id } userErrors { field code } } }",
+        lambda o: {"i": o.item, "n": ITEM_UNIT},
+    ),
+    (
+        "materialPrepRecipeSet",
+        'mutation($m: ID!, $f: ID!) { materialPrepRecipeSet(materialId: $m, input: {yieldQuantity: "1", lines: [{materialId: $f, quantity: "1"}]}) { material { id } userErrors { field code } } }',
+        lambda o: {"m": o.prep_material, "f": o.material},
+    ),
+    (
+        "materialPrepRecipeSet null",
+        "mutation($m: ID!) { materialPrepRecipeSet(materialId: $m, input: null) { material { id } userErrors { field code } } }",
+        lambda o: {"m": o.prep_material},
+    ),
+    (
+        "productionRecord",
+        'mutation($l: ID!, $m: ID!) { productionRecord(input: {locationId: $l, materialId: $m, quantityProduced: "1", allowNegative: true}) { production { id } userErrors { field code } } }',
+        lambda o: {"l": o.other_location, "m": o.prep_material},
+    ),
+    # Counts, usage and variance, returns (issue 21).
+    (
+        "node countSession",
+        "query($id: ID!) { node(id: $id) { id } }",
+        lambda o: {"id": o.count_session},
+    ),
+    (
+        "countSessions",
+        "query($l: ID) { countSessions(locationId: $l) { totalCount } all: countSessions { totalCount } }",
+        lambda o: {"l": o.other_location},
+    ),
+    (
+        "countSession",
+        "query($id: ID!) { countSession(id: $id) { id } }",
+        lambda o: {"id": o.count_session},
+    ),
+    (
+        "usageReport",
+        "query($l: ID!, $f: DateTime!, $t: DateTime!, $i: [ID!]) { usageReport(locationId: $l, from: $f, to: $t) { lines { totalCount } actualUsageValue theoreticalUsageValue varianceValue wastedValue } of: usageReport(locationId: $l, from: $f, to: $t, itemIds: $i) { lines { totalCount } } }",
+        lambda o: _period(o.other_location) | {"i": [o.material, o.prep_material, o.item]},
+    ),
+    (
+        "usageReport at the bar",
+        "query($l: ID!, $f: DateTime!, $t: DateTime!) { usageReport(locationId: $l, from: $f, to: $t) { lines { totalCount } varianceValue } }",
+        lambda o: _period(o.location),
+    ),
+    (
+        "unmappedSales",
+        "query($l: ID!, $f: DateTime!, $t: DateTime!) { unmappedSales(locationId: $l, from: $f, to: $t) { productVariantId quantitySold } }",
+        lambda o: _period(o.location),
+    ),
+    (
+        "countSessionStart",
+        "mutation($l: ID!, $m: ID!) { countSessionStart(input: {locationId: $l, scope: PARTIAL, itemIds: [$m]}) { countSession { id } userErrors { field code } } }",
+        lambda o: {"l": o.other_location, "m": o.material},
+    ),
+    (
+        "countSessionRecord",
+        'mutation($id: ID!, $s: ID!) { countSessionRecord(id: $id, entries: [{stock: {stockId: $s}, quantity: "1"}]) { countSession { id } userErrors { field code } } }',
+        lambda o: {"id": o.count_session, "s": o.stock},
+    ),
+    (
+        "countSessionApply",
+        "mutation($id: ID!) { countSessionApply(id: $id, uncountedAsZero: true) { countSession { id } userErrors { field code } } }",
+        lambda o: {"id": o.count_session},
+    ),
+    (
+        "countSessionCancel",
+        "mutation($id: ID!) { countSessionCancel(id: $id) { countSession { id } userErrors { field code } } }",
+        lambda o: {"id": o.count_session},
+    ),
+    (
+        "saleReturnRecord",
+        'mutation($l: ID!, $o: ID!, $v: ID!) { saleReturnRecord(input: {locationId: $l, saleOrderId: $o, lines: [{productVariantId: $v, quantity: "1"}]}) { movements { id } userErrors { field code } } }',
+        lambda o: {"l": o.location, "o": o.sale_order, "v": o.variant},
+    ),
 ]
 
 
@@ -268,7 +408,7 @@ async def test_another_merchants_ids_answer_like_unknown_ids(
         before = (await session.execute(select(t.stock.c.on_hand, t.stock.c.version))).all()
 
     with_their_ids = await gql(document, variables(theirs), merchant_id=MERCHANT_A)
-    with_unknown_ids = await gql(document, variables(_unknown(theirs)), merchant_id=MERCHANT_A)
+    with_unknown_ids = await gql(document, variables(unknown_objects()), merchant_id=MERCHANT_A)
 
     async with sessions() as session:
         after = (await session.execute(select(t.stock.c.on_hand, t.stock.c.version))).all()
@@ -281,11 +421,36 @@ async def test_another_merchants_ids_answer_like_unknown_ids(
         [payload] = with_their_ids.data.values()
         assert "NOT_FOUND" in {e["code"] for e in payload["userErrors"]}, payload
     else:
-        assert all(
-            v in (None, {"totalCount": 0}, {"stocksChecked": 0})
-            or v == {"totalCount": 0, "nodes": []}
-            for v in with_their_ids.data.values()
-        )
+        assert _empty(with_their_ids.data), with_their_ids.data
+
+
+@pytest.mark.parametrize(("name", "document", "variables"), CASES, ids=[c[0] for c in CASES])
+async def test_every_case_names_objects_merchant_b_itself_finds(
+    sessions: async_sessionmaker[AsyncSession],
+    gql: Gql,
+    name: str,
+    document: str,
+    variables: Any,
+) -> None:
+    """The table is not vacuous: with B's own token, the same ids find B's objects."""
+    theirs = await _merchant_b_objects(sessions, gql)
+
+    answer = await gql(document, variables(theirs), merchant_id=MERCHANT_B)
+
+    assert answer.errors is None, answer.errors
+    assert answer.data is not None
+    if document.startswith("mutation"):
+        [payload] = answer.data.values()
+        assert "NOT_FOUND" not in {e["code"] for e in payload["userErrors"]}, payload
+    else:
+        assert not _empty(answer.data), answer.data
+
+
+def _empty(value: Any) -> bool:
+    """Nothing but nulls, zeros and empty lists, however nested: nothing found."""
+    if isinstance(value, dict):
+        return all(_empty(v) for v in value.values())
+    return value in (None, 0, [])
 
 
 async def test_merchant_b_still_sees_its_own_objects(
@@ -294,14 +459,16 @@ async def test_merchant_b_still_sees_its_own_objects(
     theirs = await _merchant_b_objects(sessions, gql)
 
     data = await gql.data(
-        "query($id: ID!) { node(id: $id) { id } stocks { totalCount } }",
-        {"id": theirs.order},
+        "query($id: ID!, $c: ID!, $p: ID!) { node(id: $id) { id } stocks { totalCount } countSession(id: $c) { id } production: node(id: $p) { id } }",
+        {"id": theirs.order, "c": theirs.count_session, "p": theirs.production},
         merchant_id=MERCHANT_B,
     )
     mine = await gql.data("{ stocks { totalCount } }", merchant_id=MERCHANT_A)
 
     assert data["node"] == {"id": theirs.order}
-    assert (
-        data["stocks"]["totalCount"] == 2
-    )  # flour at the store, and at the bar after the transfer
+    assert data["countSession"] == {"id": theirs.count_session}
+    assert data["production"] == {"id": theirs.production}
+    # Flour at the store, and at the bar after the transfer; the sauce made at the store;
+    # the cake sold at the bar.
+    assert data["stocks"]["totalCount"] == 4
     assert mine["stocks"]["totalCount"] == 0
