@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.domain.enums import ItemType
 from graphql_schema.ids import global_id
 from tests.graphql import seed as gseed
-from tests.graphql.test_isolation import CASES, Objects
+from tests.graphql.isolation_seed import kitchen_objects
+from tests.graphql.test_isolation import CASES, Objects, unknown_objects
 from tests.reliability import api
 from tests.reliability.processes import ServiceProcess
 from tests.reliability.results import Report
@@ -29,7 +30,13 @@ from tests.reliability.v1_isolation import V1_CASES, v1_table
 
 Sessions = async_sessionmaker[AsyncSession]
 # Root fields that take no id of an existing object: nothing of another merchant to name.
-NO_FOREIGN_IDS = {"locationCreate", "materialCreate", "vendorCreate", "__typename"}
+NO_FOREIGN_IDS = {
+    "locationCreate",
+    "materialCreate",
+    "vendorCreate",
+    "standardUnits",
+    "__typename",
+}
 
 
 async def test_another_merchants_ids_answer_like_unknown_ids_in_every_operation_and_route(
@@ -50,7 +57,7 @@ async def test_another_merchants_ids_answer_like_unknown_ids_in_every_operation_
             # A caller per case: the query budget is per caller.
             token_a = make_token(merchant_a, "owner", subject=f"merchant-a-{i}")
             with_theirs = await api.graphql(http, token_a, document, variables(theirs))
-            with_unknown = await api.graphql(http, token_a, document, variables(_unknown()))
+            with_unknown = await api.graphql(http, token_a, document, variables(unknown_objects()))
             problem = _compare(with_theirs, with_unknown, document, names, theirs)
             if problem:
                 graphql_problems[name] = problem
@@ -102,24 +109,6 @@ def _compare(
         if "NOT_FOUND" not in {e["code"] for e in payload["userErrors"]}:
             return f"no NOT_FOUND: {payload}"
     return None
-
-
-def _unknown() -> Objects:
-    fresh = uuid.uuid4
-    return Objects(
-        location=global_id("Location", fresh()),
-        other_location=global_id("Location", fresh()),
-        material=global_id("Material", fresh()),
-        item=global_id("InventoryItem", fresh()),
-        variant=str(fresh()),
-        stock=global_id("Stock", fresh()),
-        movement=global_id("StockMovement", fresh()),
-        vendor=global_id("Vendor", fresh()),
-        order=global_id("PurchaseOrder", fresh()),
-        order_line=global_id("PurchaseOrderLine", fresh()),
-        transfer=global_id("Transfer", fresh()),
-        modifier_option=str(fresh()),
-    )
 
 
 async def _merchant_b_objects(
@@ -179,6 +168,18 @@ async def _merchant_b_objects(
     movements = api.data_of(
         await api.graphql(http, token, "{ stockMovements(first: 1) { nodes { id } } }")
     )
+    kitchen = await kitchen_objects(
+        sessions,
+        merchant,
+        mutate,
+        prefix="B-secret ",
+        bar=bar,
+        store=store,
+        flour=flour,
+        item=item,
+        variant=variant,
+        flour_stock=stock,
+    )
     objects = Objects(
         location=global_id("Location", bar),
         other_location=global_id("Location", store),
@@ -192,9 +193,13 @@ async def _merchant_b_objects(
         order_line=order["purchaseOrder"]["lines"][0]["id"],
         transfer=transfer["transfer"]["id"],
         modifier_option=str(option),
+        prep_material=kitchen.prep_material,
+        production=kitchen.production,
+        count_session=kitchen.count_session,
+        sale_order=kitchen.sale_order,
     )
     raw_ids = [str(x) for x in (bar, store, flour, item, stock, vendor)]
-    return objects, ["B-secret", *raw_ids]
+    return objects, ["B-secret", *raw_ids, *kitchen.raw_ids]
 
 
 async def _root_fields(http: httpx.AsyncClient, token: str) -> set[str]:
