@@ -9,15 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db import tables as t
 from app.domain.enums import ItemType
 from graphql_schema.ids import global_id
 from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Gql
 from tests.graphql.isolation_seed import ITEM_UNIT, MATERIAL_UNIT, kitchen_objects
+from tests.reliability.state import merchant_rows
 
 
 @dataclass
@@ -404,14 +403,12 @@ async def test_another_merchants_ids_answer_like_unknown_ids(
     variables: Any,
 ) -> None:
     theirs = await _merchant_b_objects(sessions, gql)
-    async with sessions() as session:
-        before = (await session.execute(select(t.stock.c.on_hand, t.stock.c.version))).all()
+    before = await merchant_rows(sessions, MERCHANT_B)
 
     with_their_ids = await gql(document, variables(theirs), merchant_id=MERCHANT_A)
     with_unknown_ids = await gql(document, variables(unknown_objects()), merchant_id=MERCHANT_A)
 
-    async with sessions() as session:
-        after = (await session.execute(select(t.stock.c.on_hand, t.stock.c.version))).all()
+    after = await merchant_rows(sessions, MERCHANT_B)
     assert with_their_ids.errors is None, with_their_ids.errors
     assert with_their_ids.data is not None
     assert with_their_ids.data == with_unknown_ids.data
