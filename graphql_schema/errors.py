@@ -14,6 +14,7 @@ BAD_USER_INPUT = "BAD_USER_INPUT"
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 UNAVAILABLE = "UNAVAILABLE"
+NOT_FOUND = "NOT_FOUND"
 
 
 @strawberry.type
@@ -44,3 +45,8 @@ class ClientError(GraphQLError):
 
 def bad_input(message: str) -> ClientError:
     return ClientError(message, BAD_USER_INPUT)
+
+
+def not_found(message: str) -> ClientError:
+    """A non-null report about an object the caller's merchant does not have."""
+    return ClientError(message, NOT_FOUND)

@@ -10,7 +10,7 @@ import strawberry
 
 from app.domain.usage import Usage
 from graphql_schema.context import Info
-from graphql_schema.errors import bad_input
+from graphql_schema.errors import bad_input, not_found
 from graphql_schema.ids import decode_cursor
 from graphql_schema.locations.types import Location, load_location
 from graphql_schema.relay import Connection, connection_of, page_request
@@ -90,7 +90,9 @@ class UsageReport:
     @strawberry.field
     async def location(self, info: Info) -> Location:
         location = await load_location(info, self.location_id)
-        assert location is not None, "the report's location belongs to its merchant"
+        if location is None:
+            # Unknown, or another merchant's: the same answer either way.
+            raise not_found("no location with that locationId")
         return location
 
     # Lines of every stock with any movement or stock in the period, largest absolute

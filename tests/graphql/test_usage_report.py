@@ -436,3 +436,21 @@ async def test_a_period_before_anything_happened_has_no_lines(
 
     assert report["lines"]["totalCount"] == 0
     assert report["varianceValue"] is None
+
+
+async def test_an_unknown_location_is_a_not_found_error_naming_the_argument(gql: Gql) -> None:
+    result = await gql(
+        "query($l: ID!, $f: DateTime!, $t: DateTime!) {"
+        " usageReport(locationId: $l, from: $f, to: $t) { location { name } } }",
+        {
+            "l": global_id("Location", uuid.uuid4()),
+            "f": "2001-01-01T00:00:00Z",
+            "t": "2001-01-08T00:00:00Z",
+        },
+    )
+
+    assert result.data is None
+    assert result.errors is not None
+    [error] = result.errors
+    assert error.extensions == {"code": "NOT_FOUND"}
+    assert "locationId" in error.message
