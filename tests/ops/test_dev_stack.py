@@ -86,8 +86,7 @@ async def test_the_printed_token_answers_the_readme_query_mutation_and_subscript
     async with subscription(dev, operations["TryStockChanged"], {"locationId": main}) as socket:
         # The subscription registers asynchronously: restock until our event arrives. The
         # demo seeding's own events may still be on their way from the relay, so ours is
-        # told by the
-        # beans' version a restock answered with (versions count per stock).
+        # told by the beans' version a restock answered with (versions count per stock).
         event, ours = None, set()
         for _ in range(10):
             restocked = await graphql(dev, operations["TryRestock"], {"stockId": beans["id"]})
