@@ -32,7 +32,8 @@ T = TypeVar("T")
 
 @strawberry.interface
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID  # opaque global id
+    uuid: strawberry.ID  # the bare UUID that events and /v1 carry for the same object
 
 
 @strawberry.type

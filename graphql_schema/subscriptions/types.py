@@ -37,6 +37,7 @@ def stock_as_of(event: StockEvent) -> Stock:
 def _stock(event: StockEvent) -> Stock:
     return Stock(
         id=strawberry.ID(global_id(STOCK_TYPE, event.stock_id)),
+        uuid=strawberry.ID(str(event.stock_id)),
         pk=event.stock_id,
         location_id=event.location_id,
         item_id=event.item_id,
@@ -54,6 +55,7 @@ def movement_of(event: StockEvent) -> StockMovement:
     movement = event.movement
     return StockMovement(
         id=strawberry.ID(global_id(MOVEMENT_TYPE, movement.id)),
+        uuid=strawberry.ID(str(movement.id)),
         pk=movement.id,
         stock_id=event.stock_id,
         type=movement.type,
