@@ -54,6 +54,9 @@ class SoldProduct:
 
     id: uuid.UUID
     track_inventory: bool
+    # Created by a payment before the catalogue described it: its sales are recorded, not
+    # deducted, until the catalogue says whether it is tracked (provisional_items.py).
+    provisional: bool = False
 
 
 def check_payment(payment: PaymentSucceeded) -> None:

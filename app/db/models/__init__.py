@@ -15,6 +15,7 @@ from app.db.models.catalog import InventoryItem, Material, Recipe, RecipeLine  #
 from app.db.models.idempotency import IdempotencyKey  # noqa: E402
 from app.db.models.outbox import OutboxEvent  # noqa: E402
 from app.db.models.production import Production  # noqa: E402
+from app.db.models.provisional import ProvisionalSale  # noqa: E402
 from app.db.models.purchasing import (  # noqa: E402
     PurchaseOrder,
     PurchaseOrderLine,
@@ -36,6 +37,7 @@ __all__ = [
     "Merchant",
     "OutboxEvent",
     "Production",
+    "ProvisionalSale",
     "PublishedAvailability",
     "PurchaseOrder",
     "PurchaseOrderLine",
