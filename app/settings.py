@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     outbox_retry_max_seconds: Annotated[float, Field(gt=0, le=86_400)] = 60.0
     outbox_prune_after_hours: Annotated[float, Field(gt=0)] = 72.0
     outbox_prune_interval_seconds: Annotated[float, Field(gt=0)] = 600.0
+    # Idempotency keys are kept at least this long, then pruned (a reused key is then new).
+    idempotency_key_retention_hours: Annotated[float, Field(gt=0, le=24 * 365)] = 24.0
+    idempotency_key_prune_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
     log_level: str = "INFO"
     # json: one JSON object a line (log shippers); text: lines for people; auto: text on
