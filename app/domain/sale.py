@@ -46,6 +46,8 @@ class PaymentSucceeded:
     items: tuple[SaleItem, ...]
     occurred_at: datetime
     payment_id: str | None = None
+    # The consumed message's (else the caller's current one): its events carry it.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)

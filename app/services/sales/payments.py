@@ -101,7 +101,15 @@ async def apply_payments(
         actor = Actor(payments[0].merchant_id, actor_label)
         results = iter(
             await apply_move_steps(
-                session, actor, stocks, [step for plan in plans for step in plan.steps]
+                session,
+                actor,
+                stocks,
+                [step for plan in plans for step in plan.steps],
+                request_ids=[
+                    payment.request_id
+                    for payment, plan in zip(payments, plans, strict=True)
+                    for _ in plan.steps
+                ],
             )
         )
     return [
