@@ -32,12 +32,11 @@ from typing import Any
 from aiokafka.errors import KafkaError
 
 from app.db.unit_of_work import UnitOfWork
-from app.request_context import bound_batch_request_ids, bound_request_id
+from app.request_context import bound_batch_request_ids, bound_request_id, message_request_id
 from consumers.dead_letters import DeadLetterPublisher
 from consumers.failures import Failure, RetryPolicy, classify, poison_reason
 from consumers.messages import BatchHandler, Handler, InboundMessage, Outcome, PoisonReason
 from consumers.metrics import ConsumerMetrics
-from consumers.request_ids import inbound_request_id
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ class Delivery:
     ) -> None:
         commands: list[Any] = []
         poison: dict[int, tuple[PoisonReason, str]] = {}
-        request_ids = [inbound_request_id(message) for message in messages]
+        request_ids = [message_request_id(m.headers, m.value) for m in messages]
         for n, message in enumerate(messages):
             try:
                 # Bound while decoding: a command that stages events keeps its message's id.
@@ -170,8 +169,9 @@ class Delivery:
     async def deliver(self, message: InboundMessage) -> bool:
         """Handle one message until it is applied or dead-lettered; False if given up
         because the runner is stopping (the message stays uncommitted). Its request id
-        is bound meanwhile: on every log line, and on the events it stages."""
-        with bound_request_id(inbound_request_id(message)):
+        is bound meanwhile: on every log line, and on the events it stages (the
+        producer's requestId header, else its eventId: `message_request_id`)."""
+        with bound_request_id(message_request_id(message.headers, message.value)):
             return await self._deliver(message)
 
     async def _deliver(self, message: InboundMessage) -> bool:

@@ -5,15 +5,12 @@ A pure ASGI middleware (no BaseHTTPMiddleware) so websockets and streaming pass 
 
 from __future__ import annotations
 
-import re
-
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.request_context import new_request_id, request_id_var
+from app.request_context import ACCEPTABLE_REQUEST_ID, new_request_id, request_id_var
 
 HEADER = "X-Request-ID"
-ACCEPTABLE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def accepted_request_id(value: str | None) -> str:

@@ -47,6 +47,7 @@ from app.realtime.events import MalformedEvent, StockEvent, decode_stock_event
 from app.realtime.hub import MessageTooLarge, RealtimeHub
 from app.realtime.low_stock import LowStockEvent, decode_low_stock
 from app.realtime.streams import LOW_STOCK, STOCK
+from app.request_context import bound_request_id, message_request_id
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -214,6 +215,11 @@ class RealtimeConsumer:
             log.warning("realtime offsets not committed", extra={"error": str(exc)})
 
     async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        # As for any consumed message: its request id on the lines logged meanwhile.
+        with bound_request_id(message_request_id(record.headers, record.value)):
+            await self._handle_record(record)
+
+    async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
         self.stats.consumed += 1
         message = (record.value or b"").decode("utf-8", errors="replace")
         if record.topic == topics.AVAILABILITY_INPUTS_CHANGED:
