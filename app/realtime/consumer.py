@@ -31,7 +31,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaConnectionError
@@ -57,6 +57,8 @@ EventHandler = Callable[[StockEvent, str], Awaitable[None]]
 InputsHandler = Callable[[AvailabilityInputsChanged], Awaitable[None]]
 # (threshold crossing, the message as received).
 ThresholdHandler = Callable[[LowStockEvent, str], Awaitable[None]]
+
+T = TypeVar("T")
 
 COMMIT_INTERVAL_SECONDS = 1.0
 PUBLISH_ATTEMPTS = 3
@@ -223,42 +225,48 @@ class RealtimeConsumer:
         self.stats.consumed += 1
         message = (record.value or b"").decode("utf-8", errors="replace")
         if record.topic == topics.AVAILABILITY_INPUTS_CHANGED:
-            await self._handle_inputs(record, message)
-            return
-        if record.topic == topics.STOCK_THRESHOLD_CHANGED:
-            await self._handle_threshold(record, message)
-            return
-        try:
-            event = decode_stock_event(message)
-        except Exception as exc:  # MalformedEvent, or a bug: never worth a restart loop
-            if not isinstance(exc, MalformedEvent):
-                log.exception("stock event decoding failed")
-            self._malformed(record, "skipped a malformed stock event", exc)
-            return
-        for handler in self._handlers:
-            await self._publish(handler, event, message)
+            change = self._decoded(
+                record,
+                message,
+                decode_availability_inputs_changed,
+                MalformedInputsEvent,
+                "availability inputs event",
+            )
+            if change is not None:
+                for inputs_handler in self._inputs_handlers:
+                    await self._publish(inputs_handler, change)
+        elif record.topic == topics.STOCK_THRESHOLD_CHANGED:
+            crossing = self._decoded(
+                record, message, decode_low_stock, MalformedEvent, "stock threshold event"
+            )
+            if crossing is not None:
+                for threshold_handler in self._threshold_handlers:
+                    await self._publish(threshold_handler, crossing, message)
+        else:
+            event = self._decoded(
+                record, message, decode_stock_event, MalformedEvent, "stock event"
+            )
+            if event is not None:
+                for handler in self._handlers:
+                    await self._publish(handler, event, message)
 
-    async def _handle_inputs(self, record: ConsumerRecord[bytes, bytes], message: str) -> None:
+    def _decoded(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        message: str,
+        decode: Callable[[str], T],
+        malformed: type[Exception],
+        what: str,
+    ) -> T | None:
+        """The decoded message, or None when it is malformed (counted and logged), or when
+        decoding failed by a bug: never worth a restart loop."""
         try:
-            change = decode_availability_inputs_changed(message)
+            return decode(message)
         except Exception as exc:
-            if not isinstance(exc, MalformedInputsEvent):
-                log.exception("availability inputs event decoding failed")
-            self._malformed(record, "skipped a malformed availability inputs event", exc)
-            return
-        for handler in self._inputs_handlers:
-            await self._publish(handler, change)
-
-    async def _handle_threshold(self, record: ConsumerRecord[bytes, bytes], message: str) -> None:
-        try:
-            crossing = decode_low_stock(message)
-        except Exception as exc:
-            if not isinstance(exc, MalformedEvent):
-                log.exception("stock threshold event decoding failed")
-            self._malformed(record, "skipped a malformed stock threshold event", exc)
-            return
-        for handler in self._threshold_handlers:
-            await self._publish(handler, crossing, message)
+            if not isinstance(exc, malformed):
+                log.exception(f"{what} decoding failed")
+            self._malformed(record, f"skipped a malformed {what}", exc)
+            return None
 
     def _malformed(self, record: ConsumerRecord[bytes, bytes], note: str, exc: Exception) -> None:
         self.stats.malformed += 1
