@@ -92,9 +92,8 @@ async def ensure_inventory_item(
     first call that states tracking applies them as the stock before the recorded sales,
     then deducts those sales if the item is tracked (it counts as created). Their
     locations must be the merchant's, else NOT_FOUND on ("initialStocks", i,
-    "locationId") and nothing is written. Lines at the same
-    location are summed. With `idempotency_key`, a repeat of the same request returns
-    the first result.
+    "locationId") and nothing is written. Lines at the same location are summed. With
+    `idempotency_key`, a repeat of the same request returns the first result.
     """
     _check_input(upsert, actor)
     async with uow.transaction() as session:
