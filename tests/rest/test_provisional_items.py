@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
-from app.services.sales import PaymentSucceeded, SaleItem, apply_payment
+from app.domain.sale import PaymentSucceeded, SaleItem
+from app.services.sales import apply_payment
 from consumers import product_variants
 from consumers.messages import InboundMessage
 from tests.consumers.examples import example
