@@ -100,6 +100,8 @@ class IdempotencyKeyPruner:
 
     async def _run(self) -> None:
         while True:
+            # An interval first: a starting process (or a fleet of them) has better to do.
+            await asyncio.sleep(self._interval)
             try:
                 pruned = await prune_expired_keys(
                     self._engine,
@@ -115,7 +117,6 @@ class IdempotencyKeyPruner:
                 # The database may be restarting: the next run tries again.
                 log.warning("idempotency key pruning failed", extra={"error": str(exc)})
             self.stats.runs += 1
-            await asyncio.sleep(self._interval)
 
 
 @contextlib.asynccontextmanager
