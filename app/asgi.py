@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,6 +21,7 @@ from app.outbox.runner import start_relay
 from app.realtime.lifespan import open_realtime
 from app.rest.v1.routes import v1_routes
 from app.runtime import Runtime, open_database
+from app.services.idempotency_retention import pruning_idempotency_keys
 from app.settings import Settings, load_settings
 from app.web import routes as web
 from graphql_schema.app import default_extensions, graphql_routes
@@ -39,6 +41,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             maybe_listening(
                 database.url, wanted=settings.graphql_response_cache_entries > 0
             ) as data_versions,
+            # The API is what writes idempotency keys, so each serving process prunes them.
+            pruning_idempotency_keys(
+                database.engine,
+                timedelta(hours=settings.idempotency_key_retention_hours),
+                settings.idempotency_key_prune_interval_seconds,
+            ),
         ):
             identity = await build_identity(settings)
             relay: RelayHandle | None = None

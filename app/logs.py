@@ -1,7 +1,9 @@
 """Logs on stderr: JSON lines for log shippers, plain lines for a person at a terminal.
 
-Every line logged while serving a request carries its request id. LOG_FORMAT picks:
-`json`, `text`, or `auto` (text when stderr is a terminal, JSON otherwise).
+Every line logged while serving a request, or handling a consumed message, carries its
+request id (a batch of messages handled together: all of theirs, as `requestIds`).
+LOG_FORMAT picks: `json`, `text`, or `auto` (text when stderr is a terminal, JSON
+otherwise).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from app.request_context import current_request_id
+from app.request_context import batch_request_ids_var, current_request_id
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",
@@ -27,6 +29,9 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
     request_id = current_request_id()
     if request_id:
         entry["requestId"] = request_id
+    batch = batch_request_ids_var.get()
+    if batch:
+        entry["requestIds"] = list(batch)
     for key, value in record.__dict__.items():
         if key not in _STANDARD and not key.startswith("_"):
             entry[key] = value

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     outbox_retry_max_seconds: Annotated[float, Field(gt=0, le=86_400)] = 60.0
     outbox_prune_after_hours: Annotated[float, Field(gt=0)] = 72.0
     outbox_prune_interval_seconds: Annotated[float, Field(gt=0)] = 600.0
+    # Idempotency keys are kept at least this long, then pruned (a reused key is then new).
+    idempotency_key_retention_hours: Annotated[float, Field(gt=0, le=24 * 365)] = 24.0
+    idempotency_key_prune_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
     log_level: str = "INFO"
     # json: one JSON object a line (log shippers); text: lines for people; auto: text on
@@ -97,6 +100,14 @@ class Settings(BaseSettings):
     # Strawberry's per-result extension hooks found once (stream_runner.py), one execution
     # per event for identical subscriptions (subscriptions/shared.py).
     graphql_fast_subscriptions: bool = True
+    # GraphQL limits; the defaults are the contract's (contracts/schema.graphql, "Limits").
+    graphql_max_page_size: Annotated[int, Field(ge=1, le=10_000)] = 250
+    graphql_default_page_size: Annotated[int, Field(ge=1, le=10_000)] = 50
+    graphql_max_depth: Annotated[int, Field(ge=1, le=100)] = 12
+    graphql_max_aliases: Annotated[int, Field(ge=1, le=10_000)] = 30
+    graphql_max_tokens: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+    graphql_cost_budget: Annotated[int, Field(ge=1, le=10_000_000)] = 2000
+    graphql_cost_refill_per_second: Annotated[int, Field(ge=1, le=10_000_000)] = 100
 
     @field_validator("database_url")
     @classmethod
@@ -119,6 +130,15 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @model_validator(mode="after")
+    def _default_page_within_the_maximum(self) -> Settings:
+        if self.graphql_default_page_size > self.graphql_max_page_size:
+            raise ValueError(
+                f"GRAPHQL_DEFAULT_PAGE_SIZE ({self.graphql_default_page_size}) must be at most "
+                f"GRAPHQL_MAX_PAGE_SIZE ({self.graphql_max_page_size})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

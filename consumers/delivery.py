@@ -32,6 +32,7 @@ from typing import Any
 from aiokafka.errors import KafkaError
 
 from app.db.unit_of_work import UnitOfWork
+from app.request_context import bound_batch_request_ids, bound_request_id, message_request_id
 from consumers.dead_letters import DeadLetterPublisher
 from consumers.failures import Failure, RetryPolicy, classify, poison_reason
 from consumers.messages import BatchHandler, Handler, InboundMessage, Outcome, PoisonReason
@@ -84,15 +85,20 @@ class Delivery:
     ) -> None:
         commands: list[Any] = []
         poison: dict[int, tuple[PoisonReason, str]] = {}
+        request_ids = [message_request_id(m.headers, m.value) for m in messages]
         for n, message in enumerate(messages):
             try:
-                commands.append(handler.decode(message))
+                # Bound while decoding: a command that stages events keeps its message's id.
+                with bound_request_id(request_ids[n]):
+                    commands.append(handler.decode(message))
             except Exception as exc:
                 if classify(exc) is not Failure.POISON:
                     # A bug in decoding: each message alone, with its own retries.
                     return await self._deliver_each(messages, 0, finished)
                 poison[n] = poison_reason(exc)
-        outcomes = await self._apply_batch(handler, messages[0].topic, commands)
+        applied = [r for n, r in enumerate(request_ids) if n not in poison]
+        with bound_batch_request_ids(applied):
+            outcomes = await self._apply_batch(handler, messages[0].topic, commands)
         if outcomes is None:
             return  # stopping while the batch still fails transiently
         if isinstance(outcomes, BaseException):
@@ -104,9 +110,13 @@ class Delivery:
         if len(outcomes) != len(commands):
             raise RuntimeError(f"{len(outcomes)} outcomes for {len(commands)} messages")
         self._record(messages[0].topic, outcomes)
+        with bound_batch_request_ids(applied):
+            log.debug("batch applied", extra={**where(messages[0]), "count": len(commands)})
         finished(min(poison, default=len(messages)))
         for n, (reason, detail) in sorted(poison.items()):
-            if not await self._dead_letter(messages[n], reason, detail):
+            with bound_request_id(request_ids[n]):
+                dead_lettered = await self._dead_letter(messages[n], reason, detail)
+            if not dead_lettered:
                 return
             finished(min((p for p in poison if p > n), default=len(messages)))
 
@@ -158,7 +168,13 @@ class Delivery:
 
     async def deliver(self, message: InboundMessage) -> bool:
         """Handle one message until it is applied or dead-lettered; False if given up
-        because the runner is stopping (the message stays uncommitted)."""
+        because the runner is stopping (the message stays uncommitted). Its request id
+        is bound meanwhile: on every log line, and on the events it stages (the
+        producer's requestId header, else its eventId: `message_request_id`)."""
+        with bound_request_id(message_request_id(message.headers, message.value)):
+            return await self._deliver(message)
+
+    async def _deliver(self, message: InboundMessage) -> bool:
         handler = self._handlers[message.topic]
         topic = message.topic
         attempt = unexpected = 0
@@ -189,6 +205,7 @@ class Delivery:
             self._metrics.processed.labels(topic, outcome.value).inc()
             if outcome is Outcome.DUPLICATE:
                 self._metrics.duplicates.labels(topic).inc()
+            log.debug("message handled", extra={**where(message), "outcome": outcome.value})
             return True
 
     async def _dead_letter(

@@ -8,11 +8,13 @@ rules first, so a poison one is dead-lettered alone before the others' transacti
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from app.db.unit_of_work import UnitOfWork
 from app.domain.sale import PaymentSucceeded, SaleItem, SaleModifier, check_payment
 from app.kafka import topics
+from app.request_context import current_request_id
 from app.services.sales import PaymentOutcome, apply_payments
 from consumers.decoding import as_timestamp, as_uuid, loads, positive_quantity
 from consumers.messages import BatchHandler, InboundMessage, Outcome
@@ -52,7 +54,8 @@ def _item(item: dict[str, Any], at: str) -> SaleItem:
 
 
 def decode(message: InboundMessage) -> PaymentSucceeded:
-    payment = decode_payment(message.value)
+    # The delivery binds the message's request id while decoding; its events carry it.
+    payment = replace(decode_payment(message.value), request_id=current_request_id())
     check_payment(payment)
     return payment
 

@@ -29,11 +29,12 @@ from app.runtime import Runtime
 from app.settings import Settings
 from app.web.routes import graphiql_page
 from graphql_schema.cached_reads import CachedReads, build_cached_reads
+from graphql_schema.configured_limits import configured_limits
 from graphql_schema.context import Context
 from graphql_schema.error_codes import BAD_REQUEST
 from graphql_schema.read_budget import ReadBudget
 from graphql_schema.schema import Extension, build_schema
-from graphql_schema.security import SecurityLimits, security_extensions
+from graphql_schema.security import security_extensions
 from graphql_schema.subscriptions.shared import with_shared_subscription_events
 from graphql_schema.subscriptions.socket import accept_connection, socket_context, socket_options
 from graphql_schema.transport import SubscriptionsOverWebsocket
@@ -160,13 +161,17 @@ def caller_key(context: Context) -> str:
 
 
 def default_extensions(settings: Settings, redis: Redis | None = None) -> list[Extension]:
-    """The security extensions with the contract's limits; budgets shared through Redis
-    when REDIS_URL is set (so every instance draws on one budget per caller)."""
+    """The security extensions with the configured limits (the contract's by default);
+    budgets shared through Redis when REDIS_URL is set (so every instance draws on one
+    budget per caller)."""
     if redis is None and settings.redis_url:
         redis = Redis.from_url(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
     return list(
         security_extensions(
-            SecurityLimits(), production=settings.is_production, caller_key=caller_key, redis=redis
+            configured_limits(settings),
+            production=settings.is_production,
+            caller_key=caller_key,
+            redis=redis,
         )
     )
 

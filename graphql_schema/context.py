@@ -22,10 +22,12 @@ from app.db.unit_of_work import UnitOfWork
 from app.request_context import current_request_id
 from app.services.context import Actor
 from app.settings import Settings
+from graphql_schema.configured_limits import configured_limits
 from graphql_schema.errors import FORBIDDEN, UNAUTHENTICATED, UNAVAILABLE, ClientError
 from graphql_schema.loaders import Loaders
 from graphql_schema.read_budget import ReadBudget
 from graphql_schema.reads import Reads
+from graphql_schema.security.limits import SecurityLimits
 
 R = TypeVar("R")
 
@@ -68,6 +70,10 @@ class Context:
     @property
     def merchant_id(self) -> uuid.UUID:
         return self.actor.merchant_id
+
+    @cached_property
+    def limits(self) -> SecurityLimits:
+        return configured_limits(self.settings)
 
     @cached_property
     def reads(self) -> Reads:

@@ -9,7 +9,7 @@ import strawberry
 
 from graphql_schema.context import Info
 from graphql_schema.counts.types import load_count_session
-from graphql_schema.ids import decode_global_id
+from graphql_schema.ids import decode_global_id, parse_external_id
 from graphql_schema.items.types import load_item
 from graphql_schema.locations.types import load_location
 from graphql_schema.materials.types import load_material
@@ -43,7 +43,18 @@ class NodeQueries:
     @secured(CanRead)
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         decoded = decode_global_id(id)
-        if decoded is None or decoded[0] not in NODE_LOADERS:
-            return None
-        type_name, pk = decoded
-        return await NODE_LOADERS[type_name](info, pk)
+        if decoded is not None:
+            type_name, pk = decoded
+            loader = NODE_LOADERS.get(type_name)
+            return None if loader is None else await loader(info, pk)
+        bare = parse_external_id(id)
+        return None if bare is None else await _node_by_uuid(info, bare)
+
+
+async def _node_by_uuid(info: Info, pk: uuid.UUID) -> Node | None:
+    """A bare UUID names no type: ask each one (random UUIDs never repeat across tables)."""
+    for loader in NODE_LOADERS.values():
+        node = await loader(info, pk)
+        if node is not None:
+            return node
+    return None

@@ -1,7 +1,8 @@
 """Relay connections: first/after and last/before over keyset pages, opaque cursors.
 
-A page size above MAX_PAGE_SIZE is an error, not a silent clamp; without first or
-last a page holds DEFAULT_PAGE_SIZE nodes. totalCount runs its COUNT only when asked.
+A page size above the configured maximum is an error, not a silent clamp; without first
+or last a page holds the configured default number of nodes (what the cost estimate
+assumes). totalCount runs its COUNT only when asked.
 """
 
 from __future__ import annotations
@@ -24,15 +25,13 @@ from graphql_schema.errors import bad_input
 from graphql_schema.ids import decode_cursor, encode_cursor
 from graphql_schema.security.limits import SecurityLimits
 
-MAX_PAGE_SIZE = SecurityLimits().max_page_size
-DEFAULT_PAGE_SIZE = SecurityLimits().default_page_size  # what the cost estimate assumes
-
 T = TypeVar("T")
 
 
 @strawberry.interface
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID  # opaque global id
+    uuid: strawberry.ID  # the bare UUID that events and /v1 carry for the same object
 
 
 @strawberry.type
@@ -84,23 +83,25 @@ class PageRequest:
 
 def page_request(
     type_name: str,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    *,
+    limits: SecurityLimits,
 ) -> PageRequest:
     """Check first/after/last/before; a bad cursor or size is a BAD_USER_INPUT error."""
     if first is not None and last is not None:
         raise bad_input("give either first or last, not both")
     for name, size in (("first", first), ("last", last)):
-        if size is not None and not 0 <= size <= MAX_PAGE_SIZE:
-            raise bad_input(f"{name} must be between 0 and {MAX_PAGE_SIZE}, got {size}")
+        if size is not None and not 0 <= size <= limits.max_page_size:
+            raise bad_input(f"{name} must be between 0 and {limits.max_page_size}, got {size}")
     after_id = _cursor(after, type_name, "after")
     before_id = _cursor(before, type_name, "before")
     backward = last is not None
     limit = (last if backward else first) or 0
     if first is None and last is None:
-        limit = DEFAULT_PAGE_SIZE
+        limit = limits.default_page_size
     return PageRequest(type_name, KeysetPage(limit, after_id, before_id, backward))
 
 

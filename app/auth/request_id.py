@@ -5,20 +5,17 @@ A pure ASGI middleware (no BaseHTTPMiddleware) so websockets and streaming pass 
 
 from __future__ import annotations
 
-import re
-
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.request_context import new_request_id, request_id_var
+from app.request_context import ACCEPTABLE_REQUEST_ID, new_request_id, request_id_var
 
 HEADER = "X-Request-ID"
-_ACCEPTABLE = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def accepted_request_id(value: str | None) -> str:
     """The caller's id when it is a short plain token, else a fresh one (no log injection)."""
-    if value is not None and _ACCEPTABLE.fullmatch(value):
+    if value is not None and ACCEPTABLE_REQUEST_ID.fullmatch(value):
         return value
     return new_request_id()
 

@@ -46,6 +46,8 @@ class PaymentSucceeded:
     items: tuple[SaleItem, ...]
     occurred_at: datetime
     payment_id: str | None = None
+    # The consumed message's (else the caller's current one): its events carry it.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class SoldProduct:
 
     id: uuid.UUID
     track_inventory: bool
+    # Created by a payment before the catalogue described it: its sales are recorded, not
+    # deducted, until the catalogue says whether it is tracked (provisional_items.py).
+    provisional: bool = False
 
 
 def check_payment(payment: PaymentSucceeded) -> None:

@@ -10,6 +10,14 @@ def is_low(available: Decimal, threshold: Decimal | None) -> bool:
     return threshold is not None and available <= threshold
 
 
+def threshold_change_crosses(
+    available: Decimal, before: Decimal | None, after: Decimal | None
+) -> bool:
+    """Whether changing the threshold from `before` to `after` makes the stock low, or no
+    longer low, with its quantities unchanged (lowStock subscribers are told then)."""
+    return is_low(available, before) != is_low(available, after)
+
+
 def whole_units(available: Decimal, per_unit: Decimal) -> Decimal:
     """How many whole units a material allows; nothing below zero."""
     if available <= 0:

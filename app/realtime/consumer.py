@@ -18,7 +18,9 @@ and refetch. Handlers after the stock one derive further streams (availability).
 
 With an inputs handler (the availability derivation), the consumer also reads the
 internal `inventory.availability-inputs-changed` (a recipe or tracking change, no stock
-moving), in the same group and mode as the stock events.
+moving), in the same group and mode as the stock events. A stock event that crossed its
+low-stock threshold is also published on the lowStock stream, and so is each message of
+the internal `inventory.stock-threshold-changed` (a threshold change that crossed it).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.errors import KafkaConnectionError
@@ -43,7 +45,9 @@ from app.outbox.availability_inputs_events import (
 )
 from app.realtime.events import MalformedEvent, StockEvent, decode_stock_event
 from app.realtime.hub import MessageTooLarge, RealtimeHub
-from app.realtime.streams import STOCK
+from app.realtime.low_stock import LowStockEvent, decode_low_stock
+from app.realtime.streams import LOW_STOCK, STOCK
+from app.request_context import bound_request_id, message_request_id
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,10 @@ log = logging.getLogger(__name__)
 # (event, the message as received) → publish whatever the handler derives.
 EventHandler = Callable[[StockEvent, str], Awaitable[None]]
 InputsHandler = Callable[[AvailabilityInputsChanged], Awaitable[None]]
+# (threshold crossing, the message as received).
+ThresholdHandler = Callable[[LowStockEvent, str], Awaitable[None]]
+
+T = TypeVar("T")
 
 COMMIT_INTERVAL_SECONDS = 1.0
 PUBLISH_ATTEMPTS = 3
@@ -63,6 +71,15 @@ def publish_stock(hub: RealtimeHub) -> EventHandler:
 
     async def handle(event: StockEvent, message: str) -> None:
         await hub.publish(STOCK, event.merchant_id, message)
+        if event.crossed_low_stock:
+            await hub.publish(LOW_STOCK, event.merchant_id, message)
+
+    return handle
+
+
+def publish_threshold_crossing(hub: RealtimeHub) -> ThresholdHandler:
+    async def handle(event: LowStockEvent, message: str) -> None:
+        await hub.publish(LOW_STOCK, event.merchant_id, message)
 
     return handle
 
@@ -88,6 +105,7 @@ class RealtimeConsumer:
         self._settings = settings
         self._handlers = list(handlers)
         self._inputs_handlers: list[InputsHandler] = []
+        self._threshold_handlers: list[ThresholdHandler] = []
         self._group_id = group_id
         self._retry_seconds = retry_seconds
         self._overrides = consumer_overrides
@@ -99,7 +117,9 @@ class RealtimeConsumer:
     def for_hub(cls, settings: Settings, hub: RealtimeHub, **overrides: Any) -> RealtimeConsumer:
         shared = not settings.broadcast_url.startswith("memory://")
         group = settings.realtime_consumer_group if shared else None
-        return cls(settings, [publish_stock(hub)], group_id=group, **overrides)
+        consumer = cls(settings, [publish_stock(hub)], group_id=group, **overrides)
+        consumer._threshold_handlers.append(publish_threshold_crossing(hub))
+        return consumer
 
     def add_handler(self, handler: EventHandler) -> None:
         """A derived stream's handler, called after the stock event was published."""
@@ -111,7 +131,8 @@ class RealtimeConsumer:
 
     def topics(self) -> list[str]:
         inputs = [topics.AVAILABILITY_INPUTS_CHANGED] if self._inputs_handlers else []
-        return [topics.INVENTORY_STOCK_CHANGED, *inputs]
+        thresholds = [topics.STOCK_THRESHOLD_CHANGED] if self._threshold_handlers else []
+        return [topics.INVENTORY_STOCK_CHANGED, *inputs, *thresholds]
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run_forever(), name="realtime consumer")
@@ -196,31 +217,56 @@ class RealtimeConsumer:
             log.warning("realtime offsets not committed", extra={"error": str(exc)})
 
     async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        # As for any consumed message: its request id on the lines logged meanwhile.
+        with bound_request_id(message_request_id(record.headers, record.value)):
+            await self._handle_record(record)
+
+    async def _handle_record(self, record: ConsumerRecord[bytes, bytes]) -> None:
         self.stats.consumed += 1
         message = (record.value or b"").decode("utf-8", errors="replace")
         if record.topic == topics.AVAILABILITY_INPUTS_CHANGED:
-            await self._handle_inputs(record, message)
-            return
-        try:
-            event = decode_stock_event(message)
-        except Exception as exc:  # MalformedEvent, or a bug: never worth a restart loop
-            if not isinstance(exc, MalformedEvent):
-                log.exception("stock event decoding failed")
-            self._malformed(record, "skipped a malformed stock event", exc)
-            return
-        for handler in self._handlers:
-            await self._publish(handler, event, message)
+            change = self._decoded(
+                record,
+                message,
+                decode_availability_inputs_changed,
+                MalformedInputsEvent,
+                "availability inputs event",
+            )
+            if change is not None:
+                for inputs_handler in self._inputs_handlers:
+                    await self._publish(inputs_handler, change)
+        elif record.topic == topics.STOCK_THRESHOLD_CHANGED:
+            crossing = self._decoded(
+                record, message, decode_low_stock, MalformedEvent, "stock threshold event"
+            )
+            if crossing is not None:
+                for threshold_handler in self._threshold_handlers:
+                    await self._publish(threshold_handler, crossing, message)
+        else:
+            event = self._decoded(
+                record, message, decode_stock_event, MalformedEvent, "stock event"
+            )
+            if event is not None:
+                for handler in self._handlers:
+                    await self._publish(handler, event, message)
 
-    async def _handle_inputs(self, record: ConsumerRecord[bytes, bytes], message: str) -> None:
+    def _decoded(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        message: str,
+        decode: Callable[[str], T],
+        malformed: type[Exception],
+        what: str,
+    ) -> T | None:
+        """The decoded message, or None when it is malformed (counted and logged), or when
+        decoding failed by a bug: never worth a restart loop."""
         try:
-            change = decode_availability_inputs_changed(message)
+            return decode(message)
         except Exception as exc:
-            if not isinstance(exc, MalformedInputsEvent):
-                log.exception("availability inputs event decoding failed")
-            self._malformed(record, "skipped a malformed availability inputs event", exc)
-            return
-        for handler in self._inputs_handlers:
-            await self._publish(handler, change)
+            if not isinstance(exc, malformed):
+                log.exception(f"{what} decoding failed")
+            self._malformed(record, f"skipped a malformed {what}", exc)
+            return None
 
     def _malformed(self, record: ConsumerRecord[bytes, bytes], note: str, exc: Exception) -> None:
         self.stats.malformed += 1

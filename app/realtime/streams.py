@@ -1,7 +1,7 @@
 """The kinds of realtime messages, each on its own channel per merchant.
 
 A stream names its channels and decodes its messages into values a subscriber's
-queue can coalesce. `stockChanged` and `lowStock` read STOCK; a derived stream
+queue can coalesce. `stockChanged` reads STOCK, `lowStock` LOW_STOCK; a derived stream
 (e.g. availability, computed by a consumer handler from stock events) is one more
 `Stream` with its own event type and the same hub, queues and merchant isolation.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from app.realtime.events import StockEvent, decode_stock_event
+from app.realtime.low_stock import LowStockEvent, decode_low_stock
 
 
 class RealtimeEvent(Protocol):
@@ -45,3 +46,4 @@ class Stream(Generic[E]):
 
 
 STOCK: Stream[StockEvent] = Stream("stock", decode_stock_event)
+LOW_STOCK: Stream[LowStockEvent] = Stream("low-stock", decode_low_stock)

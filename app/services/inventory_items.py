@@ -35,6 +35,7 @@ from app.outbox.writer import enqueue
 from app.services import idempotency
 from app.services.context import Actor
 from app.services.merchants import ensure_merchant_row
+from app.services.provisional_items import deduct_recorded_sales, take_over
 from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
 
 DEFAULT_NAME = "Unnamed variant"
@@ -87,10 +88,12 @@ async def ensure_inventory_item(
     """Create or update the inventory item of a product variant, in one transaction.
 
     Initial stocks apply only when this call creates the item (ADJUSTMENT movements,
-    reason "initial stock"); their locations must be the merchant's, else NOT_FOUND
-    on ("initialStocks", i, "locationId") and nothing is written. Lines at the same
-    location are summed. With `idempotency_key`, a repeat of the same request returns
-    the first result.
+    reason "initial stock"), or takes over a provisional one that payments created: the
+    first call that states tracking applies them as the stock before the recorded sales,
+    then deducts those sales if the item is tracked (it counts as created). Their
+    locations must be the merchant's, else NOT_FOUND on ("initialStocks", i,
+    "locationId") and nothing is written. Lines at the same location are summed. With
+    `idempotency_key`, a repeat of the same request returns the first result.
     """
     _check_input(upsert, actor)
     async with uow.transaction() as session:
@@ -110,8 +113,17 @@ async def ensure_inventory_item(
                 )
         totals = await _initial_totals(session, actor.merchant_id, initial_stocks)
         result = await upsert_item(session, upsert, source_lsn=source_lsn)
-        if result.created and totals:
+        takeover = None
+        if not result.created and not result.stale:
+            takeover = await take_over(
+                session, actor.merchant_id, result.item_id, upsert.track_inventory
+            )
+        if (result.created or takeover is not None) and totals:
             await _apply_initial_stocks(session, actor, result.item_id, totals)
+        if takeover is not None:
+            # Created, as far as the catalogue can tell: the item is now what it says.
+            await deduct_recorded_sales(session, actor, result.item_id, takeover)
+            result = replace(result, created=True)
         if idempotency_key is not None:
             await idempotency.remember(
                 session,
@@ -145,12 +157,17 @@ async def archive_inventory_item(
 
 
 async def upsert_item(
-    session: AsyncSession, upsert: ProductVariantUpsert, *, source_lsn: int | None = None
+    session: AsyncSession,
+    upsert: ProductVariantUpsert,
+    *,
+    source_lsn: int | None = None,
+    provisional: bool = False,
 ) -> EnsureItemResult:
     """The upsert itself, inside the caller's transaction (payments use it for unknown variants).
 
     Insert-or-nothing first, so concurrent creators of one variant converge on one row;
     then, for an existing row, apply the given fields unless the change is stale.
+    `provisional` marks a row this call creates as not yet described by the catalogue.
     """
     item = t.inventory_item
     now = utcnow()
@@ -168,6 +185,7 @@ async def upsert_item(
                     "unit": DEFAULT_UNIT,
                     "archived": False,
                     "source_lsn": source_lsn,
+                    "provisional": provisional,
                     "created_at": now,
                     "updated_at": now,
                     **changes,

@@ -33,6 +33,9 @@ from app.domain.quantities import (
     require_not_negative,
     require_positive,
 )
+from app.domain.stock_rules import threshold_change_crosses
+from app.outbox.threshold_events import stock_threshold_changed_event
+from app.outbox.writer import enqueue
 from app.services.context import Actor
 from app.services.idempotency import claim, remember
 from app.services.stock_ledger import LockedStock, Move, StockKey, apply_moves, lock_stocks
@@ -237,7 +240,9 @@ async def set_low_stock_threshold(
     """Set (≥ 0, in `unit`) or clear (None) a stock's low-stock threshold; creates the row
     if missing.
 
-    No movement and no version change: quantities did not change.
+    No movement and no version change: quantities did not change. When the change makes
+    the stock low, or no longer low, it stages the internal stock-threshold-changed
+    event, from which lowStock subscribers hear of it.
     """
     problems = ProblemCollector()
     if threshold is not None:
@@ -252,11 +257,16 @@ async def set_low_stock_threshold(
         problems.raise_if_any()
         assert key is not None
         stock = (await lock_stocks(session, actor.merchant_id, [key]))[key]
+        now = utcnow()
+        new_threshold = None if base is None else base.base
         await session.execute(
             update(t.stock)
             .where(t.stock.c.id == stock.id)
-            .values(low_stock_threshold=None if base is None else base.base, updated_at=utcnow())
+            .values(low_stock_threshold=new_threshold, updated_at=now)
         )
+        if threshold_change_crosses(stock.available, stock.low_stock_threshold, new_threshold):
+            event = stock_threshold_changed_event(stock, new_threshold, now)
+            await enqueue(session, actor.merchant_id, [event], request_id=actor.request_id)
         return await _as_written(session, actor.merchant_id, stock.id, None)
 
 

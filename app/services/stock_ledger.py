@@ -150,6 +150,8 @@ async def apply_move_steps(
     actor: Actor,
     stocks: dict[StockKey, LockedStock],
     steps: Sequence[Sequence[Move]],
+    *,
+    request_ids: Sequence[str | None] | None = None,
 ) -> list[MoveResult]:
     """`apply_moves` for several steps in one statement: each step's movements get a
     time of their own, later than the step before, so the ledger reads as if each had
@@ -157,6 +159,7 @@ async def apply_move_steps(
     of a batch one after the other). A step's moves may be of any merchant: each
     movement and event belongs to its stock's merchant (the actor's merchant is not
     used). Duplicates are found across all steps, as if applied one after the other.
+    `request_ids` (one per step, None for the actor's) is what each step's events carry.
     """
     if not any(steps):
         return [MoveResult() for _ in steps]
@@ -164,7 +167,7 @@ async def apply_move_steps(
     times = _step_times(len(steps))
     existing: set[LedgerKey] = set()
     while True:
-        results, after = _plan(actor, stocks, steps, existing, times)
+        results, after = _plan(actor, stocks, steps, existing, times, request_ids)
         applied = [a for r in results for a in r.applied]
         if not applied:
             return results
@@ -246,6 +249,7 @@ def _write_params(
                     "key": event.key,
                     "event_type": event.event_type,
                     "payload": event.payload,
+                    "request_id": a.request_id,
                 }
             )
     return {
@@ -273,12 +277,14 @@ def _plan(
     steps: Sequence[Sequence[Move]],
     existing: set[LedgerKey],
     times: Sequence[datetime],
+    request_ids: Sequence[str | None] | None,
 ) -> tuple[list[MoveResult], dict[StockKey, LockedStock]]:
     """Per step, its movements minus duplicates; and each touched stock after them all."""
     results: list[MoveResult] = []
     after: dict[StockKey, LockedStock] = {}
     seen = set(existing)
-    for moves, now in zip(steps, times, strict=True):
+    ids = request_ids if request_ids is not None else [None] * len(steps)
+    for moves, now, request_id in zip(steps, times, ids, strict=True):
         result = MoveResult()
         results.append(result)
         for move in moves:
@@ -315,7 +321,7 @@ def _plan(
                 entered_quantity=move.entered_quantity,
                 entered_unit=move.entered_unit,
             )
-            result.applied.append(AppliedMove(movement, stock))
+            result.applied.append(AppliedMove(movement, stock, request_id))
     return results, after
 
 

@@ -242,6 +242,7 @@ _events = json_rows(
     key=Text(),
     event_type=Text(),
     payload=JSONB(),
+    request_id=Text(),
 )
 _staged = (
     insert(_outbox)
@@ -254,7 +255,7 @@ _staged = (
             _events.c.key,
             _events.c.event_type,
             _events.c.payload,
-            bindparam("batch_request_id", type_=Text()),
+            func.coalesce(_events.c.request_id, bindparam("batch_request_id", type_=Text())),
         )
         .where(_all_moved)
         # In the given order: the relay publishes by `seq`, and a key's events in order.

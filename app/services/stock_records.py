@@ -75,6 +75,8 @@ class Movement:
 class AppliedMove:
     movement: Movement
     stock: LockedStock  # the stock as of this movement (a copy: later moves don't change it)
+    # What its events carry when not the batch's (a payment's of a batch of payments).
+    request_id: str | None = None
 
     @property
     def key(self) -> LedgerKey:

@@ -32,7 +32,7 @@ class CountQueries:
         location_id: strawberry.ID | None = None,
         status: CountStatus | None = None,
     ) -> Connection[CountSession]:
-        request = page_request(TYPE_NAME, first, after)
+        request = page_request(TYPE_NAME, first, after, None, None, limits=info.context.limits)
         statement = sessions_statement(
             info.context.merchant_id,
             location_id=filter_id(location_id, "Location"),

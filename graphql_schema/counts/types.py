@@ -123,7 +123,7 @@ class CountSession(Node):
         uncounted_only: bool | None = False,
         variance_only: bool | None = False,
     ) -> Connection[CountLine]:
-        request = page_request(LINE_TYPE_NAME, first, after)
+        request = page_request(LINE_TYPE_NAME, first, after, None, None, limits=info.context.limits)
         where = self._filter(info, bool(uncounted_only), bool(variance_only))
 
         def line_from_row(row: Row[Any]) -> CountLine:

@@ -34,7 +34,7 @@ class ItemQueries:
         search: str | None = None,
         include_archived: bool | None = False,
     ) -> Connection[InventoryItem]:
-        request = page_request(TYPE_NAME, first, after, last, before)
+        request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
         context = info.context
         merchant_id = context.merchant_id
         locations = asked_locations(info)

@@ -80,6 +80,7 @@ class InventoryItem(Node):
 def item_from_row(row: Row[Any]) -> InventoryItem:
     return InventoryItem(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        uuid=strawberry.ID(str(row.id)),
         pk=row.id,
         product_variant_id=strawberry.ID(str(row.product_variant_id)),
         sku=row.sku,

@@ -25,7 +25,7 @@ class LocationQueries:
         before: str | None = None,
         include_archived: bool | None = False,
     ) -> Connection[Location]:
-        request = page_request(TYPE_NAME, first, after, last, before)
+        request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
         statement = locations_statement(
             info.context.merchant_id, include_archived=bool(include_archived)
         )

@@ -50,6 +50,7 @@ class Location(Node):
 def location_from_row(row: Row[Any]) -> Location:
     return Location(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        uuid=strawberry.ID(str(row.id)),
         pk=row.id,
         name=row.name,
         code=row.code,

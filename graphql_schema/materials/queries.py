@@ -26,7 +26,7 @@ class MaterialQueries:
         search: str | None = None,
         include_archived: bool | None = False,
     ) -> Connection[Material]:
-        request = page_request(TYPE_NAME, first, after, last, before)
+        request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
         statement = materials_statement(
             info.context.merchant_id, search=search, include_archived=bool(include_archived)
         )

@@ -68,6 +68,7 @@ class Material(Node):
 def material_from_row(row: Row[Any]) -> Material:
     return Material(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        uuid=strawberry.ID(str(row.id)),
         pk=row.id,
         name=row.name,
         sku=row.sku,

@@ -24,7 +24,7 @@ async def movement_connection(
     last: int | None,
     before: str | None,
 ) -> Connection[StockMovement]:
-    request = page_request(TYPE_NAME, first, after, last, before)
+    request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
     statement = movements_statement(info.context.merchant_id, where)
     return await keyset_connection(
         info.context, request, statement, t.stock_movement.c.id, movement_from_row

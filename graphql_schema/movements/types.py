@@ -46,6 +46,7 @@ class StockMovement(Node):
 def movement_from_row(row: Row[Any]) -> StockMovement:
     return StockMovement(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        uuid=strawberry.ID(str(row.id)),
         pk=row.id,
         stock_id=row.stock_id,
         type=row.type,

@@ -30,7 +30,7 @@ class ProductionQueries:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> Connection[Production]:
-        request = page_request(TYPE_NAME, first, after, last, before)
+        request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
         statement = productions_statement(
             info.context.merchant_id,
             location_id=filter_id(location_id, "Location"),

@@ -33,7 +33,7 @@ class PurchaseOrderQueries:
         location_id: strawberry.ID | None = None,
         vendor_id: strawberry.ID | None = None,
     ) -> Connection[PurchaseOrder]:
-        request = page_request(TYPE_NAME, first, after, last, before)
+        request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
         statement = purchase_orders_statement(
             info.context.merchant_id,
             status=status,

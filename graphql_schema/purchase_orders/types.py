@@ -26,8 +26,9 @@ LINE_TYPE_NAME = "PurchaseOrderLine"
 
 @strawberry.type
 class PurchaseOrderLine:
+    item_id: strawberry.Private[uuid.UUID]  # (before the field `uuid` that hides the module)
     id: strawberry.ID
-    item_id: strawberry.Private[uuid.UUID]
+    uuid: strawberry.ID  # the lineId of /v1 receipts and of purchase-order.received lines
     item_type: ItemType
     # In `unit`: as entered (the item's base unit when none was given).
     quantity_ordered: Decimal
@@ -100,6 +101,7 @@ def line_from_row(row: Row[Any]) -> PurchaseOrderLine:
     product = row.item_type is DomainItemType.PRODUCT
     return PurchaseOrderLine(
         id=strawberry.ID(global_id(LINE_TYPE_NAME, row.id)),
+        uuid=strawberry.ID(str(row.id)),
         item_id=row.inventory_item_id if product else row.material_id,
         item_type=row.item_type,
         quantity_ordered=_entered(row.entered_quantity_ordered, row.quantity_ordered),
@@ -119,6 +121,7 @@ def _entered(entered: Decimal | None, base: Decimal | None) -> Any:
 def purchase_order_from_row(row: Row[Any]) -> PurchaseOrder:
     return PurchaseOrder(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        uuid=strawberry.ID(str(row.id)),
         pk=row.id,
         location_id=row.location_id,
         vendor_id=row.vendor_id,

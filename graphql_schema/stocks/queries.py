@@ -33,7 +33,7 @@ async def stock_connection(
     last: int | None,
     before: str | None,
 ) -> Connection[Stock]:
-    request = page_request(TYPE_NAME, first, after, last, before)
+    request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
     context = info.context
     scope = StockWhere(
         context.merchant_id, where.location_id, where.item_type, where.low_stock_only

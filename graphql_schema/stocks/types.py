@@ -136,6 +136,7 @@ def stock_from_row(row: Row[Any]) -> Stock:
     product = row.item_type is DomainItemType.PRODUCT
     return Stock(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        uuid=strawberry.ID(str(row.id)),
         pk=row.id,
         location_id=row.location_id,
         item_id=row.inventory_item_id if product else row.material_id,

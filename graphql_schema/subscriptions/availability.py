@@ -60,6 +60,7 @@ def item_filter(values: list[strawberry.ID] | None) -> ItemFilter:
 def item_of(snapshot: ItemSnapshot) -> InventoryItem:
     return InventoryItem(
         id=strawberry.ID(global_id(ITEM_TYPE, snapshot.id)),
+        uuid=strawberry.ID(str(snapshot.id)),
         pk=snapshot.id,
         product_variant_id=strawberry.ID(str(snapshot.product_variant_id)),
         sku=snapshot.sku,

@@ -20,7 +20,7 @@ import strawberry
 from app.metrics import track_subscription
 from app.realtime.events import StockEvent
 from app.realtime.hub import RealtimeHub, RealtimeUnavailable
-from app.realtime.streams import STOCK, E, Stream
+from app.realtime.streams import LOW_STOCK, STOCK, E, Stream
 from app.realtime.subscriber import SubscriberClosed, SubscriberOverflow
 from graphql_schema.context import Context, Info
 from graphql_schema.errors import UNAVAILABLE, ClientError
@@ -138,8 +138,8 @@ def readable_subscription(resolver: F) -> F:
     return cast(F, strawberry.subscription(resolver, permission_classes=[CanRead]))
 
 
-def _crossed_low_stock(event: StockEvent) -> bool:
-    return event.crossed_low_stock
+def _every(_event: object) -> bool:
+    return True
 
 
 @strawberry.type
@@ -162,8 +162,9 @@ class Subscription:
     async def low_stock(
         self, info: Info, location_id: strawberry.ID | None = None
     ) -> AsyncGenerator[Stock, None]:
-        events = stock_events(
-            info, "lowStock", filter_id(location_id, LOCATION_TYPE), _crossed_low_stock
+        # By a movement or by a threshold change (app/realtime/low_stock.py).
+        events = hub_events(
+            info, LOW_STOCK, "lowStock", filter_id(location_id, LOCATION_TYPE), _every
         )
         async with contextlib.aclosing(events):
             async for event in events:

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from app.realtime.events import StockEvent
+from app.realtime.low_stock import LowStockEvent
 from graphql_schema.ids import global_id
 from graphql_schema.movements.types import TYPE_NAME as MOVEMENT_TYPE
 from graphql_schema.movements.types import StockMovement
@@ -23,20 +24,22 @@ class StockChange:
     occurred_at: datetime
 
 
-def stock_as_of(event: StockEvent) -> Stock:
-    """The stock right after the event's movement; relations (item, location) load as usual.
+def stock_as_of(event: StockEvent | LowStockEvent) -> Stock:
+    """The stock right after the event's change; relations (item, location) load as usual.
 
     One object per event, whichever subscriber asks, so their executions can be shared.
     """
     stock: Stock | None = event.views.get("Stock")
     if stock is None:
-        stock = event.views["Stock"] = share_results(_stock(event))
+        version = event.version if isinstance(event, StockEvent) else event.stock_version
+        stock = event.views["Stock"] = share_results(_stock(event, version))
     return stock
 
 
-def _stock(event: StockEvent) -> Stock:
+def _stock(event: StockEvent | LowStockEvent, version: int) -> Stock:
     return Stock(
         id=strawberry.ID(global_id(STOCK_TYPE, event.stock_id)),
+        uuid=strawberry.ID(str(event.stock_id)),
         pk=event.stock_id,
         location_id=event.location_id,
         item_id=event.item_id,
@@ -45,7 +48,7 @@ def _stock(event: StockEvent) -> Stock:
         reserved=event.reserved,
         available=event.available,
         low_stock_threshold=event.low_stock_threshold,
-        version=event.version,
+        version=version,
         updated_at=event.occurred_at,
     )
 
@@ -54,6 +57,7 @@ def movement_of(event: StockEvent) -> StockMovement:
     movement = event.movement
     return StockMovement(
         id=strawberry.ID(global_id(MOVEMENT_TYPE, movement.id)),
+        uuid=strawberry.ID(str(movement.id)),
         pk=movement.id,
         stock_id=event.stock_id,
         type=movement.type,

@@ -25,7 +25,7 @@ class TransferQueries:
         before: str | None = None,
         location_id: strawberry.ID | None = None,
     ) -> Connection[Transfer]:
-        request = page_request(TYPE_NAME, first, after, last, before)
+        request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
         statement = transfers_statement(
             info.context.merchant_id, location_id=filter_id(location_id, "Location")
         )

@@ -84,6 +84,7 @@ async def _location(info: Info, pk: uuid.UUID) -> Location:
 def transfer_from_row(row: Row[Any]) -> Transfer:
     return Transfer(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        uuid=strawberry.ID(str(row.id)),
         pk=row.id,
         from_location_id=row.from_location_id,
         to_location_id=row.to_location_id,

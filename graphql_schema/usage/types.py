@@ -98,8 +98,10 @@ class UsageReport:
     # Lines of every stock with any movement or stock in the period, largest absolute
     # varianceValue first.
     @strawberry.field
-    def lines(self, first: int | None = None, after: str | None = None) -> Connection[UsageLine]:
-        request = page_request(LINE_TYPE_NAME, first, after)
+    def lines(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[UsageLine]:
+        request = page_request(LINE_TYPE_NAME, first, after, None, None, limits=info.context.limits)
         start = 0
         if after is not None:
             stock_id = decode_cursor(after, LINE_TYPE_NAME)

@@ -24,7 +24,7 @@ class VendorQueries:
         before: str | None = None,
         search: str | None = None,
     ) -> Connection[Vendor]:
-        request = page_request(TYPE_NAME, first, after, last, before)
+        request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
         statement = vendors_statement(info.context.merchant_id, search=search)
         return await keyset_connection(
             info.context, request, statement, t.vendor.c.id, vendor_from_row

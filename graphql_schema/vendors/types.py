@@ -29,6 +29,7 @@ class Vendor(Node):
 def vendor_from_row(row: Row[Any]) -> Vendor:
     return Vendor(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
+        uuid=strawberry.ID(str(row.id)),
         pk=row.id,
         name=row.name,
         tax_id=row.tax_id,

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.sale import PaymentSucceeded, SaleItem
@@ -134,3 +135,66 @@ async def test_low_stock_fires_when_the_threshold_is_crossed_either_way_and_not_
     assert (went_low["available"], went_low["lowStock"], went_low["version"]) == ("150", True, 3)
     assert went_low["lowStockThreshold"] == "200"
     assert (back_up["available"], back_up["lowStock"], back_up["version"]) == ("600", False, 5)
+
+
+async def test_low_stock_fires_when_a_threshold_change_crosses_it_either_way(
+    sessions: Sessions, make_settings: MakeSettings, make_token: MakeToken
+) -> None:
+    shop = await seed.a_shop(sessions)
+    milk = await seed.a_material(sessions, shop)
+    key = seed.material(shop, milk)
+    await seed.adjust(sessions, shop, key, "300")  # version 1
+    await seed.forget_staged_events(sessions)
+    ref = {"locationId": str(shop.location_id), "itemType": "MATERIAL", "itemId": str(milk)}
+    set_threshold = """mutation($i: StockThresholdInput!) {
+        stockThresholdSet(input: $i) { stock { lowStock } userErrors { code } } }"""
+
+    async with (
+        running_app(make_settings()) as app,
+        socket(app.url, make_token(shop.merchant_id)) as pos,
+        httpx.AsyncClient(base_url=app.http_url) as dashboard,
+    ):
+        owner = {"Authorization": f"Bearer {make_token(shop.merchant_id, 'owner')}"}
+
+        async def threshold(value: str | None) -> bool:
+            variables = {"i": {"stock": ref, "lowStockThreshold": value}}
+            answer = await dashboard.post(
+                "/graphql", json={"query": set_threshold, "variables": variables}, headers=owner
+            )
+            payload = answer.json()["data"]["stockThresholdSet"]
+            assert payload["userErrors"] == []
+            low: bool = payload["stock"]["lowStock"]
+            return low
+
+        await pos.subscribe(LOW_STOCK, {"locationId": global_id("Location", shop.location_id)})
+        await app.subscribers(1)
+
+        lows = [await threshold("200")]  # 300 > 200: not low, no crossing
+        lows.append(await threshold("500"))  # raised above 300: low
+        raised = (await pos.next_data())["lowStock"]
+        lows.append(await threshold("400"))  # still low
+        lows.append(await threshold(None))  # cleared: no longer low
+        cleared = (await pos.next_data())["lowStock"]
+        await seed.adjust(sessions, shop, key, "-250")  # 50, version 2: no threshold, not low
+        lows.append(await threshold("100"))  # low again, by the threshold
+        raised_again = (await pos.next_data())["lowStock"]
+        await seed.adjust(sessions, shop, key, "100")  # 150, version 3: crosses up by a movement
+        moved_up = (await pos.next_data())["lowStock"]
+        await pos.nothing_for(0.5)
+
+    assert lows == [False, True, True, False, True]
+    assert raised == {
+        "id": global_id("Stock", await seed.stock_id(sessions, key)),
+        "available": "300",
+        "lowStock": True,
+        "lowStockThreshold": "500",
+        "version": 1,
+    }
+    assert (cleared["lowStock"], cleared["lowStockThreshold"], cleared["version"]) == (
+        False,
+        None,
+        1,
+    )
+    assert (raised_again["available"], raised_again["lowStock"]) == ("50", True)
+    assert (raised_again["lowStockThreshold"], raised_again["version"]) == ("100", 2)
+    assert (moved_up["available"], moved_up["lowStock"], moved_up["version"]) == ("150", False, 3)

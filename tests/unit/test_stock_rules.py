@@ -7,7 +7,7 @@ import pytest
 from app.domain.availability import available_to_sell, sold_out
 from app.domain.errors import DomainError
 from app.domain.quantities import parse_decimal, require_not_negative, require_positive
-from app.domain.stock_rules import is_low, went_negative, whole_units
+from app.domain.stock_rules import is_low, threshold_change_crosses, went_negative, whole_units
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,24 @@ def test_sold_out_means_limited_below_one_whole_unit() -> None:
     assert sold_out(Decimal("0.999999"))
     assert not sold_out(Decimal(1))
     assert not sold_out(None)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "crosses"),
+    [
+        (None, "300", True),  # set at the available quantity: low now
+        (None, "299", False),  # set below it: still not low
+        ("300", None, True),  # cleared: no longer low
+        ("400", "300", False),  # lowered, still at or above available: still low
+        ("300", "299.5", True),  # lowered below available: no longer low
+        ("100", "200", False),  # raised but still below: still not low
+        (None, None, False),
+    ],
+)
+def test_a_threshold_change_crosses_only_when_lowness_changes(
+    before: str | None, after: str | None, crosses: bool
+) -> None:
+    def limit(value: str | None) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+    assert threshold_change_crosses(Decimal(300), limit(before), limit(after)) is crosses

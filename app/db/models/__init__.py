@@ -17,6 +17,7 @@ from app.db.models.idempotency import IdempotencyKey  # noqa: E402
 from app.db.models.ledger_days import LedgerDay, LedgerDaySummed  # noqa: E402
 from app.db.models.outbox import OutboxEvent  # noqa: E402
 from app.db.models.production import Production  # noqa: E402
+from app.db.models.provisional import ProvisionalSale  # noqa: E402
 from app.db.models.purchasing import (  # noqa: E402
     PurchaseOrder,
     PurchaseOrderLine,
@@ -44,6 +45,7 @@ __all__ = [
     "Merchant",
     "OutboxEvent",
     "Production",
+    "ProvisionalSale",
     "PublishedAvailability",
     "PurchaseOrder",
     "PurchaseOrderLine",

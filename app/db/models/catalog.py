@@ -48,6 +48,9 @@ class InventoryItem(SQLModel, table=True):
     unit: str = Field(default="pcs", sa_column=sa.Column(sa.Text, nullable=False))
     units: Any = units_field()
     archived: bool = flag_field()
+    # Created by a payment naming a variant the catalogue had not described yet: its sales
+    # are recorded (provisional_sale) until the catalogue first says whether it is tracked.
+    provisional: bool = flag_field()
     # Debezium source position of the last CDC change applied; older changes are ignored.
     source_lsn: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     created_at: datetime = time_field()

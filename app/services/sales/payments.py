@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app.db.unit_of_work import UnitOfWork
 from app.domain.sale import PaymentSucceeded, check_payment
 from app.services.context import Actor
+from app.services.provisional_items import hold_provisional_sales
 from app.services.sales.plans import BatchMemory, PaymentPlan, known_items, plan_payment
 from app.services.sales.reads import look_around
 from app.services.sales.sale_order_lock import sale_order_lock_key
@@ -45,12 +46,13 @@ async def apply_payment(
     Materials are item quantity * item recipe plus, per modifier, item quantity *
     modifier quantity * modifier recipe, summed per material over the whole payment;
     the per-unit snapshot is stored on the reservation movements. Unknown variants
-    become (untracked) inventory items on the fly. Kitchen effects that arrived first
-    are applied right after the reservation from the snapshot just taken, so every
-    arrival order ends in the same stock. A sale order whose payment is already in the
-    ledger changes nothing, even if recipes or tracking changed since. The location
-    must be the merchant's, else NOT_FOUND (nothing written). A batch of one
-    (`apply_payments`).
+    become provisional inventory items on the fly, whose sales are recorded and
+    deducted when the catalogue first says they are tracked (provisional_items).
+    Kitchen effects that arrived first are applied right after the reservation from
+    the snapshot just taken, so every arrival order ends in the same stock. A sale
+    order whose payment is already in the ledger changes nothing, even if recipes or
+    tracking changed since. The location must be the merchant's, else NOT_FOUND
+    (nothing written). A batch of one (`apply_payments`).
     """
     [outcome] = await apply_payments(uow, [payment], actor_label=actor_label)
     return outcome
@@ -82,6 +84,7 @@ async def apply_payments(
     async with uow.transaction(lock_keys=lock_keys) as session:
         found = await look_around(session, payments)
         items, created = await known_items(session, payments, found)
+        await hold_provisional_sales(session, payments, items, actor_label)
         memory = BatchMemory()
         plans = [
             await plan_payment(session, payment, around, items[payment.merchant_id], memory)
@@ -99,7 +102,15 @@ async def apply_payments(
         actor = Actor(payments[0].merchant_id, actor_label)
         results = iter(
             await apply_move_steps(
-                session, actor, stocks, [step for plan in plans for step in plan.steps]
+                session,
+                actor,
+                stocks,
+                [step for plan in plans for step in plan.steps],
+                request_ids=[
+                    payment.request_id
+                    for payment, plan in zip(payments, plans, strict=True)
+                    for _ in plan.steps
+                ],
             )
         )
         await record_unmapped_sales(session, [row for plan in plans for row in plan.unmapped])

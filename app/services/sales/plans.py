@@ -104,7 +104,7 @@ async def known_items(
     dict[uuid.UUID, dict[uuid.UUID, SoldProduct]], dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID]
 ]:
     """The inventory item of every sold variant per merchant, creating unknown ones (CDC
-    may lag); and the ids of those created, by (merchant, variant)."""
+    may lag) as provisional items; and the ids of those created, by (merchant, variant)."""
     items: dict[uuid.UUID, dict[uuid.UUID, SoldProduct]] = {}
     unknown: set[tuple[uuid.UUID, uuid.UUID]] = set()
     for payment, around in zip(payments, found, strict=True):
@@ -117,16 +117,19 @@ async def known_items(
     created: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID] = {}
     # Sorted, so two batches creating the same new variants wait instead of deadlocking.
     for merchant_id, variant_id in sorted(unknown):
-        result = await upsert_item(session, ProductVariantUpsert(merchant_id, variant_id))
+        upsert = ProductVariantUpsert(merchant_id, variant_id)
+        result = await upsert_item(session, upsert, provisional=True)
         if result.created:
             created[(merchant_id, variant_id)] = result.item_id
-            items[merchant_id][variant_id] = SoldProduct(result.item_id, False)
+            items[merchant_id][variant_id] = SoldProduct(result.item_id, False, provisional=True)
         else:
             item = t.inventory_item
-            tracked = (
+            flags = (
                 await session.execute(
-                    select(item.c.track_inventory).where(item.c.id == result.item_id)
+                    select(item.c.track_inventory, item.c.provisional).where(
+                        item.c.id == result.item_id
+                    )
                 )
-            ).scalar_one()
-            items[merchant_id][variant_id] = SoldProduct(result.item_id, tracked)
+            ).one()
+            items[merchant_id][variant_id] = SoldProduct(result.item_id, *flags)
     return items, created

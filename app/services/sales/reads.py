@@ -89,7 +89,11 @@ _items = (
     select(
         func.json_agg(
             func.json_build_array(
-                _item.c.merchant_id, _item.c.product_variant_id, _item.c.id, _item.c.track_inventory
+                _item.c.merchant_id,
+                _item.c.product_variant_id,
+                _item.c.id,
+                _item.c.track_inventory,
+                _item.c.provisional,
             ),
             type_=JSON,
         )
@@ -207,9 +211,9 @@ async def look_around(
     )
     assert row is not None  # one row, always
     items: dict[uuid.UUID, dict[uuid.UUID, SoldProduct]] = {}
-    for merchant, variant, item, tracked in row["items"] or ():
+    for merchant, variant, item, tracked, provisional in row["items"] or ():
         items.setdefault(uuid.UUID(merchant), {})[uuid.UUID(variant)] = SoldProduct(
-            uuid.UUID(item), tracked
+            uuid.UUID(item), tracked, provisional
         )
     books = _books(row["recipe_lines"])
     found: list[PaymentSurroundings] = []

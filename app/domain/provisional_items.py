@@ -1,0 +1,57 @@
+"""Provisional items: a product sold before the catalogue described it.
+
+A payment may name a product variant the catalogue (commerce's /v1 call or its CDC) has
+not brought yet. The sale is never refused: the item is created provisional and its
+sales are recorded instead of deducted, because whether selling it deducts stock is the
+catalogue's to say. When the catalogue first arrives saying so, the recorded sales are
+deducted then, once each, as the payments would have; when it says untracked, nothing
+moves. A /v1 create that takes over a provisional item applies its initial stocks first,
+as the stock the item had before those sales, so every arrival order ends alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class ProvisionalSaleLine:
+    """What one sale order sold of a provisional item at one location."""
+
+    sale_order_id: uuid.UUID
+    location_id: uuid.UUID
+    quantity: Decimal
+
+
+def catalogue_takes_over(provisional: bool, stated_tracking: bool | None) -> bool:
+    """The catalogue decides a provisional item's fate the first time it states tracking;
+    a message that leaves tracking unsaid (a /v1 PUT of the name only) decides nothing."""
+    return provisional and stated_tracking is not None
+
+
+def sales_to_deduct(
+    tracked: bool, recorded: Iterable[ProvisionalSaleLine]
+) -> list[ProvisionalSaleLine]:
+    """The recorded sales that become SALE movements when the catalogue takes over: all of
+    them for a tracked item, none for an untracked one. One per (sale order, location),
+    in that order, so concurrent takeovers lock and write alike."""
+    if not tracked:
+        return []
+    totals: dict[tuple[uuid.UUID, uuid.UUID], Decimal] = {}
+    for line in recorded:
+        key = (line.sale_order_id, line.location_id)
+        totals[key] = totals.get(key, Decimal(0)) + line.quantity
+    return [
+        ProvisionalSaleLine(order, location, quantity)
+        for (order, location), quantity in sorted(totals.items())
+    ]
+
+
+def sale_lines(
+    sale_order_id: uuid.UUID, location_id: uuid.UUID, quantities: Iterable[Decimal]
+) -> ProvisionalSaleLine:
+    """One payment's lines of a provisional item (it may list the variant more than once)."""
+    return ProvisionalSaleLine(sale_order_id, location_id, sum(quantities, Decimal(0)))

@@ -1,0 +1,252 @@
+"""A product sold before inventory knew it is deducted when the catalogue first says it is
+tracked: every arrival order of payments, product-variant CDC and /v1, each delivered
+twice, ends in the same stock and the same ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db import tables as t
+from app.domain.sale import PaymentSucceeded, SaleItem
+from app.services.sales import apply_payment
+from consumers import product_variants
+from consumers.messages import InboundMessage
+from tests.consumers.examples import example
+from tests.rest import seed
+from tests.rest.conftest import MERCHANT_A, Api
+
+Sessions = async_sessionmaker[AsyncSession]
+Step = Callable[[], Awaitable[Any]]
+
+
+class World:
+    """One variant sold by two sale orders at two locations before anyone described it."""
+
+    def __init__(self, api: Api, sessions: Sessions, front: uuid.UUID, back: uuid.UUID) -> None:
+        self.api, self.sessions = api, sessions
+        self.front, self.back = front, back
+        self.variant = uuid.uuid4()
+        self.orders = (uuid.uuid4(), uuid.uuid4())
+
+    async def pay(self) -> None:
+        # The first order lists the variant twice (2 + 1), the second once, elsewhere.
+        lines = ((self.front, (Decimal(2), Decimal(1))), (self.back, (Decimal(1),)))
+        for order, (location, quantities) in zip(self.orders, lines, strict=True):
+            await apply_payment(
+                self.sessions,
+                PaymentSucceeded(
+                    event_id=uuid.uuid4(),
+                    merchant_id=MERCHANT_A,
+                    location_id=location,
+                    sale_order_id=order,
+                    items=tuple(SaleItem(uuid.uuid4(), self.variant, q) for q in quantities),
+                    occurred_at=datetime.now(UTC),
+                ),
+            )
+
+    async def cdc(self, *, tracked: bool = True, lsn: int = 24023128, op: str = "c") -> None:
+        document = copy.deepcopy(example("cdc-product-variant-create").document)
+        row = document["value"]["after"]
+        row.update(id=str(self.variant), merchant_id=str(MERCHANT_A), track_inventory=tracked)
+        document["value"]["op"] = op
+        document["value"]["source"]["lsn"] = lsn
+        message = InboundMessage(
+            topic=document["topic"],
+            partition=0,
+            offset=0,
+            key=json.dumps({"id": str(self.variant)}).encode(),
+            value=json.dumps(document["value"]).encode(),
+            headers=(),
+        )
+        await product_variants.handle(self.sessions, message)
+
+    async def post(self, expected_status: int) -> None:
+        body = {
+            "productVariantId": str(self.variant),
+            "name": "Cookie",
+            "trackInventory": True,
+            "initialStocks": [
+                {"locationId": str(self.front), "quantity": "10"},
+                {"locationId": str(self.back), "quantity": "4"},
+            ],
+        }
+        response = await self.api.post("/product-variants", json=body)
+        assert response.status_code == expected_status, response.text
+
+    async def put(self) -> None:
+        response = await self.api.put(
+            f"/product-variants/{self.variant}", json={"trackInventory": True}
+        )
+        assert response.status_code in (200, 201), response.text
+
+    async def outcome(self) -> tuple[dict[uuid.UUID, str], list[tuple[str, ...]]]:
+        """(on hand per location, the ledger in order) of the variant's stocks."""
+        stock, ledger, item = t.stock, t.stock_movement, t.inventory_item
+        of_variant = select(item.c.id).where(item.c.product_variant_id == self.variant)
+        async with self.sessions() as session:
+            stocks = (
+                await session.execute(
+                    select(stock.c.id, stock.c.location_id, stock.c.on_hand).where(
+                        stock.c.inventory_item_id.in_(of_variant.scalar_subquery())
+                    )
+                )
+            ).all()
+            moves = (
+                await session.execute(
+                    select(ledger.c.stock_id, ledger.c.type, ledger.c.reference_type)
+                    .add_columns(ledger.c.reference_id, ledger.c.delta_on_hand, ledger.c.actor)
+                    .where(ledger.c.stock_id.in_([s.id for s in stocks]))
+                    .order_by(ledger.c.id)
+                )
+            ).all()
+        where = {s.id: s.location_id for s in stocks}
+        names = {self.front: "front", self.back: "back"}
+        return (
+            {s.location_id: str(s.on_hand) for s in stocks},
+            [
+                (
+                    names[where[m.stock_id]],
+                    m.type,
+                    m.reference_type,
+                    m.reference_id,
+                    str(m.delta_on_hand),
+                    m.actor if m.type == "SALE" else "",
+                )
+                for m in moves
+            ],
+        )
+
+    def sales(self) -> list[tuple[str, ...]]:
+        """The SALE rows the rules define: one per sale order at its location, as the
+        payment consumer's."""
+        return [
+            ("front", "SALE", "SALE_ORDER", str(self.orders[0]), "-3", "consumer:payment.success"),
+            ("back", "SALE", "SALE_ORDER", str(self.orders[1]), "-1", "consumer:payment.success"),
+        ]
+
+
+@pytest.fixture
+async def world(api: Api, sessions: Sessions) -> World:
+    return World(
+        api, sessions, await seed.location(sessions, "Front"), await seed.location(sessions, "Back")
+    )
+
+
+def deliveries(world: World, order: str) -> list[Step]:
+    """Each arrival order, every message delivered twice (and a CDC snapshot read)."""
+    cdc = [world.cdc, world.cdc, lambda: world.cdc(op="r")]
+    if order == "payment then CDC":
+        return [world.pay, world.pay, *cdc, world.pay]
+    if order == "CDC then payment":
+        return [*cdc, world.pay, world.pay]
+    if order == "payment then /v1 PUT":
+        return [world.pay, world.put, world.pay, world.put]
+    if order == "/v1 POST then payment":
+        return [lambda: world.post(201), lambda: world.post(200), world.pay, world.pay]
+    assert order == "payment then /v1 POST"
+    return [world.pay, world.pay, lambda: world.post(201), lambda: world.post(200), world.pay]
+
+
+@pytest.mark.parametrize("order", ["payment then CDC", "CDC then payment", "payment then /v1 PUT"])
+async def test_the_sales_are_deducted_once_in_every_arrival_order(world: World, order: str) -> None:
+    for step in deliveries(world, order):
+        await step()
+
+    on_hand, ledger = await world.outcome()
+
+    assert on_hand == {world.front: "-3", world.back: "-1"}
+    assert sorted(ledger) == sorted(world.sales())
+
+
+@pytest.mark.parametrize("order", ["/v1 POST then payment", "payment then /v1 POST"])
+async def test_initial_stocks_are_the_stock_before_the_recorded_sales(
+    world: World, order: str
+) -> None:
+    for step in deliveries(world, order):
+        await step()
+
+    on_hand, ledger = await world.outcome()
+
+    assert on_hand == {world.front: str(10 - 3), world.back: str(4 - 1)}
+    initial = [(place, "ADJUSTMENT", "MANUAL") for place in ("front", "back")]
+    assert sorted(row[:3] for row in ledger if row[1] == "ADJUSTMENT") == sorted(initial)
+    assert sorted(row[4] for row in ledger if row[1] == "ADJUSTMENT") == ["10", "4"]
+    # Each stock's initial movement comes before its sale, whatever arrived first.
+    for place in ("front", "back"):
+        assert [row[1] for row in ledger if row[0] == place] == ["ADJUSTMENT", "SALE"]
+    assert sorted(row for row in ledger if row[1] == "SALE") == sorted(world.sales())
+
+
+@pytest.mark.parametrize("first", ["payment", "CDC"])
+async def test_an_untracked_item_moves_nothing_and_later_tracking_changes_nothing_back(
+    world: World, first: str
+) -> None:
+    untracked = lambda: world.cdc(tracked=False)  # noqa: E731
+    steps = [world.pay, untracked] if first == "payment" else [untracked, world.pay]
+    for step in [*steps, world.pay, untracked]:
+        await step()
+    # The catalogue decided once; turning tracking on later deducts only later sales.
+    await world.cdc(tracked=True, lsn=24029912, op="u")
+
+    on_hand, ledger = await world.outcome()
+
+    assert (on_hand, ledger) == ({}, [])
+
+
+async def test_the_deductions_go_out_as_stock_changed_events(
+    world: World, sessions: Sessions
+) -> None:
+    await world.pay()
+    async with sessions() as session:
+        before = (await session.execute(select(t.outbox_event.c.payload))).scalars().all()
+    await world.cdc()
+
+    async with sessions() as session:
+        staged = (
+            (
+                await session.execute(
+                    select(t.outbox_event.c.payload)
+                    .where(t.outbox_event.c.topic == "inventory.stock-changed")
+                    .order_by(t.outbox_event.c.seq)
+                )
+            )
+            .scalars()
+            .all()
+        )
+
+    assert [e for e in before if e.get("productVariantId") == str(world.variant)] == []
+    sold = {
+        (e["movement"]["referenceId"], e["locationId"], e["onHand"], e["movement"]["type"])
+        for e in staged
+    }
+    assert sold == {
+        (str(world.orders[0]), str(world.front), "-3", "SALE"),
+        (str(world.orders[1]), str(world.back), "-1", "SALE"),
+    }
+    assert {e["productVariantId"] for e in staged} == {str(world.variant)}
+
+
+async def test_a_payment_racing_the_catalogue_is_deducted_exactly_once(
+    api: Api, world: World, sessions: Sessions
+) -> None:
+    outcomes = []
+    for _ in range(8):
+        racing = World(api, sessions, world.front, world.back)
+        await asyncio.gather(racing.pay(), racing.cdc())
+        await asyncio.gather(racing.pay(), racing.cdc())  # and their re-deliveries
+        outcomes.append(await racing.outcome())
+
+    for on_hand, ledger in outcomes:
+        assert on_hand == {world.front: "-3", world.back: "-1"}
+        assert len(ledger) == 2
