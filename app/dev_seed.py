@@ -1,7 +1,8 @@
 """The demo merchant of `inventory dev`: a small café, seeded through the service functions.
 
 Milk comes in cases of 12 one-litre bottles (own units), cold brew concentrate is a prep
-item made from beans and water, and "Cold brew on ice" is sold from it.
+item made from beans and water, and "Cold brew on ice" is sold from it. Its purchasing
+(a dairy that delivers by the case, a draft order, par levels) is app/dev_purchasing.py.
 
 Seeding is idempotent: ids that are ours to choose (merchant, product variants,
 modifier options) are fixed, rows the services create are looked up by their
@@ -33,6 +34,7 @@ from app.dev_catalog import (
     DemoProduct,
 )
 from app.dev_count_seed import seed_count_session
+from app.dev_purchasing import seed_purchasing
 from app.domain.enums import ItemType, RecipeOwner
 from app.services.context import Actor
 from app.services.inventory_items import InitialStock, ProductVariantUpsert, ensure_inventory_item
@@ -106,6 +108,7 @@ async def seed_demo(sessions: UnitOfWork) -> DemoMerchant:
     vendor_id = await _seed_vendor(sessions)
     purchase_order_id = await _seed_purchase_order(sessions, locations[MAIN], vendor_id, materials)
     await seed_count_session(sessions, SEED_ACTOR, locations[MAIN], materials)
+    await seed_purchasing(sessions, SEED_ACTOR, _find, locations[MAIN], vendor_id, materials)
     return DemoMerchant(DEMO_MERCHANT_ID, locations, materials, items, vendor_id, purchase_order_id)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["graphql", "consumer", "relay", "realtime", "availability", "counts"]
+BENCHMARKS = ["graphql", "consumer", "relay", "realtime", "availability", "counts", "replenishment"]
 
 
 def main(argv: list[str]) -> int:

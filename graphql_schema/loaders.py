@@ -92,6 +92,11 @@ class Loaders:
         return self._mapped(orders.purchase_orders_by_id)
 
     @cached_property
+    def backorder(self) -> DataLoader[uuid.UUID, AnyRow | None]:
+        """Keyed by the original order's id."""
+        return self._mapped(orders.backorders_by_original)
+
+    @cached_property
     def purchase_order_lines(self) -> DataLoader[uuid.UUID, list[AnyRow]]:
         return self._mapped(orders.lines_by_order, [])
 

@@ -42,6 +42,8 @@ from graphql_schema.read_budget import RETRY_AFTER_SECONDS, ReadsBusy
 from graphql_schema.recipes.mutations import RecipeMutations
 from graphql_schema.recipes.queries import RecipeQueries
 from graphql_schema.returns.mutations import ReturnMutations
+from graphql_schema.replenishment.mutations import ReplenishmentMutations
+from graphql_schema.replenishment.queries import ReplenishmentQueries
 from graphql_schema.scalars import SCALAR_OVERRIDES
 from graphql_schema.security.errors import should_mask_error
 from graphql_schema.stocks.mutations import StockMutations
@@ -124,6 +126,7 @@ class Query(
     CountQueries,
     UsageQueries,
     UnmappedSaleQueries,
+    ReplenishmentQueries,
 ):
     pass
 
@@ -141,6 +144,7 @@ class Mutation(
     ProductionMutations,
     CountMutations,
     ReturnMutations,
+    ReplenishmentMutations,
 ):
     pass
 

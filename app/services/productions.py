@@ -24,12 +24,17 @@ from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
 from app.db.queries.recipes import recipes_by_owner
 from app.db.unit_of_work import UnitOfWork
-from app.domain.enums import MovementType, RecipeOwner, ReferenceType
+from app.domain.enums import ItemType, MovementType, RecipeOwner, ReferenceType
 from app.domain.errors import FieldPath, ProblemCollector, UserErrorCode
 from app.domain.prep import batches, production_value, scaled_quantity
 from app.domain.quantities import decimal_str, require_positive
 from app.services import idempotency
-from app.services.average_costs import CostedReceipt, fold_receipt_into_average_costs
+from app.services.average_costs import (
+    CostChange,
+    CostedReceipt,
+    fold_receipt_into_average_costs,
+    record_cost_changes,
+)
 from app.services.context import Actor
 from app.services.recipes import RecipeLineInput, check_line_materials, check_lines
 from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
@@ -106,7 +111,7 @@ async def record_production(
         problems.raise_if_any()
         assert produced is not None
         assert yield_quantity is not None
-        names = await _fold_cost(session, merchant_id, p.material_id, produced.base, uses)
+        names, costs = await _fold_cost(session, merchant_id, p.material_id, produced.base, uses)
         output = StockKey.material(p.location_id, p.material_id)
         keys = {u.material_id: StockKey.material(p.location_id, u.material_id) for u in uses}
         stocks = await lock_stocks(session, merchant_id, [output, *keys.values()])
@@ -149,7 +154,10 @@ async def record_production(
                 entered_unit=produced.unit,
             )
         )
-        await apply_moves(session, actor, stocks, moves)
+        moved = await apply_moves(session, actor, stocks, moves)
+        await record_cost_changes(
+            session, merchant_id, costs, moved, ReferenceType.PRODUCTION, reference
+        )
         await session.execute(
             insert(t.production).values(
                 id=production_id,
@@ -228,7 +236,7 @@ async def _fold_cost(
     prep_item_id: uuid.UUID,
     produced: Decimal,
     uses: Sequence[_Use],
-) -> dict[uuid.UUID, str]:
+) -> tuple[dict[uuid.UUID, str], list[CostChange]]:
     """Blend what the ingredients cost into the prep item's average; their names."""
     material = t.material
     rows = (
@@ -241,11 +249,14 @@ async def _fold_cost(
     ).all()
     costs = {row.id: row.average_unit_cost for row in rows}
     value = production_value((u.entered.base, costs.get(u.material_id)) for u in uses)
+    changes: list[CostChange] = []
     if value is not None:
-        await fold_receipt_into_average_costs(
-            session, merchant_id, [CostedReceipt(prep_item_id, produced, value)]
+        changes = await fold_receipt_into_average_costs(
+            session,
+            merchant_id,
+            [CostedReceipt(ItemType.MATERIAL, prep_item_id, produced, value)],
         )
-    return {row.id: row.name for row in rows}
+    return {row.id: row.name for row in rows}, changes
 
 
 def _consumed_json(use: _Use) -> dict[str, Any]:

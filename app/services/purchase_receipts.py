@@ -27,14 +27,15 @@ from app.outbox.purchase_events import (
 )
 from app.outbox.writer import enqueue
 from app.services import idempotency
-from app.services.average_costs import CostedReceipt, fold_receipt_into_average_costs
-from app.services.context import Actor
-from app.services.purchase_orders import (
-    OPEN_STATUSES,
-    PurchaseOrderResult,
-    check_quantity,
-    lock_purchase_order,
+from app.services.average_costs import (
+    CostedReceipt,
+    fold_receipt_into_average_costs,
+    record_cost_changes,
 )
+from app.services.backorders import place_backorder
+from app.services.context import Actor
+from app.services.purchase_order_lines import check_quantity
+from app.services.purchase_orders import PurchaseOrderResult, lock_purchase_order
 from app.services.receipt_lines import (
     ReceiveLineInput,
     check_receive_lines,
@@ -42,7 +43,7 @@ from app.services.receipt_lines import (
     received_lines,
     vendor_snapshot,
 )
-from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
+from app.services.stock_ledger import Move, MoveResult, StockKey, apply_moves, lock_stocks
 
 RECEIVE_OPERATION = "purchaseOrderReceive"
 
@@ -75,20 +76,26 @@ async def receive_purchase_order(
     *,
     lines: Sequence[ReceiveLineInput] | None = None,
     payments: Sequence[PaymentInput] = (),
+    backorder: bool = False,
     idempotency_key: str | None = None,
 ) -> PurchaseOrderResult:
-    """Receive a DRAFT or ORDERED purchase order, all of it in one transaction.
+    """Receive an ORDERED purchase order, all of it in one transaction, once.
 
     The order row is locked first, so of two concurrent receipts one waits and then
     finds it RECEIVED (INVALID_STATE on ("id",)); the same idempotency key returns
-    the first result instead. Without `lines` (or with none) everything is received
-    as ordered; with lines, unlisted lines are received as 0 and a line's unit cost
-    may be corrected. Stock goes up (PURCHASE_RECEIPT, POREC/<po id>), the materials'
-    moving-average cost is updated, the vendor is snapshotted onto the order, and
-    `purchase-order.received` is staged only when the receipt carries payments.
+    the first result instead. A DRAFT must be submitted first (INVALID_STATE). Without
+    `lines` (or with none) everything is received as ordered; with lines, unlisted
+    lines are received as 0 and a line's unit cost may be corrected. Stock goes up
+    (PURCHASE_RECEIPT, POREC/<po id>), the items' moving-average cost is updated and
+    kept as of the receipt, the vendor is snapshotted onto the order, and
+    `purchase-order.received` is staged only when the receipt carries payments. Lines
+    received short are closed short, or with `backorder` the rest goes on a new
+    ORDERED purchase order (same vendor, location and currency) received on its own:
+    finance deduplicates that event by purchase order, so each is received once.
     """
     request = {
         "purchaseOrderId": purchase_order_id,
+        "backorder": backorder,
         "lines": [[i.line_id, i.quantity_received, i.unit_cost, i.unit] for i in lines or ()],
         "payments": [[p.method, p.amount, p.paid_at, p.reference] for p in payments],
     }
@@ -103,10 +110,11 @@ async def receive_purchase_order(
             if stored is not None:
                 return PurchaseOrderResult(uuid.UUID(stored["purchaseOrderId"]))
         status = await lock_purchase_order(session, merchant_id, purchase_order_id)
-        if status not in OPEN_STATUSES:
+        if status is not PurchaseOrderStatus.ORDERED:
             raise DomainError.one(
                 UserErrorCode.INVALID_STATE,
-                f"a {status.value} purchase order cannot be received",
+                f"a {status.value} purchase order cannot be received"
+                + (": submit it first" if status is PurchaseOrderStatus.DRAFT else ""),
                 ("id",),
             )
         order, rows = await load_order(session, merchant_id, purchase_order_id)
@@ -114,17 +122,21 @@ async def receive_purchase_order(
         received = received_lines(rows, lines, problems)
         problems.raise_if_any()
 
-        await fold_receipt_into_average_costs(
+        costs = await fold_receipt_into_average_costs(
             session,
             merchant_id,
             [
-                CostedReceipt(line.item_id, line.base_quantity_received, line.total)
+                CostedReceipt(line.item_type, line.item_id, line.base_quantity_received, line.total)
                 for line in received
-                if line.item_type is ItemType.MATERIAL
             ],
         )
-        await _stock_up(session, actor, purchase_order_id, order.location_id, received)
+        moved = await _stock_up(session, actor, purchase_order_id, order.location_id, received)
+        await record_cost_changes(
+            session, merchant_id, costs, moved, ReferenceType.POREC, str(purchase_order_id)
+        )
         await _record_lines(session, received)
+        if backorder:
+            await place_backorder(session, actor, purchase_order_id, order, rows, received)
         receipt = Receipt(
             merchant_id=merchant_id,
             location_id=order.location_id,
@@ -168,7 +180,7 @@ async def _stock_up(
     purchase_order_id: uuid.UUID,
     location_id: uuid.UUID,
     received: Sequence[ReceivedLine],
-) -> None:
+) -> MoveResult:
     """One PURCHASE_RECEIPT per stock: lines of the same item are summed (one ledger key)."""
     quantities: dict[StockKey, Decimal] = {}
     entered: dict[StockKey, list[ReceivedLine]] = {}
@@ -179,7 +191,7 @@ async def _stock_up(
         quantities[key] = quantities.get(key, Decimal(0)) + line.base_quantity_received
         entered.setdefault(key, []).append(line)
     if not quantities:
-        return
+        return MoveResult()
     stocks = await lock_stocks(session, actor.merchant_id, quantities)
     moves = [
         Move(
@@ -192,7 +204,7 @@ async def _stock_up(
         )
         for key, quantity in quantities.items()
     ]
-    await apply_moves(session, actor, stocks, moves)
+    return await apply_moves(session, actor, stocks, moves)
 
 
 def _entered_of(lines: Sequence[ReceivedLine]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from app.domain.errors import FieldPath, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_not_negative
 from app.domain.units import cost_per_base_unit
 from app.outbox.purchase_events import ReceivedLine
-from app.services.purchase_orders import check_quantity
+from app.services.purchase_order_lines import check_quantity
 from app.services.unit_conversion import book_from_row, convert
 
 

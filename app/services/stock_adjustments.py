@@ -67,7 +67,7 @@ class StockChangeResult:
         return cls(uuid.UUID(stored["stockId"]), uuid.UUID(movement_id) if movement_id else None)
 
 
-async def _as_written(
+async def as_written(
     session: AsyncSession,
     merchant_id: uuid.UUID,
     stock_id: uuid.UUID,
@@ -267,7 +267,7 @@ async def set_low_stock_threshold(
         if threshold_change_crosses(stock.available, stock.low_stock_threshold, new_threshold):
             event = stock_threshold_changed_event(stock, new_threshold, now)
             await enqueue(session, actor.merchant_id, [event], request_id=actor.request_id)
-        return await _as_written(session, actor.merchant_id, stock.id, None)
+        return await as_written(session, actor.merchant_id, stock.id, None)
 
 
 async def _write_movement(
@@ -315,7 +315,7 @@ async def _write_movement(
             movement_id = moved.applied[0].movement.id
         else:
             movement_id = await _recorded_movement_id(session, actor.merchant_id, stocks, move)
-        result = await _as_written(session, actor.merchant_id, stocks[key].id, movement_id)
+        result = await as_written(session, actor.merchant_id, stocks[key].id, movement_id)
         if idempotency_key is not None:
             await remember(session, actor.merchant_id, idempotency_key, result.as_response())
     return result

@@ -39,6 +39,16 @@ class InventoryItem(Node):
     # id, see items/availability.py): the resolver reads it.
     known_available: strawberry.Private[dict[uuid.UUID, Decimal | None] | None] = None
     own_units: strawberry.Private[Any] = None
+    # (average unit cost,) when built from a full item row; else the loader is asked.
+    known_cost: strawberry.Private[tuple[Decimal | None] | None] = None
+
+    # Moving average per base unit, in the merchant's purchase currency.
+    @strawberry.field
+    async def average_unit_cost(self, info: Info) -> Decimal | None:
+        if self.known_cost is not None:
+            return self.known_cost[0]
+        row = await info.context.loaders.item.load(self.pk)
+        return None if row is None else row.average_unit_cost
 
     @strawberry.field
     async def units(self, info: Info) -> list[ItemUnit]:
@@ -91,6 +101,7 @@ def item_from_row(row: Row[Any]) -> InventoryItem:
         created_at=row.created_at,
         updated_at=row.updated_at,
         own_units=row.units,
+        known_cost=(row.average_unit_cost,) if "average_unit_cost" in row._fields else None,
     )
 
 

@@ -1,4 +1,5 @@
-"""Purchase order mutations: create and cancel (purchase-order.manage), receive (.receive)."""
+"""Purchase order mutations: create, edit and submit a draft, cancel (purchase-order.manage),
+receive (.receive)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ from decimal import Decimal
 import strawberry
 
 from app.domain.enums import ItemType as DomainItemType
+from app.domain.enums import PurchaseOrderStatus as DomainStatus
+from app.services import purchase_order_drafts as drafts
 from app.services import purchase_orders as orders
 from app.services import purchase_receipts as receipts
 from app.services.receipt_lines import ReceiveLineInput as ServiceReceiveLine
 from graphql_schema.context import Info
-from graphql_schema.enums import ItemType
+from graphql_schema.enums import ItemType, PurchaseOrderStatus
 from graphql_schema.errors import UserError
 from graphql_schema.loaders import forget
-from graphql_schema.mutations import input_id, mutate
+from graphql_schema.mutations import input_id, mutate, optional_input_id
 from graphql_schema.permissions import CanManagePurchaseOrders, CanReceivePurchaseOrders, secured
 from graphql_schema.purchase_orders.types import (
     LINE_TYPE_NAME,
@@ -41,6 +44,14 @@ class PurchaseOrderInput:
     currency: str
     number: str | None = None
     lines: list[PurchaseOrderLineInput]
+    status: PurchaseOrderStatus | None = DomainStatus.ORDERED  # DRAFT or ORDERED
+
+
+@strawberry.input
+class PurchaseOrderUpdateInput:
+    vendor_id: strawberry.ID | None = None
+    number: str | None = None
+    lines: list[PurchaseOrderLineInput] | None = None
 
 
 @strawberry.input
@@ -63,6 +74,7 @@ class PaymentInput:
 class PurchaseOrderReceiveInput:
     lines: list[ReceiveLineInput] | None = None
     payments: list[PaymentInput] | None = None
+    backorder: bool | None = False
 
 
 @strawberry.type
@@ -73,7 +85,7 @@ class PurchaseOrderPayload:
 
 async def _fresh(info: Info, result: orders.PurchaseOrderResult) -> PurchaseOrder | None:
     loaders = info.context.loaders
-    for loader in (loaders.purchase_order, loaders.purchase_order_lines):
+    for loader in (loaders.purchase_order, loaders.purchase_order_lines, loaders.backorder):
         forget(loader, result.purchase_order_id)
     forget(loaders.purchase_order_payments, result.purchase_order_id)
     return await load_purchase_order(info, result.purchase_order_id)
@@ -106,9 +118,37 @@ class PurchaseOrderMutations:
                 currency=input.currency,
                 lines=[_order_line(line) for line in input.lines],
                 number=input.number,
+                status=input.status or DomainStatus.ORDERED,
                 idempotency_key=idempotency_key,
             ),
             _fresh,
+        )
+        return PurchaseOrderPayload(purchase_order=order, user_errors=errors)
+
+    @secured(CanManagePurchaseOrders, description="DRAFT only, else INVALID_STATE.")
+    async def purchase_order_update(
+        self, info: Info, id: strawberry.ID, input: PurchaseOrderUpdateInput
+    ) -> PurchaseOrderPayload:
+        pk = input_id(id, TYPE_NAME)
+        order, errors = await mutate(
+            info,
+            lambda uow, actor: drafts.update_purchase_order(
+                uow,
+                actor,
+                pk,
+                vendor_id=optional_input_id(input.vendor_id, "Vendor"),
+                number=input.number,
+                lines=None if input.lines is None else [_order_line(ln) for ln in input.lines],
+            ),
+            _fresh,
+        )
+        return PurchaseOrderPayload(purchase_order=order, user_errors=errors)
+
+    @secured(CanManagePurchaseOrders, description="DRAFT -> ORDERED.")
+    async def purchase_order_submit(self, info: Info, id: strawberry.ID) -> PurchaseOrderPayload:
+        pk = input_id(id, TYPE_NAME)
+        order, errors = await mutate(
+            info, lambda uow, actor: drafts.submit_purchase_order(uow, actor, pk), _fresh
         )
         return PurchaseOrderPayload(purchase_order=order, user_errors=errors)
 
@@ -146,6 +186,7 @@ class PurchaseOrderMutations:
                 input_id(id, TYPE_NAME),
                 lines=lines,
                 payments=payments,
+                backorder=bool(given.backorder),
                 idempotency_key=idempotency_key,
             ),
             _fresh,

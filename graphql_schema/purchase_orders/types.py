@@ -68,6 +68,7 @@ class PurchaseOrder(Node):
     currency: str
     received_at: datetime | None
     created_at: datetime
+    backorder_of_id: strawberry.Private[uuid.UUID | None] = None
 
     @strawberry.field
     async def location(self, info: Info) -> Location:
@@ -80,6 +81,18 @@ class PurchaseOrder(Node):
         vendor = await load_vendor(info, self.vendor_id)
         assert vendor is not None, "an order's vendor belongs to its merchant"
         return vendor
+
+    # The purchase order that took what this one received short.
+    @strawberry.field
+    async def backorder(self, info: Info) -> PurchaseOrder | None:
+        row = await info.context.loaders.backorder.load(self.pk)
+        return None if row is None else purchase_order_from_row(row)
+
+    @strawberry.field
+    async def backorder_of(self, info: Info) -> PurchaseOrder | None:
+        if self.backorder_of_id is None:
+            return None
+        return await load_purchase_order(info, self.backorder_of_id)
 
     @strawberry.field
     async def lines(self, info: Info) -> list[PurchaseOrderLine]:
@@ -131,6 +144,7 @@ def purchase_order_from_row(row: Row[Any]) -> PurchaseOrder:
         currency=row.currency,
         received_at=row.received_at,
         created_at=row.created_at,
+        backorder_of_id=row.backorder_of_id,
     )
 
 

@@ -88,7 +88,7 @@ class StockThresholdPayload:
     user_errors: list[UserError]
 
 
-async def _fresh_stock(info: Info, result: service.StockChangeResult) -> Stock | None:
+async def fresh_stock(info: Info, result: service.StockChangeResult) -> Stock | None:
     forget(info.context.loaders.stock, result.stock_id)
     if result.stock is not None:
         return stock_from_row(result.stock)
@@ -105,7 +105,7 @@ async def _fresh(
         movement = movement_from_row(result.movement)
     elif result.movement_id is not None:
         movement = await _after_commit(load_movement(info, result.movement_id))
-    return await _fresh_stock(info, result), movement
+    return await fresh_stock(info, result), movement
 
 
 async def _after_commit(read: Awaitable[R | None]) -> R | None:
@@ -199,6 +199,6 @@ class StockMutations:
                 threshold=input.low_stock_threshold,
                 unit=input.unit,
             ),
-            _fresh_stock,
+            fresh_stock,
         )
         return StockThresholdPayload(stock=stock, user_errors=errors)

@@ -54,6 +54,8 @@ class Stock(Node):
     # the resolvers then answer without a dataloader round through the event loop.
     known_location: strawberry.Private[Location | None] = None
     known_item: strawberry.Private[InventoryItem | Material | None] = None
+    # (par level, reorder point) when built from a stock row; events carry neither.
+    known_par: strawberry.Private[tuple[Decimal | None, Decimal | None] | None] = None
 
     @relation(Location)
     def location(self, info: Info) -> Location | Awaitable[Location]:
@@ -87,6 +89,20 @@ class Stock(Node):
     @strawberry.field
     async def on_hand_at(self, info: Info, at: datetime) -> Decimal:
         return await info.context.loaders.on_hand_at.load((self.pk, at))
+    # What the shelf should hold after a delivery, and the level to order at (base unit).
+    @strawberry.field
+    async def par_level(self, info: Info) -> Decimal | None:
+        return (await self._par(info))[0]
+
+    @strawberry.field
+    async def reorder_point(self, info: Info) -> Decimal | None:
+        return (await self._par(info))[1]
+
+    async def _par(self, info: Info) -> tuple[Decimal | None, Decimal | None]:
+        if self.known_par is not None:
+            return self.known_par
+        row = await info.context.loaders.stock.load(self.pk)
+        return (None, None) if row is None else (row.par_level, row.reorder_point)
 
     @strawberry.field
     async def incoming(self, info: Info) -> Decimal:
@@ -147,6 +163,7 @@ def stock_from_row(row: Row[Any]) -> Stock:
         low_stock_threshold=row.low_stock_threshold,
         version=row.version,
         updated_at=row.updated_at,
+        known_par=(row.par_level, row.reorder_point),
     )
 
 

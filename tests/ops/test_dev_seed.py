@@ -72,8 +72,8 @@ async def test_a_second_start_changes_nothing(sessions: async_sessionmaker[Async
     assert second == first
     assert await _count(sessions, t.stock_movement) == movements
     assert await _count(sessions, t.location) == 2
-    assert await _count(sessions, t.vendor) == 1
-    assert await _count(sessions, t.purchase_order) == 1
+    assert await _count(sessions, t.vendor) == 2
+    assert await _count(sessions, t.purchase_order) == 3
     assert await _on_hand(sessions, first.locations[KIOSK], first.materials["milk"]) == Decimal(
         "12000"
     )
@@ -138,3 +138,46 @@ async def test_the_demo_cafe_has_an_open_stock_take_with_a_variance_once(
         stocks[demo.materials["beans"]]: Decimal(5800),
         stocks[demo.materials["oat"]]: Decimal(7300),
     }
+async def test_the_demo_has_pars_a_pack_vendor_and_a_draft_so_suggestions_show_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from datetime import UTC, datetime
+
+    from app.domain.reorder import ReorderMethod
+    from app.services.reorder_suggestions import reorder_suggestions
+
+    demo = await seed_demo(sessions)
+
+    async with sessions() as session:
+        found = await reorder_suggestions(
+            session,
+            DEMO_MERCHANT_ID,
+            demo.locations[MAIN],
+            method=ReorderMethod.PAR,
+            lookback_days=28,
+            cover_days=7,
+            vendor_id=None,
+            now=datetime.now(UTC),
+        )
+        drafts = (
+            await session.execute(
+                select(func.count())
+                .select_from(t.purchase_order)
+                .where(t.purchase_order.c.status == PurchaseOrderStatus.DRAFT)
+            )
+        ).scalar_one()
+    # Milk: 30 l + the dairy's received case of 12 l + 2 cases (24 l) incoming = 66 l, at
+    # its point of 5.5 cases: par 6 cases (72 l) - 66 = 6 l, rounded up to 1 case = 12 l.
+    # Oat milk: 8 l + 6 l incoming = 14 l, at its point: 16 - 14 = 2 l. Cups: 400 + 500
+    # incoming = 900, below the point 1000: 1200 - 900 = 300. Neither was ever received
+    # at MAIN, so no vendor: listed last, by name.
+    got = [
+        (s.name, s.vendor and s.vendor.name, s.suggested_quantity, s.pack_unit, s.suggested_packs)
+        for s in found
+    ]
+    assert got == [
+        ("Whole milk", "Alpine Dairy", Decimal("12000"), "case", Decimal("1")),
+        ("Oat milk", None, Decimal("2000"), None, None),
+        ("Paper cup 12oz", None, Decimal("300"), None, None),
+    ]
+    assert drafts == 1

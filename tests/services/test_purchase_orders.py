@@ -263,7 +263,9 @@ async def test_another_merchants_order_cannot_be_cancelled(sessions: Sessions) -
     ]
 
 
-async def test_incoming_sums_open_orders_and_drops_cancelled_ones(sessions: Sessions) -> None:
+async def test_incoming_sums_ordered_orders_not_drafts_and_drops_cancelled_ones(
+    sessions: Sessions,
+) -> None:
     actor, other = given.new_actor(), given.new_actor()
     order_id, location_id, milk = await _order(sessions, actor)
     second_id, _, _ = await _order(
@@ -294,7 +296,41 @@ async def test_incoming_sums_open_orders_and_drops_cancelled_ones(sessions: Sess
     async with sessions() as session:
         after_cancel = await incoming_by_key(session, actor.merchant_id, [key])
 
-    assert open_by_key == {key: Decimal("13.5"), elsewhere: Decimal(0)}
-    assert open_by_id == {stock_id: Decimal("13.5")}
+    # The draft's 2.5 + 1 is not incoming until submitted: the ordered 10 only.
+    assert open_by_key == {key: Decimal("10"), elsewhere: Decimal(0)}
+    assert open_by_id == {stock_id: Decimal("10")}
     assert foreign == {stock_id: Decimal(0)}
     assert after_cancel == {key: Decimal(0)}
+
+
+async def test_two_first_orders_at_once_in_two_currencies_one_is_refused(
+    sessions: Sessions,
+) -> None:
+    actor = given.new_actor()
+    location_id = await given.location(sessions, actor)
+    vendor_id = await given.vendor(sessions, actor)
+    material_id = await given.material(sessions, actor)
+
+    async def place(currency: str) -> object:
+        try:
+            return await create_purchase_order(
+                sessions,
+                actor,
+                location_id=location_id,
+                vendor_id=vendor_id,
+                currency=currency,
+                lines=[_line(ItemType.MATERIAL, material_id, "1")],
+            )
+        except DomainError as refused:
+            return refused
+
+    outcomes = await asyncio.gather(place("EUR"), place("USD"))
+
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(refused) == 1
+    assert [(p.code, p.field) for p in refused[0].problems] == [
+        (UserErrorCode.INVALID, ("input", "currency"))
+    ]
+    async with sessions() as session:
+        currencies = (await session.execute(select(t.purchase_order.c.currency))).scalars().all()
+    assert len(currencies) == 1

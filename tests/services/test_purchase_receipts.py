@@ -415,12 +415,16 @@ async def test_nothing_is_incoming_once_received(sessions: Sessions) -> None:
     assert after == {order.milk_stock: Decimal(0), order.croissant_stock: Decimal(0)}
 
 
-async def test_a_draft_order_can_be_received(sessions: Sessions) -> None:
+async def test_a_draft_order_is_received_only_once_submitted(sessions: Sessions) -> None:
     actor = given.new_actor()
     order = await _order(sessions, actor)
     async with sessions.begin() as session:
         await session.execute(update(t.purchase_order).values(status=PurchaseOrderStatus.DRAFT))
 
-    await receive_purchase_order(sessions, actor, order.id)
+    with pytest.raises(DomainError) as refused:
+        await receive_purchase_order(sessions, actor, order.id)
 
-    assert await given.on_hand(sessions, order.croissant_stock) == Decimal("12")
+    assert [(p.code, p.field) for p in refused.value.problems] == [
+        (UserErrorCode.INVALID_STATE, ("id",))
+    ]
+    assert await given.on_hand(sessions, order.croissant_stock) == Decimal(0)

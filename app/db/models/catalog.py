@@ -51,6 +51,8 @@ class InventoryItem(SQLModel, table=True):
     # Created by a payment naming a variant the catalogue had not described yet: its sales
     # are recorded (provisional_sale) until the catalogue first says whether it is tracked.
     provisional: bool = flag_field()
+    # Moving average per base unit, in the merchant's purchase currency (see item_cost).
+    average_unit_cost: Decimal | None = quantity_field(nullable=True)
     # Debezium source position of the last CDC change applied; older changes are ignored.
     source_lsn: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     created_at: datetime = time_field()

@@ -47,6 +47,14 @@ class PurchaseOrder(SQLModel, table=True):
         sa.Index("ix_purchase_order_merchant_id_status", "merchant_id", "status", "id"),
         sa.Index("ix_purchase_order_merchant_id_location_id", "merchant_id", "location_id"),
         sa.Index("ix_purchase_order_merchant_id_id", "merchant_id", "id"),
+        # A purchase order is received once, so it has at most one backorder.
+        sa.Index(
+            "ix_purchase_order_merchant_id_backorder_of_id",
+            "merchant_id",
+            "backorder_of_id",
+            unique=True,
+            postgresql_where=sa.text("backorder_of_id IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
@@ -59,6 +67,8 @@ class PurchaseOrder(SQLModel, table=True):
     currency: str = Field(sa_column=sa.Column(sa.String(3), nullable=False))
     received_at: datetime | None = time_field(nullable=True)
     received_by: str | None = text_field()
+    # The order whose short receipt this one takes the rest of.
+    backorder_of_id: uuid.UUID | None = fk_field("purchase_order.id", nullable=True)
     created_by: str | None = text_field()
     created_at: datetime = time_field()
     updated_at: datetime = time_field()

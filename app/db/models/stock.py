@@ -23,6 +23,9 @@ from app.db.models.base import (
     uuid7,
 )
 from app.domain.enums import ItemType, KitchenEffect, MovementType, ReferenceType
+from app.domain.reorder import FLOW_CANDIDATES
+
+FLOWS_PREDICATE = "type IN ({})".format(", ".join(f"'{m.value}'" for m in sorted(FLOW_CANDIDATES)))
 
 
 class Stock(SQLModel, table=True):
@@ -54,6 +57,9 @@ class Stock(SQLModel, table=True):
         sa_column=sa.Column(sa.Numeric, sa.Computed("on_hand - reserved", persisted=True)),
     )
     low_stock_threshold: Decimal | None = quantity_field(nullable=True)
+    # What the shelf should hold after a delivery, and the level to order at (base unit).
+    par_level: Decimal | None = quantity_field(nullable=True)
+    reorder_point: Decimal | None = quantity_field(nullable=True)
     # +1 on every change: lets clients detect a gap in the realtime stream.
     version: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
     created_at: datetime = time_field()
@@ -77,6 +83,17 @@ class StockMovement(SQLModel, table=True):
         ),
         sa.Index("ix_stock_movement_location", "merchant_id", "location_id", "occurred_at"),
         sa.Index("ix_stock_movement_merchant_id_id", "merchant_id", "id"),
+        # The few movements that bring stock in or move it away (receipts, transfers,
+        # productions' output, adjustments), by location and time: usage over a period is
+        # opening + these - closing, so it never reads the sales between them.
+        sa.Index(
+            "ix_stock_movement_flows",
+            "merchant_id",
+            "location_id",
+            "occurred_at",
+            postgresql_include=["stock_id", "type", "delta_on_hand"],
+            postgresql_where=sa.text(FLOWS_PREDICATE),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)

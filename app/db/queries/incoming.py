@@ -1,7 +1,8 @@
 """Incoming quantity per stock: ordered on open purchase orders, not yet received.
 
-Derived, never stored: the lines of this merchant's DRAFT and ORDERED purchase
-orders whose quantity has not been received, summed by (location, item). Each
+Derived, never stored: the lines of this merchant's ORDERED purchase orders (a DRAFT
+is not incoming until submitted) whose quantity has not been received, summed by
+(location, item). Each
 function costs one query however many stocks it is asked about (a dataloader's
 batch), and answers 0 for every stock nothing is incoming for.
 """
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import tables as t
 from app.domain.enums import ItemType, PurchaseOrderStatus
 
-OPEN = (PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.ORDERED)
+OPEN = (PurchaseOrderStatus.ORDERED,)
 ZERO = Decimal(0)
 
 

@@ -67,3 +67,23 @@ async def payments_by_order(
     session: AsyncSession, merchant_id: uuid.UUID, order_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
     return await _children(session, t.purchase_order_payment, merchant_id, order_ids)
+
+
+async def backorders_by_original(
+    session: AsyncSession, merchant_id: uuid.UUID, order_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    """The backorder of each order that has one, keyed by the original order's id."""
+    wanted = list(dict.fromkeys(order_ids))
+    if not wanted:
+        return {}
+    po = t.purchase_order
+    statement = select(po).where(po.c.merchant_id == merchant_id, po.c.backorder_of_id.in_(wanted))
+    return {row.backorder_of_id: row for row in await session.execute(statement)}
+
+
+async def purchase_currency(session: AsyncSession, merchant_id: uuid.UUID) -> str | None:
+    """The merchant's purchase currency: its first purchase order's (uuid7 ids follow
+    creation), None before it has any."""
+    po = t.purchase_order
+    statement = select(po.c.currency).where(po.c.merchant_id == merchant_id).order_by(po.c.id)
+    return (await session.execute(statement.limit(1))).scalar_one_or_none()

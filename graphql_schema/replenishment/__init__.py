@@ -1,0 +1,1 @@
+"""GraphQL replenishment: par levels, reorder suggestions and inventory valuation."""
