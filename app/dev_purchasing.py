@@ -12,11 +12,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
+from app.db.unit_of_work import UnitOfWork
 from app.dev_catalog import DEMO_MERCHANT_ID
 from app.domain.enums import ItemType, PurchaseOrderStatus
 from app.services.context import Actor
@@ -40,11 +41,11 @@ PARS: dict[str, tuple[str, str, str | None]] = {
     "cup": ("1200", "1000", None),
 }
 
-Find = Callable[[async_sessionmaker[AsyncSession], Table, object, str], Awaitable[uuid.UUID | None]]
+Find = Callable[[UnitOfWork, Table, Any, str], Awaitable[uuid.UUID | None]]
 
 
 async def seed_purchasing(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: UnitOfWork,
     actor: Actor,
     find: Find,
     main: uuid.UUID,
@@ -88,7 +89,7 @@ async def seed_purchasing(
 
 
 async def _order(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: UnitOfWork,
     actor: Actor,
     find: Find,
     number: str,
@@ -114,9 +115,7 @@ async def _order(
     return created.purchase_order_id
 
 
-async def _status(
-    sessions: async_sessionmaker[AsyncSession], purchase_order_id: uuid.UUID
-) -> PurchaseOrderStatus:
+async def _status(sessions: UnitOfWork, purchase_order_id: uuid.UUID) -> PurchaseOrderStatus:
     async with sessions() as session:
         status = (
             await session.execute(
@@ -127,7 +126,7 @@ async def _status(
 
 
 async def _par(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: UnitOfWork,
     actor: Actor,
     location_id: uuid.UUID,
     material_id: uuid.UUID,

@@ -41,9 +41,9 @@ from graphql_schema.purchase_orders.queries import PurchaseOrderQueries
 from graphql_schema.read_budget import RETRY_AFTER_SECONDS, ReadsBusy
 from graphql_schema.recipes.mutations import RecipeMutations
 from graphql_schema.recipes.queries import RecipeQueries
-from graphql_schema.returns.mutations import ReturnMutations
 from graphql_schema.replenishment.mutations import ReplenishmentMutations
 from graphql_schema.replenishment.queries import ReplenishmentQueries
+from graphql_schema.returns.mutations import ReturnMutations
 from graphql_schema.scalars import SCALAR_OVERRIDES
 from graphql_schema.security.errors import should_mask_error
 from graphql_schema.stocks.mutations import StockMutations

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import tables as t
 from app.db.models.base import utcnow, uuid7
 from app.db.unit_of_work import UnitOfWork
-from app.domain.enums import ItemType, MovementType, PurchaseOrderStatus, ReferenceType
+from app.domain.enums import MovementType, PurchaseOrderStatus, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
 from app.domain.quantities import require_positive
 from app.domain.text import refuse_nul

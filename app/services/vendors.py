@@ -131,9 +131,7 @@ async def update_vendor(
     return VendorResult(vendor_id)
 
 
-async def archive_vendor(
-    uow: UnitOfWork, actor: Actor, vendor_id: uuid.UUID
-) -> VendorResult:
+async def archive_vendor(uow: UnitOfWork, actor: Actor, vendor_id: uuid.UUID) -> VendorResult:
     """Archive a vendor (again: no change): it takes no new purchase order (ARCHIVED on
     the order's vendorId), while its orders, open or received, stay as they are."""
     async with uow.transaction() as session:

@@ -89,6 +89,7 @@ class Stock(Node):
     @strawberry.field
     async def on_hand_at(self, info: Info, at: datetime) -> Decimal:
         return await info.context.loaders.on_hand_at.load((self.pk, at))
+
     # What the shelf should hold after a delivery, and the level to order at (base unit).
     @strawberry.field
     async def par_level(self, info: Info) -> Decimal | None:

@@ -138,6 +138,8 @@ async def test_the_demo_cafe_has_an_open_stock_take_with_a_variance_once(
         stocks[demo.materials["beans"]]: Decimal(5800),
         stocks[demo.materials["oat"]]: Decimal(7300),
     }
+
+
 async def test_the_demo_has_pars_a_pack_vendor_and_a_draft_so_suggestions_show_at_once(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -14,8 +14,8 @@ from app.db.models.availability import PublishedAvailability  # noqa: E402
 from app.db.models.catalog import InventoryItem, Material, Recipe, RecipeLine  # noqa: E402
 from app.db.models.counts import CountEntry, CountLine, CountSession  # noqa: E402
 from app.db.models.idempotency import IdempotencyKey  # noqa: E402
-from app.db.models.ledger_days import LedgerDay, LedgerDaySummed  # noqa: E402
 from app.db.models.item_cost import ItemCostChange  # noqa: E402
+from app.db.models.ledger_days import LedgerDay, LedgerDaySummed  # noqa: E402
 from app.db.models.outbox import OutboxEvent  # noqa: E402
 from app.db.models.production import Production  # noqa: E402
 from app.db.models.provisional import ProvisionalSale  # noqa: E402
