@@ -12,13 +12,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, not_, or_, select, true
+from sqlalchemy import and_, func, literal, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.queries.incoming import incoming_by_stock_id
-from app.db.queries.valuation import on_hand_before
+from app.db.queries.stock_history import on_hand_before
 from app.domain.enums import MovementType, PurchaseOrderStatus
 from app.domain.reorder import FLOW_CANDIDATES
 
@@ -117,8 +117,8 @@ async def usage_by_stock(
     movements that bring stock in or move it away (ix_stock_movement_flows), so the sales
     between them are never read, however many there are."""
     stock, ledger = t.stock, t.stock_movement
-    opening = on_hand_before(merchant_id, stock.c.id, since).lateral("opening")
-    closing = on_hand_before(merchant_id, stock.c.id, until).lateral("closing")
+    opening = on_hand_before(merchant_id, stock.c.id, literal(since)).lateral("opening")
+    closing = on_hand_before(merchant_id, stock.c.id, literal(until)).lateral("closing")
     flows = (
         select(ledger.c.stock_id, func.sum(ledger.c.delta_on_hand).label("flows"))
         .where(

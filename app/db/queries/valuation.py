@@ -5,11 +5,8 @@ As of a moment both come from their histories with the same half-open reading: o
 after the stock's last movement strictly before it (0 before the first), the average
 after the item's last cost change strictly before it (none before the first). Each is
 one probe of an index that carries the value (ix_stock_movement_stock,
-ix_item_cost_change_item), whatever the length of the history.
-
-The on-hand probe is the one issue 21's Stock.onHandAt reads (app/db/queries/
-stock_history.py on that branch); `_on_hand_before` is written the same way so it can be
-replaced by that module's own `on_hand_before` once it has landed.
+ix_item_cost_change_item), whatever the length of the history. The on-hand probe is
+Stock.onHandAt's own (app/db/queries/stock_history.py).
 """
 
 from __future__ import annotations
@@ -26,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import tables as t
 from app.db.queries.purchase_orders import purchase_currency
+from app.db.queries.stock_history import on_hand_before
 from app.domain.costs import stock_value
 from app.domain.enums import ItemType
 
@@ -39,46 +37,15 @@ class ValuedStock:
     unit_cost: Decimal | None
 
 
-def _last_before(
-    value: ColumnElement[Any],
-    key: tuple[ColumnElement[Any], ColumnElement[Any]],
-    time: ColumnElement[Any],
-    merchant: tuple[ColumnElement[Any], uuid.UUID],
-    at: Any,
-) -> Select[Any]:
-    """`value` of the last row of a history (`key` column == key value) strictly before
-    `at`, latest time then id first: one backward probe of an index on (merchant, key,
-    time, id)."""
-    table = value.table
-    return (
-        select(value)
-        .where(merchant[0] == merchant[1], key[0] == key[1], time < at)
-        .order_by(time.desc(), table.c.id.desc())  # type: ignore[attr-defined]
-        .limit(1)
-    )
-
-
-def on_hand_before(merchant_id: uuid.UUID, stock_id: ColumnElement[Any], at: Any) -> Select[Any]:
-    """The lateral probe: on hand after the stock's last movement strictly before `at`."""
-    ledger = t.stock_movement.c
-    return _last_before(
-        ledger.on_hand_after,
-        (ledger.stock_id, stock_id),
-        ledger.occurred_at,
-        (ledger.merchant_id, merchant_id),
-        at,
-    )
-
-
 def cost_before(merchant_id: uuid.UUID, item_id: ColumnElement[Any], at: Any) -> Select[Any]:
-    """The item's average unit cost after its last change strictly before `at`."""
+    """The lateral probe: the item's average unit cost after its last change strictly
+    before `at`, latest time then id first (one backward probe of ix_item_cost_change_item)."""
     change = t.item_cost_change.c
-    return _last_before(
-        change.average_unit_cost,
-        (change.item_id, item_id),
-        change.changed_at,
-        (change.merchant_id, merchant_id),
-        at,
+    return (
+        select(change.average_unit_cost)
+        .where(change.merchant_id == merchant_id, change.item_id == item_id, change.changed_at < at)
+        .order_by(change.changed_at.desc(), change.id.desc())
+        .limit(1)
     )
 
 
@@ -104,7 +71,7 @@ async def valued_stocks(
             item.c.average_unit_cost, material.c.average_unit_cost
         )
     else:
-        on_hand = on_hand_before(merchant_id, stock.c.id, at).lateral("on_hand")
+        on_hand = on_hand_before(merchant_id, stock.c.id, literal(at)).lateral("on_hand")
         cost = cost_before(merchant_id, item_id, at).lateral("cost")
         joined = joined.outerjoin(on_hand, true()).outerjoin(cost, true())
         quantity = func.coalesce(on_hand.c.on_hand_after, literal(Decimal(0)))
