@@ -2,9 +2,8 @@
 
 Derived, never stored: the lines of this merchant's ORDERED purchase orders (a DRAFT
 is not incoming until submitted) whose quantity has not been received, summed by
-(location, item). Each
-function costs one query however many stocks it is asked about (a dataloader's
-batch), and answers 0 for every stock nothing is incoming for.
+(location, item). Each function costs one query however many stocks it is asked about
+(a dataloader's batch), and answers 0 for every stock nothing is incoming for.
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ K = TypeVar("K", bound=StockAddress)
 
 
 def _open_lines(merchant_id: uuid.UUID) -> Select[tuple[uuid.UUID, str, uuid.UUID, Decimal]]:
-    """Incoming by (location, item type, item id) of the merchant's open orders."""
+    """Incoming by (location, item type, item id) of the merchant's ORDERED orders."""
     po, line = t.purchase_order, t.purchase_order_line
     item_id = func.coalesce(line.c.inventory_item_id, line.c.material_id)
     return (
