@@ -49,6 +49,12 @@ async def _merchant_b_objects(sessions: async_sessionmaker[AsyncSession], gql: G
     item, variant = await seed.item(sessions, b, "B cake")
     stock = await seed.stock(sessions, b, store, ItemType.MATERIAL, flour, "50")
     vendor = await seed.vendor(sessions, b, "B mill")
+    # Below its reorder point, so B's reorderSuggestions name it.
+    await gql.data(
+        'mutation($s: ID!) { stockParSet(input: {stock: {stockId: $s}, parLevel: "100", reorderPoint: "60"}) { userErrors { code } } }',
+        {"s": global_id("Stock", stock)},
+        merchant_id=b,
+    )
     option = uuid.uuid4()
     lines = [{"materialId": global_id("Material", flour), "quantity": "1"}]
     await gql.data(
@@ -390,6 +396,42 @@ CASES: list[tuple[str, str, Any]] = [
         "saleReturnRecord",
         'mutation($l: ID!, $o: ID!, $v: ID!) { saleReturnRecord(input: {locationId: $l, saleOrderId: $o, lines: [{productVariantId: $v, quantity: "1"}]}) { movements { id } userErrors { field code } } }',
         lambda o: {"l": o.location, "o": o.sale_order, "v": o.variant},
+    ),
+    # Purchasing and valuation (issue 22).
+    (
+        "reorderSuggestions",
+        "query($l: ID!, $v: ID) { reorderSuggestions(locationId: $l) { available } by: reorderSuggestions(locationId: $l, method: USAGE, vendorId: $v) { available } }",
+        lambda o: {"l": o.other_location, "v": o.vendor},
+    ),
+    (
+        "inventoryValuation",
+        "query($l: ID, $at: DateTime) { inventoryValuation(locationId: $l) { lines { nodes { quantity } } } then: inventoryValuation(locationId: $l, at: $at) { lines { nodes { quantity } } } all: inventoryValuation { lines { nodes { quantity } } } }",
+        lambda o: {"l": o.other_location, "at": datetime.now(UTC).isoformat()},
+    ),
+    (
+        "stockParSet",
+        'mutation($s: ID!) { stockParSet(input: {stock: {stockId: $s}, parLevel: "1"}) { stock { id } userErrors { field code } } }',
+        lambda o: {"s": o.stock},
+    ),
+    (
+        "purchaseOrderUpdate",
+        'mutation($id: ID!, $v: ID!) { purchaseOrderUpdate(id: $id, input: {vendorId: $v, number: "x"}) { purchaseOrder { id } userErrors { field code } } }',
+        lambda o: {"id": o.order, "v": o.vendor},
+    ),
+    (
+        "purchaseOrderSubmit",
+        "mutation($id: ID!) { purchaseOrderSubmit(id: $id) { purchaseOrder { id } userErrors { field code } } }",
+        lambda o: {"id": o.order},
+    ),
+    (
+        "vendorUpdate",
+        'mutation($id: ID!) { vendorUpdate(id: $id, input: {name: "x"}) { vendor { id } userErrors { field code } } }',
+        lambda o: {"id": o.vendor},
+    ),
+    (
+        "vendorArchive",
+        "mutation($id: ID!) { vendorArchive(id: $id) { vendor { id } userErrors { field code } } }",
+        lambda o: {"id": o.vendor},
     ),
 ]
 
