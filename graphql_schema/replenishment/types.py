@@ -11,6 +11,7 @@ from app.db.queries.valuation import Valuation
 from app.db.queries.valuation import ValuationLine as ValuationLineRead
 from app.domain.reorder import ReorderMethod
 from app.services.reorder_suggestions import ReorderSuggestion as SuggestionRead
+from graphql_schema.context import Info
 from graphql_schema.relay import Connection, connection_of, page_request
 from graphql_schema.stocks.types import Stock, stock_from_row
 from graphql_schema.vendors.types import Vendor, vendor_from_row
@@ -70,9 +71,10 @@ class InventoryValuation:
 
     @strawberry.field
     def lines(
-        self, first: int | None = None, after: str | None = None
+        self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ValuationLine]:
-        request = page_request(VALUATION_LINE, first, after)
+        # Forward paging only (the contract's lines take first/after).
+        request = page_request(VALUATION_LINE, first, after, None, None, limits=info.context.limits)
         keys = [line.stock.id for line in self.all_lines]
         start = 0
         if request.keyset.after is not None:
