@@ -15,6 +15,7 @@ CONTRACT = ROOT / "contracts" / "schema.graphql"
 EXTENSIONS = [
     ROOT / "contracts" / "units-and-prep.graphql",
     ROOT / "contracts" / "counts-and-variance.graphql",
+    ROOT / "contracts" / "purchasing-and-valuation.graphql",
 ]
 
 
