@@ -279,10 +279,12 @@ class OutboxRelay:
             await self.publisher.connect()
         except Exception as exc:
             delay = backoff.next()
+            # Shown rounded once, so the message and the field say the same wait.
+            shown = round(delay, 1)
             log.warning(
                 "Kafka unreachable; outbox rows wait, retrying in %.1f s",
-                delay,
-                extra={"error": str(exc), "retryInSeconds": round(delay, 3)},
+                shown,
+                extra={"error": str(exc), "retryInSeconds": shown},
             )
             await self._pause(delay)
             return False
