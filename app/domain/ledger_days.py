@@ -38,13 +38,18 @@ def day_start(day: date) -> datetime:
 def split_period(start: datetime, end: datetime, now: datetime) -> DaySplit:
     """The settled UTC days wholly inside [start, end), and the parts of the period
     before and after them (the whole period when there is no such day)."""
+    whole = DaySplit(None, None, [(start, end)] if start < end else [])
     first = start.astimezone(UTC).date()
     if day_start(first) < start:
+        if first == date.max:  # no whole day after the calendar's last
+            return whole
         first += DAY
-    settled_end = min(end, now - SETTLED_AFTER)
-    last = settled_end.astimezone(UTC).date() - DAY  # the last day that ended by then
+    settled_end = min(end, now - SETTLED_AFTER).astimezone(UTC).date()
+    if settled_end == date.min:  # no day can have ended before the calendar's first
+        return whole
+    last = settled_end - DAY  # the last day that ended by then
     if last < first:
-        return DaySplit(None, None, [(start, end)] if start < end else [])
+        return whole
     edges = []
     if start < day_start(first):
         edges.append((start, day_start(first)))

@@ -19,12 +19,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TypeVar
 
 ZERO = Decimal(0)
 PERCENT_PLACES = Decimal("0.01")
 K = TypeVar("K")
+# A report reads and settles the ledger day by day: a year (a leap one) is the longest
+# period it is asked for, and a bound keeps a request from making millions of days.
+MAX_PERIOD = timedelta(days=366)
+
+
+def period_problem(start: datetime, end: datetime) -> str | None:
+    """Why [start, end) is no period to report on, or None."""
+    if end <= start:
+        return "to must be after from"
+    if end - start > MAX_PERIOD:
+        return f"a report covers at most {MAX_PERIOD.days} days"
+    return None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import strawberry
 from app.db.models.base import utcnow
 from app.db.queries.usage import UsageQuery, period_by_stock
 from app.domain.ledger_days import split_period
-from app.domain.usage import by_variance_value, total, usage
+from app.domain.usage import by_variance_value, period_problem, total, usage
 from app.services.ledger_days import sum_settled_days
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
@@ -32,8 +32,8 @@ class UsageQueries:
         item_type: ItemType | None = None,
         item_ids: list[strawberry.ID] | None = None,
     ) -> UsageReport:
-        if to <= from_:
-            raise bad_input("to must be after from")
+        if problem := period_problem(from_, to):
+            raise bad_input(problem)
         location = filter_id(location_id, "Location") or NO_ROW
         items = None
         if item_ids is not None:

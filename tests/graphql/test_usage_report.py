@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
@@ -454,3 +454,27 @@ async def test_an_unknown_location_is_a_not_found_error_naming_the_argument(gql:
     [error] = result.errors
     assert error.extensions == {"code": "NOT_FOUND"}
     assert "locationId" in error.message
+
+
+async def test_a_period_of_more_than_366_days_is_refused_before_any_day_is_summed(
+    gql: Gql, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    week = Week(gql, sessions)
+    await week.before()
+
+    result = await gql(
+        REPORT,
+        {
+            "l": global_id("Location", week.main),
+            "f": "0001-01-01T00:00:00Z",
+            "t": "2020-01-01T00:00:00Z",
+        },
+    )
+
+    assert result.errors is not None
+    [error] = result.errors
+    assert error.extensions == {"code": "BAD_USER_INPUT"}
+    assert error.message == "a report covers at most 366 days"
+    async with sessions() as session:
+        summed = await session.scalar(select(func.count()).select_from(t.ledger_day_summed))
+    assert summed == 0

@@ -45,3 +45,24 @@ def test_a_period_inside_one_day_is_one_edge() -> None:
     assert (split.first, split.last, split.days) == (None, None, [])
     assert split.edges == [(at(3, 8), at(3, 17))]
     assert split_period(at(3), at(3) + timedelta(0), NOW).edges == []
+
+
+def test_a_period_at_the_calendars_first_moment_has_no_settled_day() -> None:
+    start = datetime(1, 1, 1, tzinfo=UTC)
+
+    split = split_period(start, start + timedelta(minutes=1), NOW)
+
+    assert (split.first, split.last, split.edges) == (
+        None,
+        None,
+        [(start, start + timedelta(minutes=1))],
+    )
+
+
+def test_a_period_within_the_calendars_last_day_has_no_settled_day() -> None:
+    start = datetime(9999, 12, 31, 9, 59, 59, tzinfo=UTC)
+    end = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+    split = split_period(start, end, NOW)
+
+    assert (split.first, split.last, split.edges) == (None, None, [(start, end)])

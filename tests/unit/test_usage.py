@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from app.domain.usage import PeriodMovements, by_variance_value, total, usage, variance_percent
+from app.domain.usage import (
+    PeriodMovements,
+    by_variance_value,
+    period_problem,
+    total,
+    usage,
+    variance_percent,
+)
 
 D = Decimal
 
@@ -75,3 +83,13 @@ def test_lines_order_by_absolute_variance_value_then_uncosted_by_variance() -> N
     assert [k for k, _ in ordered] == ["a", "b", "c", "d"]
     assert total(u.variance_value for _, u in ordered) == D(7)
     assert total([None, None]) is None
+
+
+def test_a_period_is_after_its_start_and_at_most_a_leap_year_long() -> None:
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+
+    assert period_problem(start, start + timedelta(days=366)) is None
+    assert period_problem(start, start + timedelta(days=366, seconds=1)) == (
+        "a report covers at most 366 days"
+    )
+    assert period_problem(start, start) == "to must be after from"
