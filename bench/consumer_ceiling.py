@@ -93,7 +93,9 @@ async def _look_around(
             }
         ),
     )
-    items = {(m, v): (i, tracked) for m, v, i, tracked in json.loads(row["items"] or "[]")}
+    # The service's statement also says whether an item is provisional (issue 24); the
+    # bench's shops know every variant, so the ceiling has no use for it.
+    items = {(m, v): (i, tracked) for m, v, i, tracked, _ in json.loads(row["items"] or "[]")}
     recipes: dict[tuple[str, str], list[Any]] = {}
     for merchant, _, owner, line, material, quantity in json.loads(row["recipe_lines"] or "[]"):
         recipes.setdefault((merchant, owner), []).append((line, material, Decimal(quantity)))
