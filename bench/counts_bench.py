@@ -4,9 +4,16 @@ Writes a realistic month with bench/history.py (one location, 300 stocks, 1,000,
 movements, 30 days), then times, one request at a time:
 
 - `Stock.onHandAt`: one (stock, moment) probe per request, random stock and moment —
-  p99 < 5 ms; ceiling: a `SELECT 1` round trip on the same session factory;
+  p99 < 5 ms; raw and on the service's read session (ceiling: a `SELECT 1` round trip
+  the same way), and through GraphQL as the stock screen sends it
+  (`stock(id) { onHand onHandAt(at) }` via `schema.execute`; ceiling: the probe alone on
+  the read session);
+- the settling job as the service runs it (`settle_ledger_days`, what the serve
+  lifespan's task calls) over the month, then the first `usageReport` after it;
 - `usageReport` for the 30 days through `schema.execute` (every column of the first 250
   lines) — p99 < 300 ms; ceiling: the report's SQL alone on the same read sessions;
+- `unmappedSales` for the 30 days through `schema.execute` — p99 < 100 ms; ceiling: its
+  SQL alone on the read sessions;
 - recording 1,000 count entries in one `countSessionRecord`, and applying that
   1,000-line session — each < 1 s (a location of its own with 1,000 stocks).
 
@@ -42,11 +49,13 @@ from app.db.engine import create_engine, create_session_factory
 from app.db.migrate import upgrade_to_head
 from app.db.models.base import utcnow
 from app.db.queries.stock_history import on_hand_at
+from app.db.queries.unmapped_sales import unmapped_sales
 from app.db.queries.usage import UsageQuery, period_by_stock
 from app.domain.enums import CountScope
 from app.domain.ledger_days import split_period
 from app.services import count_entries, count_sessions
 from app.services.context import Actor
+from app.services.ledger_days import settle_ledger_days
 from app.services.stock_refs import StockRef
 from app.settings import Settings
 from bench import harness
@@ -62,6 +71,11 @@ REPORT = """query($l: ID!, $f: DateTime!, $t: DateTime!) { usageReport(locationI
   opening received transferredIn transferredOut produced adjustedIn returned wasted closing actualUsage
   theoreticalUsage variance unexplained variancePercent unitCost actualUsageValue theoreticalUsageValue
   varianceValue wastedValue } } } }"""  # noqa: E501
+UNMAPPED = """query($l: ID!, $f: DateTime!, $t: DateTime!) { unmappedSales(locationId: $l, from: $f, to: $t) {
+  productVariantId modifierOptionId quantitySold sales lastSoldAt inventoryItem { id name } } }"""  # noqa: E501
+ON_HAND_AT = (
+    """query($id: ID!, $at: DateTime!) { stock(id: $id) { id onHand onHandAt(at: $at) } }"""
+)
 
 
 @dataclass
@@ -74,12 +88,19 @@ class Figures:
     raw_on_hand_at: list[float]
     raw_round_trip: list[float]
     probe_plan: str
+    graphql_on_hand_at: list[float]
+    graphql_probe: list[float]
+    settle_seconds: float
+    settled_days: int
     first_report: float
     report: list[float]
     report_lines: int
     aggregate: list[float]
     record: list[float]
     apply: list[float]
+    unmapped: list[float]
+    unmapped_sql: list[float]
+    unmapped_rows: int
 
 
 def _describe(embedded_postgres: bool, _broker: bool) -> str:
@@ -237,6 +258,12 @@ async def run(args: argparse.Namespace) -> Figures:
             probes, trips, raw_probes, raw_trips, plan = await _probes(
                 sessions, dsn, history, args.probes, rng
             )
+            # As the serve lifespan's task does (app/services/ledger_days.py), before any
+            # report: a report only reads.
+            started = time.perf_counter()
+            settled_days = await settle_ledger_days(sessions)
+            settle_seconds = time.perf_counter() - started
+            print(f"{settled_days} days settled in {settle_seconds:.1f} s", flush=True)
             with tempfile.TemporaryDirectory() as data_dir:
                 settings = Settings(
                     database_url=database, data_dir=Path(data_dir), migrate_on_start=False
@@ -255,26 +282,27 @@ async def run(args: argparse.Namespace) -> Figures:
                     "f": shape.start.isoformat(),
                     "t": shape.end.isoformat(),
                 }
+
+                async def execute(document: str, values: dict[str, Any]) -> Any:
+                    context = Context(
+                        settings=settings, sessions=sessions, identity=identity, principal=principal
+                    )
+                    result = await schema.execute(
+                        document, variable_values=values, context_value=context
+                    )
+                    assert result.errors is None, result.errors
+                    return result.data
+
                 lines = 0
                 first_report = 0.0
                 report: list[float] = []
                 aggregate: list[float] = []
                 for n in range(args.reports + 3):
 
-                    async def execute() -> None:
+                    async def run_report() -> None:
                         nonlocal lines
-                        context = Context(
-                            settings=settings,
-                            sessions=sessions,
-                            identity=identity,
-                            principal=principal,
-                        )
-                        result = await schema.execute(
-                            REPORT, variable_values=variables, context_value=context
-                        )
-                        assert result.errors is None, result.errors
-                        assert result.data is not None
-                        lines = result.data["usageReport"]["lines"]["totalCount"]
+                        data = await execute(REPORT, variables)
+                        lines = data["usageReport"]["lines"]["totalCount"]
 
                     async def scan() -> None:
                         # The report's statements alone, on the same read sessions.
@@ -283,12 +311,48 @@ async def run(args: argparse.Namespace) -> Figures:
                         async with sessions() as session:
                             await period_by_stock(session, query, split)
 
-                    took, floor = await _timed(execute), await _timed(scan)
-                    if n == 0:  # it sums the month's settled days into daily totals
+                    took, floor = await _timed(run_report), await _timed(scan)
+                    if n == 0:  # the first after settling: cold caches, no writing
                         first_report = took
                     if n >= 3:  # the first few warm the caches
                         report.append(took)
                         aggregate.append(floor)
+                unmapped: list[float] = []
+                unmapped_sql: list[float] = []
+                unmapped_rows = 0
+                for n in range(args.reports + 3):
+
+                    async def run_unmapped() -> None:
+                        nonlocal unmapped_rows
+                        unmapped_rows = len((await execute(UNMAPPED, variables))["unmappedSales"])
+
+                    async def unmapped_alone() -> None:
+                        async with sessions() as session:
+                            await unmapped_sales(
+                                session, merchant, history.location_id, shape.start, shape.end
+                            )
+
+                    took, floor = await _timed(run_unmapped), await _timed(unmapped_alone)
+                    if n >= 3:
+                        unmapped.append(took)
+                        unmapped_sql.append(floor)
+                graphql_probes: list[float] = []
+                graphql_floor: list[float] = []
+                for _ in range(args.probes):
+                    stock_id = rng.choice(history.stock_ids)
+                    at = shape.start + timedelta(seconds=rng.uniform(0, shape.days * 86400))
+                    values = {"id": global_id("Stock", stock_id), "at": at.isoformat()}
+
+                    async def screen(values: dict[str, Any] = values) -> None:
+                        data = await execute(ON_HAND_AT, values)
+                        assert data["stock"] is not None
+
+                    async def probe(key: tuple[uuid.UUID, datetime] = (stock_id, at)) -> None:
+                        async with sessions() as session:
+                            await on_hand_at(session, merchant, [key])
+
+                    graphql_probes.append(await _timed(screen))
+                    graphql_floor.append(await _timed(probe))
                 await identity.aclose()
             location, stocks = await _count_location(dsn, merchant)
             record, apply = await _counts(
@@ -305,12 +369,19 @@ async def run(args: argparse.Namespace) -> Figures:
         raw_probes,
         raw_trips,
         plan,
+        graphql_probes,
+        graphql_floor,
+        settle_seconds,
+        settled_days,
         first_report,
         report,
         lines,
         aggregate,
         record,
         apply,
+        unmapped,
+        unmapped_sql,
+        unmapped_rows,
     )
 
 
@@ -340,8 +411,9 @@ def report(f: Figures) -> str:
             f"{f.movements:,} movements over 30 days, written in {f.history_seconds:.1f} s; "
             f"{f.services}; one request at a time from this process",
             f"- the probe's plan: {f.probe_plan}",
-            f"- the first usageReport, which sums the month's settled days into their daily "
-            f"totals (once per day and location): {f.first_report:.0f} ms",
+            f"- the settling job, as the serve lifespan's task runs it: {f.settled_days} settled "
+            f"days summed in {f.settle_seconds:.1f} s (once per day and location, off the read "
+            f"path); the first usageReport after it: {f.first_report:.0f} ms (it only reads)",
             "",
             "| measure | result | target |",
             "| --- | --- | --- |",
@@ -363,6 +435,20 @@ def report(f: Figures) -> str:
                 f.report,
                 300,
                 f.aggregate,
+            ),
+            row(
+                "onHandAt through GraphQL, `stock(id) { onHand onHandAt(at) }`, schema.execute "
+                "(ceiling: the probe alone on the read session)",
+                f.graphql_on_hand_at,
+                5,
+                f.graphql_probe,
+            ),
+            row(
+                f"unmappedSales 30 days, {f.unmapped_rows} rows, schema.execute "
+                "(ceiling: its SQL alone on the read sessions)",
+                f.unmapped,
+                100,
+                f.unmapped_sql,
             ),
             row(f"countSessionRecord, {COUNT_STOCKS} entries (service)", f.record, 1000),
             row(f"countSessionApply, {COUNT_STOCKS} lines (service)", f.apply, 1000),
