@@ -33,6 +33,16 @@ def is_late(occurred_at: datetime, sold_at: datetime | None) -> bool:
     return sold_at is not None and abs(occurred_at - sold_at) > LATE_AFTER
 
 
+def written_within(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """When the on-time movements that count in [start, end) can have been written:
+    LATE_AFTER either side (inclusive), kept inside the calendar."""
+    earliest = datetime.min.replace(tzinfo=UTC)
+    latest = datetime.max.replace(tzinfo=UTC)
+    low = start - LATE_AFTER if start - earliest > LATE_AFTER else earliest
+    high = end + LATE_AFTER if latest - end > LATE_AFTER else latest
+    return low, high
+
+
 def dated_at(occurred_at: datetime, sold_at: datetime | None) -> datetime:
     """When a movement counts in a report: its payment's time, else its own."""
     return occurred_at if sold_at is None else sold_at

@@ -110,3 +110,18 @@ async def test_settled_days_and_edges_add_up_and_a_report_after_settling_reads_t
     assert day[6].date() == settled[0]
     assert {day[4].date(), day[3].date()} <= set(settled)
     assert second == first
+
+
+async def test_periods_at_the_calendars_ends_are_read_without_a_date_overflow(
+    gql: Gql, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    location = global_id("Location", await seed.location(sessions, MERCHANT_A))
+
+    for start, end in (
+        ("0001-01-01T00:00:00Z", "0001-12-31T00:00:00Z"),
+        ("9999-12-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+    ):
+        result = await gql(REPORT, {"l": location, "f": start, "t": end})
+
+        assert result.errors is None, (start, result.errors)
+        assert result.data == {"usageReport": {"lines": {"nodes": []}}}

@@ -12,6 +12,7 @@ from app.domain.ledger_days import (
     last_settled_day,
     split_period,
     unsummed_ranges,
+    written_within,
 )
 
 NOW = datetime(2026, 11, 30, 10, 30, tzinfo=UTC)
@@ -106,3 +107,13 @@ def test_the_unsummed_parts_of_a_period_are_its_edges_and_days_not_summed_merged
 
     assert ranges == [(at(1, 15), at(3)), (at(5), at(6)), (at(7), at(8, 6))]
     assert unsummed_ranges(split, set(split.days)) == split.edges
+
+
+def test_on_time_movements_of_a_span_were_written_ten_minutes_either_side_within_the_calendar() -> (
+    None
+):
+    assert written_within(at(1), at(2)) == (at(1) - LATE_AFTER, at(2) + LATE_AFTER)
+    first = datetime(1, 1, 1, tzinfo=UTC)
+    last = datetime.max.replace(tzinfo=UTC)
+    assert written_within(first, at(2))[0] == first
+    assert written_within(at(1), last - timedelta(minutes=1))[1] == last

@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, text
 from app.db import tables as t
 from app.db.models.stock import LATE_SALE_PREDICATE
 from app.domain.enums import MovementType
-from app.domain.ledger_days import LATE_AFTER
+from app.domain.ledger_days import written_within
 
 
 def dated_at() -> Any:
@@ -29,15 +29,11 @@ def late_sale() -> Any:
 def counted_on_time(spans: list[tuple[datetime, datetime]]) -> Any:
     """The on-time movements that count in any of `spans` ([a, b) each): found through
     the (merchant, location, occurred_at) index, as such a movement was written within
-    LATE_AFTER of when it counts."""
+    LATE_AFTER of when it counts (`written_within`)."""
     ledger, at = t.stock_movement, dated_at()
+    written = [written_within(a, b) for a, b in spans]
     return and_(
-        or_(
-            *(
-                and_(ledger.c.occurred_at >= a - LATE_AFTER, ledger.c.occurred_at <= b + LATE_AFTER)
-                for a, b in spans
-            )
-        ),
+        or_(*(and_(ledger.c.occurred_at >= a, ledger.c.occurred_at <= b) for a, b in written)),
         text(f"NOT ({LATE_SALE_PREDICATE})"),
         or_(*(and_(at >= a, at < b) for a, b in spans)),
     )
