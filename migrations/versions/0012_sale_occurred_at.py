@@ -8,7 +8,6 @@ Create Date: 2026-12-04 22:10:00.000000
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_sale_occurred_at"
@@ -24,26 +23,25 @@ LATE = (
 
 
 def upgrade() -> None:
-    op.add_column("stock_movement", sa.Column("sold_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_index(
-        "ix_stock_movement_late_sales",
-        "stock_movement",
-        ["merchant_id", "location_id", "sold_at"],
-        unique=False,
-        postgresql_where=sa.text(LATE),
-    )
+    # Adding a nullable column without a default touches the catalog only, under a brief
+    # ACCESS EXCLUSIVE lock that waits at most this long behind running writes.
+    op.execute("SET LOCAL lock_timeout = '10s'")
+    op.execute("ALTER TABLE stock_movement ADD COLUMN IF NOT EXISTS sold_at TIMESTAMPTZ")
     # The totals summed so far dated sales by when they were written: a cache, summed
     # again by the settling job (app/services/ledger_days.py) under the new rule.
     op.execute("DELETE FROM ledger_day")
     op.execute("DELETE FROM ledger_day_summed")
+    # Built without blocking the ledger's writes (it reads the whole table; no row of it
+    # is late yet, so it starts empty). IF NOT EXISTS: a rerun after a failure here.
+    with op.get_context().autocommit_block():
+        op.execute(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_stock_movement_late_sales"
+            f" ON stock_movement (merchant_id, location_id, sold_at) WHERE {LATE}"
+        )
 
 
 def downgrade() -> None:
-    op.drop_index(
-        "ix_stock_movement_late_sales",
-        table_name="stock_movement",
-        postgresql_where=sa.text(LATE),
-    )
+    op.execute("DROP INDEX IF EXISTS ix_stock_movement_late_sales")
     op.drop_column("stock_movement", "sold_at")
     op.execute("DELETE FROM ledger_day")
     op.execute("DELETE FROM ledger_day_summed")
