@@ -188,7 +188,8 @@ class LedgerDaySettler:
             self._task = None
 
     async def _run(self) -> None:
-        # A starting process has better to do first; then soon, so a deploy settles.
+        # An interval first, as the idempotency key pruner: a starting process (or a fleet
+        # of them) has better to do, and reports read days not summed yet meanwhile.
         await asyncio.sleep(self._first_delay)
         while True:
             try:
@@ -208,10 +209,12 @@ class LedgerDaySettler:
 
 @contextlib.asynccontextmanager
 async def settling_ledger_days(
-    uow: UnitOfWork, interval: float, lookback_days: int, first_delay: float = 30.0
+    uow: UnitOfWork, interval: float, lookback_days: int, first_delay: float | None = None
 ) -> AsyncIterator[LedgerDaySettler]:
-    """A running settler for the duration of the block."""
-    settler = LedgerDaySettler(uow, interval, lookback_days, min(first_delay, interval))
+    """A running settler for the duration of the block (its first run `first_delay`
+    after it starts: an interval unless told)."""
+    first = interval if first_delay is None else first_delay
+    settler = LedgerDaySettler(uow, interval, lookback_days, first)
     settler.start()
     try:
         yield settler
