@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     # Idempotency keys are kept at least this long, then pruned (a reused key is then new).
     idempotency_key_retention_hours: Annotated[float, Field(gt=0, le=24 * 365)] = 24.0
     idempotency_key_prune_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
+    # The usage report's daily totals are summed in the background (services/ledger_days.py)
+    # this often, for settled days at most this many days back (a report covers up to 366).
+    ledger_days_settle_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 600.0
+    ledger_days_lookback_days: Annotated[int, Field(ge=1, le=3660)] = 366
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
     log_level: str = "INFO"
     # json: one JSON object a line (log shippers); text: lines for people; auto: text on

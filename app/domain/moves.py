@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,3 +50,5 @@ class Move:
     # What was typed, when it was in another unit than the stock's base unit.
     entered_quantity: Decimal | None = None
     entered_unit: str | None = None
+    # A sale's movements: its payment's occurredAt, by which reports count them.
+    sold_at: datetime | None = None

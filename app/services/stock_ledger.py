@@ -229,6 +229,7 @@ def _write_params(
                 "entered_quantity": None if m.entered_quantity is None else str(m.entered_quantity),
                 "entered_unit": m.entered_unit,
                 "occurred_at": m.occurred_at.isoformat(),
+                "sold_at": None if m.sold_at is None else m.sold_at.isoformat(),
             }
         )
         for event in stock_change_events(
@@ -320,6 +321,7 @@ def _plan(
                 occurred_at=now,
                 entered_quantity=move.entered_quantity,
                 entered_unit=move.entered_unit,
+                sold_at=move.sold_at,
             )
             result.applied.append(AppliedMove(movement, stock, request_id))
     return results, after

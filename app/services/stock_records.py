@@ -69,6 +69,7 @@ class Movement:
     occurred_at: datetime
     entered_quantity: Decimal | None = None
     entered_unit: str | None = None
+    sold_at: datetime | None = None
 
 
 @dataclass

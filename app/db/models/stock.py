@@ -23,9 +23,16 @@ from app.db.models.base import (
     uuid7,
 )
 from app.domain.enums import ItemType, KitchenEffect, MovementType, ReferenceType
+from app.domain.ledger_days import LATE_AFTER
 from app.domain.reorder import FLOW_CANDIDATES
 
 FLOWS_PREDICATE = "type IN ({})".format(", ".join(f"'{m.value}'" for m in sorted(FLOW_CANDIDATES)))
+# app.domain.ledger_days.is_late in SQL. A literal interval, not a parameter: the planner
+# only uses the partial index below for a query that spells its predicate the same way.
+_LATE = f"interval '{int(LATE_AFTER.total_seconds())} seconds'"
+LATE_SALE_PREDICATE = (
+    f"sold_at IS NOT NULL AND (occurred_at - sold_at > {_LATE} OR sold_at - occurred_at > {_LATE})"
+)
 
 
 class Stock(SQLModel, table=True):
@@ -94,6 +101,15 @@ class StockMovement(SQLModel, table=True):
             postgresql_include=["stock_id", "type", "delta_on_hand"],
             postgresql_where=sa.text(FLOWS_PREDICATE),
         ),
+        # Only the few sales written far from their payment's time (app/domain/ledger_days.py):
+        # a payment written on time adds no entry, so the payment path pays a column only.
+        sa.Index(
+            "ix_stock_movement_late_sales",
+            "merchant_id",
+            "location_id",
+            "sold_at",
+            postgresql_where=sa.text(LATE_SALE_PREDICATE),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
@@ -117,6 +133,9 @@ class StockMovement(SQLModel, table=True):
     entered_quantity: Decimal | None = quantity_field(nullable=True)
     entered_unit: str | None = text_field()
     occurred_at: datetime = time_field()
+    # A sale's movements (SALE, SALE_RESERVATION, the KITCHEN_RELEASE of a cancelled item):
+    # the payment's occurredAt, by which a usage report counts them; NULL for the rest.
+    sold_at: datetime | None = time_field(nullable=True)
 
 
 class KitchenTicketEffect(SQLModel, table=True):
