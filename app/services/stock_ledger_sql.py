@@ -158,6 +158,7 @@ _moves = json_rows(
     occurred_at=DateTime(timezone=True),
     entered_quantity=Numeric(),
     entered_unit=Text(),
+    occurrence=Integer(),
 )
 _moved = (
     pg_insert(_ledger)
@@ -181,6 +182,7 @@ _moved = (
             "occurred_at",
             "entered_quantity",
             "entered_unit",
+            "occurrence",
         ],
         select(
             _moves.c.id,
@@ -201,6 +203,7 @@ _moved = (
             _moves.c.occurred_at,
             _moves.c.entered_quantity,
             _moves.c.entered_unit,
+            _moves.c.occurrence,
         ),
     )
     .on_conflict_do_nothing(
@@ -210,6 +213,7 @@ _moved = (
             _ledger.c.reference_id,
             _ledger.c.stock_id,
             _ledger.c.type,
+            _ledger.c.occurrence,
         ]
     )
     .returning(_ledger.c.id)

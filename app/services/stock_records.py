@@ -43,8 +43,9 @@ class LockedStock:
         return self.on_hand - self.reserved
 
 
-# (reference type, reference id, stock id, movement type): the ledger's unique key.
-LedgerKey = tuple[ReferenceType, str, uuid.UUID, MovementType]
+# (reference type, reference id, stock id, movement type, occurrence): the ledger's
+# unique key.
+LedgerKey = tuple[ReferenceType, str, uuid.UUID, MovementType, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class Movement:
     occurred_at: datetime
     entered_quantity: Decimal | None = None
     entered_unit: str | None = None
+    occurrence: int = 1
 
 
 @dataclass
@@ -81,7 +83,7 @@ class AppliedMove:
     @property
     def key(self) -> LedgerKey:
         m = self.movement
-        return (m.reference_type, m.reference_id, m.stock_id, m.type)
+        return (m.reference_type, m.reference_id, m.stock_id, m.type, m.occurrence)
 
 
 @dataclass
