@@ -205,7 +205,8 @@ async def test_two_returns_racing_for_the_last_unit_one_wins(
 
     won = [o for o in outcomes if isinstance(o, list)]
     lost = [o for o in outcomes if isinstance(o, DomainError)]
-    assert len(won) == 1 and len(lost) == 3
+    assert len(won) == 1
+    assert len(lost) == 3
     for error in lost:
         assert [(p.code, p.field) for p in error.problems] == [
             (UserErrorCode.INVALID, ("input", "lines", 0, "quantity"))

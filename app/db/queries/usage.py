@@ -8,8 +8,8 @@ formulas are app/domain/usage.py's.
 
 Sales count by when their movements were written (the payment's own occurredAt is not
 kept on the ledger), kitchen cancellations by when they were released. Productions'
-theoretical use reads the prep recipe as it is now (a production keeps what it
-consumed, not the recipe it was made by). The unit cost is the material's average unit
+theoretical use is the prep recipe each was made by, kept with it at production
+(production_recipe_line). The unit cost is the material's average unit
 cost now; the average as of `to` is issue 22's, products have none yet.
 """
 
@@ -29,7 +29,7 @@ from app.db import tables as t
 from app.db.models.ledger_days import FLOWS
 from app.db.queries.ledger_flows import flow_sums
 from app.db.queries.stock_history import on_hand_before
-from app.domain.enums import ItemType, RecipeOwner
+from app.domain.enums import ItemType
 from app.domain.ledger_days import DaySplit
 from app.domain.usage import ZERO, PeriodMovements
 
@@ -168,23 +168,20 @@ def _period(row: Any, by_productions: Decimal) -> StockPeriod:
 
 
 async def _by_productions(session: AsyncSession, q: UsageQuery) -> dict[uuid.UUID, Decimal]:
-    """Per ingredient stock: Σ prep recipe quantity x quantity made / yield, of the
-    location's productions in the period."""
-    production, recipe, line, stock = t.production, t.recipe, t.recipe_line, t.stock
-    scaled = line.c.quantity * production.c.quantity_produced / recipe.c.yield_quantity
+    """Per ingredient stock: Σ the prep recipe each of the location's productions in the
+    period was made by, scaled to what it made (kept at production: a recipe edited
+    since changes no old report)."""
+    production, line, stock = t.production, t.production_recipe_line, t.stock
     rows = await session.execute(
-        select(stock.c.id, func.sum(scaled))
+        select(stock.c.id, func.sum(line.c.quantity))
         .select_from(
             production.join(
-                recipe,
+                line,
                 and_(
-                    recipe.c.merchant_id == q.merchant_id,
-                    recipe.c.owner_type == RecipeOwner.PREP_ITEM,
-                    recipe.c.owner_id == production.c.material_id,
+                    line.c.merchant_id == q.merchant_id,
+                    line.c.production_id == production.c.id,
                 ),
-            )
-            .join(line, line.c.recipe_id == recipe.c.id)
-            .join(
+            ).join(
                 stock,
                 and_(
                     stock.c.merchant_id == q.merchant_id,
@@ -198,7 +195,6 @@ async def _by_productions(session: AsyncSession, q: UsageQuery) -> dict[uuid.UUI
             production.c.location_id == q.location_id,
             production.c.produced_at >= q.start,
             production.c.produced_at < q.end,
-            recipe.c.yield_quantity > 0,
         )
         .group_by(stock.c.id)
     )
