@@ -7,6 +7,11 @@ catalogue's to say. When the catalogue first arrives saying so, the recorded sal
 deducted then, once each, as the payments would have; when it says untracked, nothing
 moves. A /v1 create that takes over a provisional item applies its initial stocks first,
 as the stock the item had before those sales, so every arrival order ends alike.
+
+Meanwhile each such sale is also an unmapped sale (it depleted nothing so far). Once the
+catalogue says tracked, it did deplete the item's stock: it is withdrawn from the
+unmapped sales, which then list only what truly depleted nothing (an untracked item's
+sales stay, and so do a modifier option's without a recipe, whatever its item does).
 """
 
 from __future__ import annotations
