@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
@@ -79,6 +79,24 @@ class World:
         )
         await product_variants.handle(self.sessions, message)
 
+    async def delete(self, *, tracked: bool | None, lsn: int = 24031200) -> None:
+        """A CDC delete whose before-image states `tracked` (None: leaves it out)."""
+        document = copy.deepcopy(example("cdc-product-variant-delete").document)
+        row = document["value"]["before"]
+        row.update(id=str(self.variant), merchant_id=str(MERCHANT_A), track_inventory=tracked)
+        if tracked is None:
+            del row["track_inventory"]
+        document["value"]["source"]["lsn"] = lsn
+        message = InboundMessage(
+            topic=document["topic"],
+            partition=0,
+            offset=0,
+            key=json.dumps({"id": str(self.variant)}).encode(),
+            value=json.dumps(document["value"]).encode(),
+            headers=(),
+        )
+        await product_variants.handle(self.sessions, message)
+
     async def pay_with_modifier(self) -> uuid.UUID:
         """A third order at the front: 1 of the variant with a modifier option no recipe
         uses (unmapped whatever the item turns out to be)."""
@@ -114,6 +132,24 @@ class World:
                     if r.product_variant_id == self.variant
                 ]
         return found
+
+    async def still_provisional(self) -> tuple[bool, int]:
+        """(the item's provisional flag, its recorded sales left)."""
+        item, sale = t.inventory_item, t.provisional_sale
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(item.c.id, item.c.provisional).where(
+                        item.c.product_variant_id == self.variant
+                    )
+                )
+            ).one()
+            left = (
+                await session.execute(
+                    select(func.count()).where(sale.c.inventory_item_id == row.id)
+                )
+            ).scalar_one()
+        return row.provisional, left
 
     async def post(self, expected_status: int) -> None:
         body = {
@@ -337,3 +373,27 @@ async def test_a_payment_racing_the_catalogue_leaves_no_unmapped_sale_behind(
 
         assert await racing.unmapped() == {"front": [], "back": []}
 
+
+@pytest.mark.parametrize(("stated", "deducted"), [(True, True), (False, False), (None, False)])
+async def test_a_delete_settles_a_provisional_item_as_its_before_image_says(
+    world: World, stated: bool | None, deducted: bool
+) -> None:
+    """The catalogue's last word: tracked deducts the recorded sales as a create would
+    have; untracked, or unsaid, moves nothing. Either way the item is provisional no more,
+    and a re-delivered payment or an older create changes nothing."""
+    await world.pay()
+
+    await world.delete(tracked=stated)
+    await world.delete(tracked=stated)
+    await world.pay()
+    await world.cdc(tracked=not stated, lsn=24023128)  # older than the delete: stale
+
+    on_hand, ledger = await world.outcome()
+    assert await world.still_provisional() == (False, 0)
+    if deducted:
+        assert on_hand == {world.front: "-3", world.back: "-1"}
+        assert sorted(ledger) == sorted(world.sales())
+        assert await world.unmapped() == {"front": [], "back": []}
+    else:
+        assert (on_hand, ledger) == ({}, [])
+        assert await world.unmapped() == {"front": [(None, "3", 1)], "back": [(None, "1", 1)]}
