@@ -8,19 +8,24 @@ Create Date: 2026-12-04 22:20:00.000000
    product on one sale order), so every RETURN row carries the sale order's id as its
    reference id. Every other movement keeps occurrence 1, so its key is unique exactly
    as before. On a table of millions of rows, step by step, with what each step locks:
+   The first three run outside a transaction (autocommit), so no lock outlives its
+   statement:
    - ADD COLUMN ... NOT NULL DEFAULT 1: a catalogue change only (PostgreSQL >= 11 keeps
      the default without rewriting the table), under a brief ACCESS EXCLUSIVE lock.
-   - CREATE UNIQUE INDEX CONCURRENTLY (outside a transaction): SHARE UPDATE EXCLUSIVE,
-     so reads and writes go on while it scans the table; a failed build leaves an
-     INVALID index, dropped first when the migration is run again.
-   - DROP the old constraint and ADD the new one USING that index: both catalogue
-     changes under one brief ACCESS EXCLUSIVE lock (no scan, the index is built).
+   - CREATE UNIQUE INDEX CONCURRENTLY: SHARE UPDATE EXCLUSIVE, so reads and writes go
+     on while it scans the table; a failed build leaves an INVALID index, dropped first
+     when the migration is run again.
+   - one ALTER TABLE that DROPs the old constraint and ADDs the new one USING that
+     index: catalogue changes under one brief ACCESS EXCLUSIVE lock (no scan, the index
+     is built), never a moment without a unique key.
+   These three run with a lock_timeout, so a long transaction ahead of them makes the
+   migration fail (run it again: each step is skipped once done) rather than queue every
+   reader and writer of the ledger behind it. Then, in the migration's transaction:
    - UPDATE the returns written as `<saleOrderId>#<n>` to the sale order's id and
-     occurrence n: one scan of the table under ROW EXCLUSIVE (writers go on; only the
-     few rows changed are locked).
-   Every statement that takes ACCESS EXCLUSIVE runs with a lock_timeout, so a long
-   transaction ahead of it makes the migration fail (run it again) rather than queue
-   every reader and writer of the ledger behind it.
+     occurrence n: one scan of the table under ROW EXCLUSIVE (reads and writes go on;
+     only the few rows changed are locked).
+   The downgrade rebuilds the old key in one transaction, which holds writes while it
+   scans: a maintenance window.
 2. production_recipe_line: the prep recipe each production was made by, scaled to what
    it made. Productions made before this revision get the recipe as it is now (what the
    usage report explained them by until now, so no old report changes), rounded as a
@@ -42,6 +47,19 @@ NEW_KEY = "uq_stock_movement_reference"
 KEY = "merchant_id, reference_type, reference_id, stock_id, type"
 LOCK_TIMEOUT = "SET LOCAL lock_timeout = '10s'"
 
+
+def _key_swapped() -> bool:
+    """Whether a run that failed later already put the new key in place."""
+    found = op.get_bind().execute(
+        sa.text(
+            "SELECT 1 FROM pg_constraint"
+            " WHERE conrelid = 'stock_movement'::regclass AND conname = :name"
+        ),
+        {"name": NEW_KEY},
+    )
+    return found.first() is not None
+
+
 # recipe quantity x produced / yield, half to even at 6 places, exactly: n / d with
 # n = quantity x produced x 10^6, rounded to an integer (div and mod of NUMERIC are
 # exact), then / 10^6. Quantities, yields and productions are positive.
@@ -55,20 +73,24 @@ _SCALED = (
 
 
 def upgrade() -> None:
-    op.execute(LOCK_TIMEOUT)
-    # IF NOT EXISTS, IF EXISTS: a run that failed after the autocommit block committed
-    # the column can be run again.
-    op.execute(
-        "ALTER TABLE stock_movement ADD COLUMN IF NOT EXISTS occurrence integer NOT NULL DEFAULT 1"
-    )
     with op.get_context().autocommit_block():
-        op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NEW_KEY}")
+        # Each statement its own transaction: no lock outlives its statement.
+        op.execute("SET lock_timeout = '10s'")
         op.execute(
-            f"CREATE UNIQUE INDEX CONCURRENTLY {NEW_KEY} ON stock_movement ({KEY}, occurrence)"
+            "ALTER TABLE stock_movement"
+            " ADD COLUMN IF NOT EXISTS occurrence integer NOT NULL DEFAULT 1"
         )
-    op.execute(LOCK_TIMEOUT)
-    op.execute(f"ALTER TABLE stock_movement DROP CONSTRAINT IF EXISTS {OLD_KEY}")
-    op.execute(f"ALTER TABLE stock_movement ADD CONSTRAINT {NEW_KEY} UNIQUE USING INDEX {NEW_KEY}")
+        if not _key_swapped():
+            op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NEW_KEY}")
+            op.execute(
+                f"CREATE UNIQUE INDEX CONCURRENTLY {NEW_KEY} ON stock_movement ({KEY}, occurrence)"
+            )
+            # One statement: there is never a moment without a unique key.
+            op.execute(
+                f"ALTER TABLE stock_movement DROP CONSTRAINT IF EXISTS {OLD_KEY},"
+                f" ADD CONSTRAINT {NEW_KEY} UNIQUE USING INDEX {NEW_KEY}"
+            )
+        op.execute("RESET lock_timeout")
     op.execute(
         "UPDATE stock_movement"
         " SET reference_id = split_part(reference_id, '#', 1),"
