@@ -37,7 +37,8 @@ class StockKey:
 @dataclass
 class Move:
     """One ledger row to append: its reference, type and deltas (the ledger's unique key
-    is (reference type, reference id, stock, type), so the same move twice is one)."""
+    is (reference type, reference id, stock, type, occurrence), so the same move twice
+    is one)."""
 
     key: StockKey
     type: MovementType
@@ -52,3 +53,6 @@ class Move:
     entered_unit: str | None = None
     # A sale's movements: its payment's occurredAt, by which reports count them.
     sold_at: datetime | None = None
+    # 1; a later return of a product on one sale order, under the sale order's id, is
+    # the 2nd, 3rd, … RETURN of that reference and stock.
+    occurrence: int = 1

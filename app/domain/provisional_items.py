@@ -7,6 +7,16 @@ catalogue's to say. When the catalogue first arrives saying so, the recorded sal
 deducted then, once each, as the payments would have; when it says untracked, nothing
 moves. A /v1 create that takes over a provisional item applies its initial stocks first,
 as the stock the item had before those sales, so every arrival order ends alike.
+
+Meanwhile each such sale is also an unmapped sale (it depleted nothing so far). Once the
+catalogue says tracked, it did deplete the item's stock: it is withdrawn from the
+unmapped sales, which then list only what truly depleted nothing (an untracked item's
+sales stay, and so do a modifier option's without a recipe, whatever its item does).
+
+A CDC delete is the catalogue's last word, so it settles a provisional item too: by the
+tracking its before-image states, and as untracked when the before-image leaves it out
+(the catalogue never asked for stock to move). A provisional item deleted before any
+create ends as a create stating that tracking, then the delete, would.
 """
 
 from __future__ import annotations
@@ -30,6 +40,11 @@ def catalogue_takes_over(provisional: bool, stated_tracking: bool | None) -> boo
     """The catalogue decides a provisional item's fate the first time it states tracking;
     a message that leaves tracking unsaid (a /v1 PUT of the name only) decides nothing."""
     return provisional and stated_tracking is not None
+
+
+def tracking_at_delete(stated_tracking: bool | None) -> bool:
+    """What a delete settles a provisional item as: the tracking it states, else untracked."""
+    return stated_tracking is True
 
 
 def sales_to_deduct(

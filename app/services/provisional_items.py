@@ -31,6 +31,7 @@ from app.domain.provisional_items import (
 from app.domain.sale import PaymentSucceeded, SoldProduct
 from app.services.context import Actor
 from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
+from app.services.unmapped_sales import withdraw_unmapped_sales
 
 _item, _sale = t.inventory_item, t.provisional_sale
 
@@ -100,6 +101,7 @@ class Takeover:
     """The catalogue's first word on a provisional item, and what it had recorded."""
 
     tracked: bool
+    product_variant_id: uuid.UUID
     # (the seller's actor label, the sale) per recorded row.
     sales: tuple[tuple[str, ProvisionalSaleLine], ...]
 
@@ -120,7 +122,7 @@ async def take_over(
             update(_item)
             .where(_item.c.merchant_id == merchant_id, _item.c.id == item_id, _item.c.provisional)
             .values(provisional=False)
-            .returning(_item.c.track_inventory)
+            .returning(_item.c.track_inventory, _item.c.product_variant_id)
         )
     ).one_or_none()
     if cleared is None:
@@ -134,19 +136,22 @@ async def take_over(
         (row.actor, ProvisionalSaleLine(row.sale_order_id, row.location_id, row.quantity))
         for row in recorded
     )
-    return Takeover(cleared.track_inventory, sales)
+    return Takeover(cleared.track_inventory, cleared.product_variant_id, sales)
 
 
 async def deduct_recorded_sales(
     session: AsyncSession, actor: Actor, item_id: uuid.UUID, takeover: Takeover
 ) -> None:
     """The SALE movements the payments would have made (their sale orders, their
-    locations, as their actors), with their stock-changed events; none when untracked."""
+    locations, as their actors), with their stock-changed events; none when untracked.
+    The sales deducted are withdrawn from the unmapped sales."""
     by_actor = sorted(takeover.sales, key=lambda sale: sale[0])
+    deducted: list[ProvisionalSaleLine] = []
     for label, sales in groupby(by_actor, key=lambda sale: sale[0]):
         lines = sales_to_deduct(takeover.tracked, (line for _, line in sales))
         if not lines:
             continue
+        deducted.extend(lines)
         moves = [
             Move(
                 StockKey.product(line.location_id, item_id),
@@ -160,3 +165,9 @@ async def deduct_recorded_sales(
         seller = Actor(actor.merchant_id, label, actor.request_id)
         stocks = await lock_stocks(session, actor.merchant_id, [move.key for move in moves])
         await apply_moves(session, seller, stocks, moves)
+    await withdraw_unmapped_sales(
+        session,
+        actor.merchant_id,
+        takeover.product_variant_id,
+        [(line.sale_order_id, line.location_id) for line in deducted],
+    )

@@ -2,7 +2,7 @@
 
 Every flow (sales, kitchen, adjustments, receipts, transfers) builds `Move`s and
 hands them to `apply_moves` inside its own transaction. The ledger's unique key
-(merchant, reference type, reference id, stock, movement type) makes a repeated
+(merchant, reference type, reference id, stock, movement type, occurrence) makes a repeated
 move a no-op, which is what keeps at-least-once consumers exactly-once in effect.
 """
 
@@ -228,6 +228,7 @@ def _write_params(
                 "recipe_snapshot": json.dumps(m.recipe_snapshot),
                 "entered_quantity": None if m.entered_quantity is None else str(m.entered_quantity),
                 "entered_unit": m.entered_unit,
+                "occurrence": m.occurrence,
                 "occurred_at": m.occurred_at.isoformat(),
                 "sold_at": None if m.sold_at is None else m.sold_at.isoformat(),
             }
@@ -290,7 +291,13 @@ def _plan(
         results.append(result)
         for move in moves:
             stock = after.get(move.key) or stocks[move.key]
-            key: LedgerKey = (move.reference_type, move.reference_id, stock.id, move.type)
+            key: LedgerKey = (
+                move.reference_type,
+                move.reference_id,
+                stock.id,
+                move.type,
+                move.occurrence,
+            )
             if key in seen:
                 result.duplicates.append(move)
                 continue
@@ -322,6 +329,7 @@ def _plan(
                 entered_quantity=move.entered_quantity,
                 entered_unit=move.entered_unit,
                 sold_at=move.sold_at,
+                occurrence=move.occurrence,
             )
             result.applied.append(AppliedMove(movement, stock, request_id))
     return results, after

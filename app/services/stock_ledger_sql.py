@@ -159,6 +159,7 @@ _moves = json_rows(
     entered_quantity=Numeric(),
     entered_unit=Text(),
     sold_at=DateTime(timezone=True),
+    occurrence=Integer(),
 )
 _moved = (
     pg_insert(_ledger)
@@ -183,6 +184,7 @@ _moved = (
             "entered_quantity",
             "entered_unit",
             "sold_at",
+            "occurrence",
         ],
         select(
             _moves.c.id,
@@ -204,6 +206,7 @@ _moved = (
             _moves.c.entered_quantity,
             _moves.c.entered_unit,
             _moves.c.sold_at,
+            _moves.c.occurrence,
         ),
     )
     .on_conflict_do_nothing(
@@ -213,6 +216,7 @@ _moved = (
             _ledger.c.reference_id,
             _ledger.c.stock_id,
             _ledger.c.type,
+            _ledger.c.occurrence,
         ]
     )
     .returning(_ledger.c.id)

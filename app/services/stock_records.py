@@ -43,8 +43,9 @@ class LockedStock:
         return self.on_hand - self.reserved
 
 
-# (reference type, reference id, stock id, movement type): the ledger's unique key.
-LedgerKey = tuple[ReferenceType, str, uuid.UUID, MovementType]
+# (reference type, reference id, stock id, movement type, occurrence): the ledger's
+# unique key.
+LedgerKey = tuple[ReferenceType, str, uuid.UUID, MovementType, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class Movement:
     entered_quantity: Decimal | None = None
     entered_unit: str | None = None
     sold_at: datetime | None = None
+    occurrence: int = 1
 
 
 @dataclass
@@ -82,7 +84,7 @@ class AppliedMove:
     @property
     def key(self) -> LedgerKey:
         m = self.movement
-        return (m.reference_type, m.reference_id, m.stock_id, m.type)
+        return (m.reference_type, m.reference_id, m.stock_id, m.type, m.occurrence)
 
 
 @dataclass

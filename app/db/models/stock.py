@@ -78,7 +78,15 @@ class StockMovement(SQLModel, table=True):
 
     __tablename__ = "stock_movement"
     __table_args__ = (
-        sa.UniqueConstraint("merchant_id", "reference_type", "reference_id", "stock_id", "type"),
+        sa.UniqueConstraint(
+            "merchant_id",
+            "reference_type",
+            "reference_id",
+            "stock_id",
+            "type",
+            "occurrence",
+            name="uq_stock_movement_reference",
+        ),
         # Carries on_hand_after, so on hand at a moment is an index-only probe.
         sa.Index(
             "ix_stock_movement_stock",
@@ -119,6 +127,11 @@ class StockMovement(SQLModel, table=True):
     type: MovementType = enum_field(MovementType)
     reference_type: ReferenceType = enum_field(ReferenceType)
     reference_id: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    # 1, but for a later return of a product on the same sale order (2, 3, …): returns
+    # repeat under the sale order's id, and this keeps each one a key of its own.
+    occurrence: int = Field(
+        default=1, sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("1"))
+    )
     delta_on_hand: Decimal = quantity_field(default=Decimal(0))
     delta_reserved: Decimal = quantity_field(default=Decimal(0))
     on_hand_after: Decimal = quantity_field()

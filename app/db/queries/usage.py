@@ -15,9 +15,9 @@ app/domain/usage.py's.
 
 Sales (and the kitchen cancellations that take part of them back) count by their
 payment's occurredAt; returns count when restocked, as their restock is in closing then.
-Productions' theoretical use reads the prep recipe as it is now (a production keeps
-what it consumed, not the recipe it was made by). The unit cost is the material's
-average unit cost now; the average as of `to` is issue 22's, products have none yet.
+Productions' theoretical use is the prep recipe each was made by, kept with it at
+production (production_recipe_line). The unit cost is the material's average unit cost
+now; the average as of `to` is issue 22's, products have none yet.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from app.db import tables as t
 from app.db.models.ledger_days import FLOWS
 from app.db.queries.ledger_flows import counted_on_time, flow_sums, late_sale
 from app.db.queries.stock_history import on_hand_before
-from app.domain.enums import ItemType, RecipeOwner
+from app.domain.enums import ItemType
 from app.domain.ledger_days import DaySplit, unsummed_ranges
 from app.domain.usage import ZERO, PeriodMovements
 
@@ -186,23 +186,20 @@ def _period(row: Any, by_productions: Decimal) -> StockPeriod:
 
 
 async def _by_productions(session: AsyncSession, q: UsageQuery) -> dict[uuid.UUID, Decimal]:
-    """Per ingredient stock: Σ prep recipe quantity x quantity made / yield, of the
-    location's productions in the period."""
-    production, recipe, line, stock = t.production, t.recipe, t.recipe_line, t.stock
-    scaled = line.c.quantity * production.c.quantity_produced / recipe.c.yield_quantity
+    """Per ingredient stock: Σ the prep recipe each of the location's productions in the
+    period was made by, scaled to what it made (kept at production: a recipe edited
+    since changes no old report)."""
+    production, line, stock = t.production, t.production_recipe_line, t.stock
     rows = await session.execute(
-        select(stock.c.id, func.sum(scaled))
+        select(stock.c.id, func.sum(line.c.quantity))
         .select_from(
             production.join(
-                recipe,
+                line,
                 and_(
-                    recipe.c.merchant_id == q.merchant_id,
-                    recipe.c.owner_type == RecipeOwner.PREP_ITEM,
-                    recipe.c.owner_id == production.c.material_id,
+                    line.c.merchant_id == q.merchant_id,
+                    line.c.production_id == production.c.id,
                 ),
-            )
-            .join(line, line.c.recipe_id == recipe.c.id)
-            .join(
+            ).join(
                 stock,
                 and_(
                     stock.c.merchant_id == q.merchant_id,
@@ -216,7 +213,6 @@ async def _by_productions(session: AsyncSession, q: UsageQuery) -> dict[uuid.UUI
             production.c.location_id == q.location_id,
             production.c.produced_at >= q.start,
             production.c.produced_at < q.end,
-            recipe.c.yield_quantity > 0,
         )
         .group_by(stock.c.id)
     )
