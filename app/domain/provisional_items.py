@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 
@@ -34,6 +35,9 @@ class ProvisionalSaleLine:
     sale_order_id: uuid.UUID
     location_id: uuid.UUID
     quantity: Decimal
+    # The payment's occurredAt: the deduction counts then in a usage report, as the
+    # payment's own SALE movements would have (null for sales held before it was kept).
+    sold_at: datetime | None = None
 
 
 def catalogue_takes_over(provisional: bool, stated_tracking: bool | None) -> bool:
@@ -56,17 +60,26 @@ def sales_to_deduct(
     if not tracked:
         return []
     totals: dict[tuple[uuid.UUID, uuid.UUID], Decimal] = {}
+    sold_at: dict[tuple[uuid.UUID, uuid.UUID], datetime | None] = {}
     for line in recorded:
         key = (line.sale_order_id, line.location_id)
         totals[key] = totals.get(key, Decimal(0)) + line.quantity
+        sold_at[key] = _later(sold_at.get(key), line.sold_at)
     return [
-        ProvisionalSaleLine(order, location, quantity)
+        ProvisionalSaleLine(order, location, quantity, sold_at[order, location])
         for (order, location), quantity in sorted(totals.items())
     ]
 
 
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
 def sale_lines(
-    sale_order_id: uuid.UUID, location_id: uuid.UUID, quantities: Iterable[Decimal]
+    sale_order_id: uuid.UUID,
+    location_id: uuid.UUID,
+    quantities: Iterable[Decimal],
+    sold_at: datetime | None = None,
 ) -> ProvisionalSaleLine:
     """One payment's lines of a provisional item (it may list the variant more than once)."""
-    return ProvisionalSaleLine(sale_order_id, location_id, sum(quantities, Decimal(0)))
+    return ProvisionalSaleLine(sale_order_id, location_id, sum(quantities, Decimal(0)), sold_at)

@@ -74,7 +74,10 @@ async def hold_provisional_sales(
             key = (payment.merchant_id, item_id, payment.sale_order_id, payment.location_id)
             # A second payment of the sale order in the batch is a re-delivery: the first counts.
             lines.setdefault(
-                key, sale_lines(payment.sale_order_id, payment.location_id, quantities)
+                key,
+                sale_lines(
+                    payment.sale_order_id, payment.location_id, quantities, payment.occurred_at
+                ),
             )
     if lines:
         await session.execute(
@@ -88,6 +91,7 @@ async def hold_provisional_sales(
                         "location_id": line.location_id,
                         "quantity": line.quantity,
                         "actor": actor_label,
+                        "sold_at": line.sold_at,
                     }
                     for (merchant_id, item_id, _, _), line in sorted(lines.items())
                 ]
@@ -130,10 +134,19 @@ async def take_over(
     recorded = await session.execute(
         delete(_sale)
         .where(_sale.c.merchant_id == merchant_id, _sale.c.inventory_item_id == item_id)
-        .returning(_sale.c.actor, _sale.c.sale_order_id, _sale.c.location_id, _sale.c.quantity)
+        .returning(
+            _sale.c.actor,
+            _sale.c.sale_order_id,
+            _sale.c.location_id,
+            _sale.c.quantity,
+            _sale.c.sold_at,
+        )
     )
     sales = tuple(
-        (row.actor, ProvisionalSaleLine(row.sale_order_id, row.location_id, row.quantity))
+        (
+            row.actor,
+            ProvisionalSaleLine(row.sale_order_id, row.location_id, row.quantity, row.sold_at),
+        )
         for row in recorded
     )
     return Takeover(cleared.track_inventory, cleared.product_variant_id, sales)
@@ -159,6 +172,7 @@ async def deduct_recorded_sales(
                 ReferenceType.SALE_ORDER,
                 str(line.sale_order_id),
                 delta_on_hand=-line.quantity,
+                sold_at=line.sold_at,
             )
             for line in lines
         ]

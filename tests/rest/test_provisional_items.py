@@ -9,7 +9,7 @@ import copy
 import json
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +42,8 @@ class World:
         self.orders = (uuid.uuid4(), uuid.uuid4())
         # A re-delivered payment names the same sale order items.
         self.order_items = ((uuid.uuid4(), uuid.uuid4()), (uuid.uuid4(),))
+        # Paid a while before the catalogue described the item (a re-delivery says so too).
+        self.paid_at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
 
     async def pay(self) -> None:
         # The first order lists the variant twice (2 + 1), the second once, elsewhere.
@@ -59,7 +61,7 @@ class World:
                     items=tuple(
                         SaleItem(i, self.variant, q) for i, q in zip(ids, quantities, strict=True)
                     ),
-                    occurred_at=datetime.now(UTC),
+                    occurred_at=self.paid_at,
                 ),
             )
 
@@ -397,3 +399,25 @@ async def test_a_delete_settles_a_provisional_item_as_its_before_image_says(
     else:
         assert (on_hand, ledger) == ({}, [])
         assert await world.unmapped() == {"front": [(None, "3", 1)], "back": [(None, "1", 1)]}
+
+
+@pytest.mark.parametrize("takeover", ["CDC", "/v1 PUT"])
+async def test_the_deducted_sales_are_dated_by_their_payments(world: World, takeover: str) -> None:
+    await world.pay()
+
+    await (world.cdc() if takeover == "CDC" else world.put())
+
+    ledger = t.stock_movement
+    of_orders = ledger.c.reference_id.in_([str(order) for order in world.orders])
+    async with world.sessions() as session:
+        sold_at = (
+            (
+                await session.execute(
+                    select(ledger.c.sold_at).where(of_orders, ledger.c.type == "SALE")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    # Written now, three hours after the payments: a usage report counts them when paid.
+    assert sold_at == [world.paid_at, world.paid_at]
