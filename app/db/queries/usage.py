@@ -16,8 +16,10 @@ app/domain/usage.py's.
 Sales (and the kitchen cancellations that take part of them back) count by their
 payment's occurredAt; returns count when restocked, as their restock is in closing then.
 Productions' theoretical use is the prep recipe each was made by, kept with it at
-production (production_recipe_line). The unit cost is the material's average unit cost
-now; the average as of `to` is issue 22's, products have none yet.
+production (production_recipe_line). The unit cost is the item's (product's or
+material's) average unit cost as of `to`, from its cost history (the valuation's probe:
+after its last change strictly before `to`, as closing is the stock after its last
+movement before `to`); none before its first receipt or production.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from app.db import tables as t
 from app.db.models.ledger_days import FLOWS
 from app.db.queries.ledger_flows import counted_on_time, flow_sums, late_sale
 from app.db.queries.stock_history import on_hand_before
+from app.db.queries.valuation import cost_before
 from app.domain.enums import ItemType
 from app.domain.ledger_days import DaySplit, unsummed_ranges
 from app.domain.usage import ZERO, PeriodMovements
@@ -65,22 +68,24 @@ async def period_by_stock(
     stock at its start or end, with its period movements and unit cost. The settled
     whole days of `split` already summed are read from their daily totals, the rest
     from the movements themselves."""
-    stock, material = t.stock, t.material
+    stock = t.stock
     summed = await summed_days(session, q.merchant_id, q.location_id, split)
     sums = _flows(q, split, summed)
     opening = on_hand_before(q.merchant_id, stock.c.id, literal(q.start)).lateral("opening")
     closing = on_hand_before(q.merchant_id, stock.c.id, literal(q.end)).lateral("closing")
+    item_id = func.coalesce(stock.c.inventory_item_id, stock.c.material_id)
+    cost = cost_before(q.merchant_id, item_id, literal(q.end)).lateral("cost")
     statement = (
         select(
             stock.c.id,
-            material.c.average_unit_cost,
+            cost.c.average_unit_cost,
             func.coalesce(opening.c.on_hand_after, 0).label("opening"),
             func.coalesce(closing.c.on_hand_after, 0).label("closing"),
             *(sums.c[name] for name in FLOWS),
         )
         .select_from(
             stock.outerjoin(sums, sums.c.stock_id == stock.c.id)
-            .outerjoin(material, material.c.id == stock.c.material_id)
+            .outerjoin(cost, true())
             .outerjoin(opening, true())
             .outerjoin(closing, true())
         )
