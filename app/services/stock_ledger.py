@@ -124,6 +124,8 @@ def _locked(rows: Sequence[Any]) -> dict[StockKey, LockedStock]:
             low_stock_threshold=row["low_stock_threshold"],
             unit=row["item_unit" if item_type is ItemType.PRODUCT else "material_unit"],
             product_variant_id=row["product_variant_id"],
+            par_level=row["par_level"],
+            reorder_point=row["reorder_point"],
         )
         locked[held.key] = held
     return locked

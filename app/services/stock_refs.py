@@ -10,13 +10,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
+from app.db.driver import DriverStatement, driver_connection
 from app.domain.enums import ItemType
 from app.domain.errors import FieldPath, ProblemCollector, UserErrorCode
+from app.domain.units import UnitBook
 from app.services.stock_ledger import StockKey
+from app.services.unit_conversion import book_from_row
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,10 @@ async def collect_stock_ref(
                 (*field, "stockId"),
             )
             return None
-        return await _by_stock_id(
+        found = await _by_stock_id(
             session, merchant_id, ref.stock_id, field, problems, allow_archived
         )
+        return None if found is None else found[0]
     before = len(problems.problems)
     for name, value in (
         ("locationId", ref.location_id),
@@ -104,6 +108,21 @@ async def collect_stock_ref(
     return StockKey(ref.location_id, ref.item_type, ref.item_id)
 
 
+async def collect_stock_and_book(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    ref: StockRef,
+    field: FieldPath,
+    problems: ProblemCollector,
+) -> tuple[StockKey | None, UnitBook | None]:
+    """`collect_stock_ref` for a write, with the item's unit book when the one statement
+    that resolves a stock id could read it too (else None: read it apart)."""
+    if ref.stock_id is None or ref.location_id or ref.item_type or ref.item_id:
+        return await collect_stock_ref(session, merchant_id, ref, field, problems), None
+    found = await _by_stock_id(session, merchant_id, ref.stock_id, field, problems, False)
+    return found or (None, None)
+
+
 async def _by_stock_id(
     session: AsyncSession,
     merchant_id: uuid.UUID,
@@ -111,42 +130,62 @@ async def _by_stock_id(
     field: FieldPath,
     problems: ProblemCollector,
     allow_archived: bool,
-) -> StockKey | None:
-    stock, location = t.stock, t.location
-    item, material = t.inventory_item, t.material
-    row = (
-        await session.execute(
-            select(
-                stock.c.location_id,
-                stock.c.item_type,
-                stock.c.inventory_item_id,
-                stock.c.material_id,
-                location.c.archived.label("location_archived"),
-                item.c.archived.label("item_archived"),
-                material.c.archived.label("material_archived"),
-            )
-            .select_from(
-                stock.join(location, location.c.id == stock.c.location_id)
-                .outerjoin(item, item.c.id == stock.c.inventory_item_id)
-                .outerjoin(material, material.c.id == stock.c.material_id)
-            )
-            .where(stock.c.merchant_id == merchant_id, stock.c.id == stock_id)
-        )
-    ).one_or_none()
+) -> tuple[StockKey, UnitBook] | None:
+    connection = await driver_connection(session)
+    row = await _STOCK_BY_ID.fetchrow(
+        connection, {"merchant_id": merchant_id, "stock_id": stock_id}
+    )
     path = (*field, "stockId")
     if row is None:
         problems.add(UserErrorCode.NOT_FOUND, "no such stock", path)
         return None
-    item_type = ItemType(row.item_type)
-    item_archived = row.item_archived if item_type is ItemType.PRODUCT else row.material_archived
-    if not allow_archived and row.location_archived:
+    item_type = ItemType(row["item_type"])
+    product = item_type is ItemType.PRODUCT
+    item_archived = row["item_archived"] if product else row["material_archived"]
+    if not allow_archived and row["location_archived"]:
         problems.add(UserErrorCode.ARCHIVED, "the stock's location is archived", path)
         return None
     if not allow_archived and item_archived:
         problems.add(UserErrorCode.ARCHIVED, "the stock's item is archived", path)
         return None
-    item_id = row.inventory_item_id if item_type is ItemType.PRODUCT else row.material_id
-    return StockKey(row.location_id, item_type, item_id)
+    item_id = row["inventory_item_id"] if product else row["material_id"]
+    prefix = "item" if product else "material"
+    book = book_from_row(row[f"{prefix}_unit"], row[f"{prefix}_units"])
+    return StockKey(row["location_id"], item_type, item_id), book
+
+
+def _stock_by_id() -> DriverStatement:
+    """A stock of the merchant by id: its key, whether its location and item are
+    archived, and its item's units (a write converts with them)."""
+    stock, location = t.stock, t.location
+    item, material = t.inventory_item, t.material
+    return DriverStatement(
+        select(
+            stock.c.location_id,
+            stock.c.item_type,
+            stock.c.inventory_item_id,
+            stock.c.material_id,
+            location.c.archived.label("location_archived"),
+            item.c.archived.label("item_archived"),
+            material.c.archived.label("material_archived"),
+            item.c.unit.label("item_unit"),
+            item.c.units.label("item_units"),
+            material.c.unit.label("material_unit"),
+            material.c.units.label("material_units"),
+        )
+        .select_from(
+            stock.join(location, location.c.id == stock.c.location_id)
+            .outerjoin(item, item.c.id == stock.c.inventory_item_id)
+            .outerjoin(material, material.c.id == stock.c.material_id)
+        )
+        .where(
+            stock.c.merchant_id == bindparam("merchant_id", type_=stock.c.merchant_id.type),
+            stock.c.id == bindparam("stock_id", type_=stock.c.id.type),
+        )
+    )
+
+
+_STOCK_BY_ID = _stock_by_id()
 
 
 async def check_location(
