@@ -40,7 +40,7 @@ from app.services.context import Actor
 from app.services.idempotency import claim, remember
 from app.services.stock_ledger import LockedStock, Move, StockKey, apply_moves, lock_stocks
 from app.services.stock_records import Movement, WrittenStock
-from app.services.stock_refs import StockRef, collect_stock_and_book, collect_stock_ref
+from app.services.stock_refs import StockRef, collect_locked_stock, collect_stock_ref
 from app.services.text_input import collect, optional_text, required_text
 from app.services.unit_conversion import Given, converted, in_base_unit
 
@@ -293,8 +293,8 @@ async def _write_movement(
             stored = await claim(session, actor.merchant_id, idempotency_key, operation, request)
             if stored is not None:
                 return StockChangeResult.from_response(stored)
-        # By stock id, one statement resolves the stock and reads its item's units.
-        key, book = await collect_stock_and_book(
+        # By stock id, one statement resolves and locks the stock and reads its units.
+        key, book, held = await collect_locked_stock(
             session, actor.merchant_id, ref, STOCK_FIELD, problems
         )
         entered = None
@@ -306,7 +306,10 @@ async def _write_movement(
         assert key is not None
         assert entered is not None
         book = entered.book
-        stocks = await lock_stocks(session, actor.merchant_id, [key])
+        if held is not None:
+            stocks = {key: held}
+        else:
+            stocks = await lock_stocks(session, actor.merchant_id, [key])
         move = Move(
             key,
             movement_type,
