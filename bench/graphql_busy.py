@@ -188,6 +188,8 @@ async def generate(
 
     latencies: dict[str, list[float]] = {"reads": [], "writes": []}
     errors = {"reads": 0, "writes": 0}
+    # What the errors were: "<kind> <status> <first error code>", counted.
+    causes: dict[str, int] = {}
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     # Idle connections dropped before uvicorn's keep-alive timeout (5 s) closes them.
     connections = paced_readers + 64
@@ -202,12 +204,18 @@ async def generate(
             started = time.perf_counter()
             try:
                 response = await client.post(url, content=content, headers=headers)
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
                 errors[kind] += 1
+                cause = f"{kind} {type(exc).__name__}"
+                causes[cause] = causes.get(cause, 0) + 1
                 return
             latencies[kind].append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200 or "errors" in response.json():
+            body = response.json()
+            if response.status_code != 200 or "errors" in body:
                 errors[kind] += 1
+                code = (body.get("errors") or [{}])[0].get("extensions", {}).get("code")
+                cause = f"{kind} {response.status_code} {code}"
+                causes[cause] = causes.get(cause, 0) + 1
 
         async def paced(rate: float, offset: float, content: Any, kind: str) -> None:
             """Post at `rate` per second from `offset` on, each on time (open loop)."""
@@ -238,10 +246,12 @@ async def generate(
         ]
         await asyncio.gather(paced(writes_per_second, 0.0, adjust, "writes"), *readers)
         elapsed = time.perf_counter() - started
-    return {
+    measured: dict[str, Any] = {
         kind: asdict(Timings.of(latencies[kind], errors[kind], elapsed))
         for kind in ("reads", "writes")
     }
+    measured["causes"] = causes
+    return measured
 
 
 # ---- a row ----------------------------------------------------------------------------
@@ -285,6 +295,8 @@ def run_row(
     wall = time.monotonic() - started
     clock = cpu_samples(server.url)
     measured = json.loads(output)
+    if measured["causes"]:
+        print(f"{name}: errors of the generator's requests {measured['causes']}", file=sys.stderr)
     reads = Timings(**measured["reads"])
     if wrk is not None:
         reads = Timings(wrk.requests_per_second, wrk.p50_ms, wrk.p99_ms, wrk.errors, wrk.requests)
