@@ -9,7 +9,7 @@ production, and the page itself needs no token.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from redis.asyncio import Redis
@@ -24,24 +24,18 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from app.auth.errors import IdentityError, Unauthenticated
-from app.body_limit import BodyLimitMiddleware, replay_body
+from app.body_limit import BodyLimitMiddleware
 from app.runtime import Runtime
 from app.settings import Settings
 from app.web.routes import graphiql_page
 from graphql_schema.cache_plans import Plans
-from graphql_schema.cached_reads import (
-    EXECUTED,
-    PENDING,
-    CachedReads,
-    Pending,
-    build_cached_reads,
-    read_whole_body,
-)
+from graphql_schema.cached_reads import CachedReads, build_cached_reads
 from graphql_schema.configured_limits import configured_limits
 from graphql_schema.context import Context
 from graphql_schema.error_codes import BAD_REQUEST
-from graphql_schema.read_budget import ReadBudget, ReadsBusy
-from graphql_schema.read_gate import ReadGate, is_mutation, refused
+from graphql_schema.gated_posts import post
+from graphql_schema.read_budget import ReadBudget
+from graphql_schema.read_gate import ReadGate
 from graphql_schema.schema import Extension, build_schema
 from graphql_schema.security import security_extensions
 from graphql_schema.subscriptions.shared import with_shared_subscription_events
@@ -80,83 +74,14 @@ class GraphQLApp(GraphQL[Context, None]):
                     await refusal(scope, receive, send)
                     return
                 if request.method == "POST":
-                    await self._post(scope, receive, send)
+                    await post(self, scope, receive, send)
                     return
-            await self._execute(scope, receive, send)
+            await self.execute_http(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
-    async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A mutation straight on; a read after the writes in the process, from the
-        cache, else through the gate."""
-        gate = self.read_gate
-        if gate is None or self.plans is None:
-            going_on = await self._from_cache(scope, receive, send)
-            if going_on is not None:
-                await self._execute(scope, going_on, send)
-            return
-        body = await read_whole_body(receive)
-        if body is None:
-            return  # the client went away
-        receive = replay_body(body, receive)
-        if is_mutation(body, self.plans):
-            with gate.writing():
-                await self._execute(scope, receive, send)
-            return
-        await gate.after_writes()
-        going_on = await self._from_cache(scope, receive, send)
-        if going_on is not None:
-            await self._read(gate, scope, going_on, send)
-
-    async def _read(self, gate: ReadGate, scope: Scope, receive: Receive, send: Send) -> None:
-        """Executed with a place of the gate, or answered by the execution it followed."""
-        key = self._flight_key(scope)
-        try:
-            admission = await gate.enter(key)
-            if admission.follows is not None:
-                entry = await admission.follows.result
-                if entry is not None and self.cached_reads is not None:
-                    principal = scope["state"]["principal"]
-                    going_on = await self.cached_reads.answer(
-                        entry, scope, receive, send, principal
-                    )
-                    if going_on is not None:
-                        # Refused (forbidden, throttled): Strawberry answers as uncached.
-                        await self._execute(scope, going_on, send)
-                    return
-                # The execution had nothing to share (an error, say): one of its own.
-                admission = await gate.enter()
-        except ReadsBusy:
-            await refused()(scope, receive, send)
-            return
-        try:
-            if admission.waited:
-                # Executed meanwhile with the data unchanged: the cache answers.
-                going_on = await self._from_cache(scope, receive, send)
-                if going_on is None:
-                    return
-                receive = going_on
-            await self._execute(scope, receive, send)
-            if admission.leads is not None:
-                admission.leads.finish(scope["state"].get(EXECUTED))
-        finally:
-            gate.leave(admission)
-
-    def _flight_key(self, scope: Scope) -> Hashable | None:
-        """The response cache's key of a read it could keep (others execute each)."""
-        pending = scope["state"].get(PENDING)
-        if not isinstance(pending, Pending) or pending.token is None:
-            return None
-        return None if pending.plan.actions is None else pending.key
-
-    async def _from_cache(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
-        """None when the response cache answered; else the `receive` to go on with."""
-        if self.cached_reads is None:
-            return receive
-        principal = scope["state"]["principal"]
-        return await self.cached_reads.serve(scope, receive, send, principal)
-
-    async def _execute(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def execute_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's HTTP handling, its refusals in JSON."""
         try:
             # A new Request: `receive` may now replay the body read before.
             response = await self.run(Request(scope, receive))
