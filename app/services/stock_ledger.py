@@ -71,11 +71,11 @@ async def lock_merchant_stocks(
         # none, so the creation below still precedes every lock, as it must for id order.
         rows = await sql.LOCK_IF_ALL_EXIST_DRIVER.fetch(driver, {**params, "expected": len(wanted)})
         if rows:
-            return _locked(rows)
+            return locked_stocks(rows)
         await sql.INSERT_STOCK_DRIVER.executemany(
             driver, [_new_stock_row(merchant_id, key) for merchant_id, key in wanted]
         )
-    return _locked(await sql.LOCK_DRIVER.fetch(driver, params))
+    return locked_stocks(await sql.LOCK_DRIVER.fetch(driver, params))
 
 
 def _key_params(keys: Sequence[tuple[uuid.UUID, StockKey]]) -> dict[str, Any]:
@@ -107,7 +107,8 @@ def _new_stock_row(merchant_id: uuid.UUID, key: StockKey) -> dict[str, Any]:
     }
 
 
-def _locked(rows: Sequence[Any]) -> dict[StockKey, LockedStock]:
+def locked_stocks(rows: Sequence[Any]) -> dict[StockKey, LockedStock]:
+    """LockedStocks of rows as LOCK reads them (and any statement with its columns)."""
     locked: dict[StockKey, LockedStock] = {}
     for row in rows:
         item_type = ItemType(row["item_type"])
@@ -124,6 +125,8 @@ def _locked(rows: Sequence[Any]) -> dict[StockKey, LockedStock]:
             low_stock_threshold=row["low_stock_threshold"],
             unit=row["item_unit" if item_type is ItemType.PRODUCT else "material_unit"],
             product_variant_id=row["product_variant_id"],
+            par_level=row["par_level"],
+            reorder_point=row["reorder_point"],
         )
         locked[held.key] = held
     return locked
@@ -347,4 +350,5 @@ __all__ = [
     "apply_moves",
     "lock_merchant_stocks",
     "lock_stocks",
+    "locked_stocks",
 ]

@@ -95,6 +95,8 @@ LOCK = (
         _stock.c.reserved,
         _stock.c.version,
         _stock.c.low_stock_threshold,
+        _stock.c.par_level,
+        _stock.c.reorder_point,
         _item.c.unit.label("item_unit"),
         _material.c.unit.label("material_unit"),
         _item.c.product_variant_id,
