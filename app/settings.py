@@ -95,10 +95,12 @@ class Settings(BaseSettings):
     graphql_read_connections: Annotated[int, Field(ge=0, le=400)] | None = None
     graphql_read_wait_seconds: Annotated[float, Field(ge=0, le=30)] = 0.5
     # GraphQL reads over HTTP executing at once (graphql_schema/read_gate.py); the
-    # others wait up to graphql_read_wait_seconds, writes never; 0, no gate. One: a
+    # others wait up to graphql_read_wait_seconds, writes never; 0, no gate. Few: a
     # page is CPU work on the one event loop, and each more read executing beside it
     # adds its work ahead of every step of a write (bench/graphql_busy.py measured it).
-    graphql_reads_at_once: Annotated[int, Field(ge=0, le=400)] = 1
+    # Two, not one: a report that waits on the database (a valuation or usage report
+    # takes hundreds of ms) leaves a place for the dashboards; writes measured alike.
+    graphql_reads_at_once: Annotated[int, Field(ge=0, le=400)] = 2
     # The other fast paths built on libraries' private internals, each with a way out for
     # the day an upgrade breaks one (README, "Dependencies and fast paths"); the response
     # cache's is ENTRIES=0 above, the list plan's GRAPHQL_FAST_EXECUTION.
