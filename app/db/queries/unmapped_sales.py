@@ -34,22 +34,15 @@ async def unmapped_sales(
     """Per product variant (and modifier option) sold in [start, end) at the location by
     the payments' occurredAt: units, sale orders, the last sale. Most sold first."""
     line, item = t.unmapped_sale_line, t.inventory_item
-    quantity = func.sum(line.c.quantity)
-    rows = await session.execute(
+    # Summed per variant and option first, joined to the items after: the join then
+    # probes once per group (tens) instead of once per line (tens of thousands a month).
+    sold = (
         select(
             line.c.product_variant_id,
             line.c.modifier_option_id,
-            item.c.id.label("item_id"),
-            quantity.label("quantity"),
+            func.sum(line.c.quantity).label("quantity"),
             func.count(line.c.sale_order_id.distinct()).label("sales"),
             func.max(line.c.sold_at).label("last_sold_at"),
-        )
-        .select_from(
-            line.outerjoin(
-                item,
-                (item.c.merchant_id == merchant_id)
-                & (item.c.product_variant_id == line.c.product_variant_id),
-            )
         )
         .where(
             line.c.merchant_id == merchant_id,
@@ -57,8 +50,19 @@ async def unmapped_sales(
             line.c.sold_at >= start,
             line.c.sold_at < end,
         )
-        .group_by(line.c.product_variant_id, line.c.modifier_option_id, item.c.id)
-        .order_by(quantity.desc(), line.c.product_variant_id, line.c.modifier_option_id)
+        .group_by(line.c.product_variant_id, line.c.modifier_option_id)
+        .subquery("sold")
+    )
+    rows = await session.execute(
+        select(sold, item.c.id.label("item_id"))
+        .select_from(
+            sold.outerjoin(
+                item,
+                (item.c.merchant_id == merchant_id)
+                & (item.c.product_variant_id == sold.c.product_variant_id),
+            )
+        )
+        .order_by(sold.c.quantity.desc(), sold.c.product_variant_id, sold.c.modifier_option_id)
     )
     return [
         UnmappedSale(
