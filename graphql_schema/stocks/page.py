@@ -1,9 +1,10 @@
 """A page of stocks with the relations its selection asks for, in one cached statement.
 
-When a page selects `location` or `item`, the page query LEFT JOINs them (within the
-merchant), so a page costs one statement instead of a page query plus a batch per
-relation, and each stock answers them without a loader (Stock.known_location/known_item,
-which the resolvers return as they are). A location shared by many stocks of a page is
+When a page selects `location`, `item` or `incoming`, the page query LEFT JOINs them
+(within the merchant; incoming as the open lines summed per stock), so a page costs one
+statement instead of a page query plus a batch per relation, and each stock answers them
+without a loader (Stock.known_location/known_item/known_incoming, which the resolvers
+return as they are). A location shared by many stocks of a page is
 built once. A relation the join did not find stays unknown, and the resolver asks the
 loader, as it does for stocks reached any other way.
 
@@ -27,6 +28,7 @@ from sqlalchemy import Integer, Row, Select, Table, and_, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
+from app.db.queries.incoming import with_incoming
 from app.db.queries.keyset import KeysetPage, KeysetResult
 from app.db.queries.stocks import stocks_statement
 from app.domain.enums import ItemType as DomainItemType
@@ -58,6 +60,7 @@ class _Shape:
     backward: bool
     with_location: bool
     with_item: bool
+    with_incoming: bool
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class _Statement:
     location_at: slice | None
     item_at: slice | None
     material_at: slice | None
+    incoming_at: int | None
 
 
 def _row_type(table: Table) -> Any:
@@ -102,17 +106,22 @@ def _statement(shape: _Shape) -> _Statement:
         statement = statement.where(stock.c.id > bindparam("after"))
     if shape.before:
         statement = statement.where(stock.c.id < bindparam("before"))
-    location_at = item_at = material_at = None
+    location_at = item_at = material_at = incoming_at = None
     if shape.with_location:
         statement, location_at = _join(statement, t.location, stock.c.location_id)
     if shape.with_item:
         statement, item_at = _join(statement, t.inventory_item, stock.c.inventory_item_id)
         statement, material_at = _join(statement, t.material, stock.c.material_id)
+    if shape.with_incoming:
+        incoming_at = len(statement.selected_columns)
+        statement = with_incoming(
+            statement, cast(uuid.UUID, bindparam("merchant_id")), "stock__incoming"
+        )
     order = stock.c.id.desc() if shape.backward else stock.c.id.asc()
     statement = statement.order_by(order).limit(bindparam("limit", type_=Integer))
     names = [str(column.key) for column in statement.selected_columns]
     row = namedtuple("stock_page_row", names)  # type: ignore[misc]
-    return _Statement(statement, row, location_at, item_at, material_at)
+    return _Statement(statement, row, location_at, item_at, material_at, incoming_at)
 
 
 async def fetch_stocks_page(
@@ -129,6 +138,7 @@ async def fetch_stocks_page(
         backward=page.backward,
         with_location="location" in wanted,
         with_item="item" in wanted,
+        with_incoming="incoming" in wanted,
     )
     statement = _statement(shape)
     parameters: dict[str, Any] = {"merchant_id": where.merchant_id, "limit": page.limit + 1}
@@ -150,17 +160,20 @@ async def fetch_stocks_page(
 
 
 def _builder(statement: _Statement) -> ToStock:
-    location_at, item_at, material_at = (
+    location_at, item_at, material_at, incoming_at = (
         statement.location_at,
         statement.item_at,
         statement.material_at,
+        statement.incoming_at,
     )
-    if location_at is None and item_at is None:
+    if location_at is None and item_at is None and incoming_at is None:
         return stock_from_row
     locations: dict[uuid.UUID, Location] = {}
 
     def to_stock(row: Row[Any]) -> Stock:
         node = stock_from_row(row)
+        if incoming_at is not None:
+            node.known_incoming = row[incoming_at]
         if location_at is not None:
             values = row[location_at]
             if values[0] is not None:

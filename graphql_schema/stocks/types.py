@@ -54,6 +54,7 @@ class Stock(Node):
     # the resolvers then answer without a dataloader round through the event loop.
     known_location: strawberry.Private[Location | None] = None
     known_item: strawberry.Private[InventoryItem | Material | None] = None
+    known_incoming: strawberry.Private[Decimal | None] = None
     # (par level, reorder point) when built from a stock row; events carry neither.
     known_par: strawberry.Private[tuple[Decimal | None, Decimal | None] | None] = None
 
@@ -105,9 +106,11 @@ class Stock(Node):
         row = await info.context.loaders.stock.load(self.pk)
         return (None, None) if row is None else (row.par_level, row.reorder_point)
 
-    @strawberry.field
-    async def incoming(self, info: Info) -> Decimal:
-        return await info.context.loaders.incoming.load(self.pk)
+    @relation(Decimal)
+    def incoming(self, info: Info) -> Decimal | Awaitable[Decimal]:
+        if self.known_incoming is not None:
+            return self.known_incoming
+        return info.context.loaders.incoming.load(self.pk)
 
     @strawberry.field
     def low_stock(self) -> bool:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Hashable, Iterable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,6 +94,21 @@ async def incoming_by_stock_id(
     rows = await session.execute(_by_stock_ids(), {"merchant_id": merchant_id, "ids": wanted})
     found = {row.id: row.incoming for row in rows}
     return {stock_id: found.get(stock_id, ZERO) for stock_id in wanted}
+
+
+def with_incoming(statement: Select[Any], merchant_id: uuid.UUID, label: str) -> Select[Any]:
+    """`statement` (stocks) with each stock's incoming quantity as column `label` (0 when
+    nothing is incoming): a page that shows it reads it in its own statement, not in a
+    second round trip (the same open lines as `incoming_by_stock_id`)."""
+    stock = t.stock
+    incoming = _open_lines(merchant_id).subquery()
+    joined = statement.outerjoin(
+        incoming,
+        (incoming.c.location_id == stock.c.location_id)
+        & (incoming.c.item_type == stock.c.item_type)
+        & (incoming.c.item_id == func.coalesce(stock.c.inventory_item_id, stock.c.material_id)),
+    )
+    return joined.add_columns(func.coalesce(incoming.c.incoming, ZERO).label(label))
 
 
 @lru_cache(maxsize=1)
