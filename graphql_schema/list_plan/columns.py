@@ -20,8 +20,9 @@ from graphql import Undefined
 Column = list[Any]
 # Completes a column of values of one GraphQL type: the completed column, or an awaitable.
 Complete = Callable[[Column], "Column | Awaitable[Column]"]
-# Resolves one field for a column of objects: one value (maybe awaitable) per object.
-Resolve = Callable[[Column], Column]
+# Resolves one field for a column of objects: one value (maybe awaitable) per object, or
+# (a batched field) an awaitable of the whole column.
+Resolve = Callable[[Column], "Column | Awaitable[Column]"]
 
 # Values never awaitable nor exceptions: serialized without a check.
 PLAIN = frozenset(

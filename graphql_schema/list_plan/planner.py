@@ -28,6 +28,7 @@ from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
 from strawberry.types.union import StrawberryUnion
 
+from graphql_schema.list_plan.batch import column_resolver
 from graphql_schema.list_plan.columns import (
     PLAIN,
     Column,
@@ -49,10 +50,11 @@ from graphql_schema.list_plan.resolvers import (
     BACKREF,
     Unsupported,
     attribute,
+    column_call,
     strawberry_resolver,
     type_name,
 )
-from graphql_schema.list_plan.settle import settle
+from graphql_schema.list_plan.settle import settle, settle_with_batches
 
 
 def plan_list(
@@ -195,13 +197,18 @@ class _Planner:
                         if isinstance(value, Exception) or is_awaitable(value):
                             raise Unplanned
                         checked.add(kind)
-            columns = [resolve(values) for resolve in resolvers]
+            columns: list[Any] = [resolve(values) for resolve in resolvers]
+            batches = [at for at, column in enumerate(columns) if type(column) is not list]
             waiting = [
                 (column, at)
                 for column in columns
+                if type(column) is list
                 for at, value in enumerate(column)
                 if type(value) not in PLAIN and value is not None and is_awaitable(value)
             ]
+            if batches:
+                settling = settle_with_batches(waiting, columns, batches, len(values))
+                return complete_after(settling, len(values), keys, columns, completers)
             if waiting:
                 return complete_after(settle(waiting), len(values), keys, columns, completers)
             return complete_rows(len(values), keys, columns, completers)
@@ -253,6 +260,9 @@ class _Planner:
                     return attribute(field.python_name)
             else:
                 info = self._info(field_def, details, parent)
+                column = column_resolver(field)
+                if column is not None:
+                    return column_call(field, column, info, arguments, executor)
                 return strawberry_resolver(field, info, arguments, executor)
         resolve = field_def.resolve or executor.field_resolver
         info = self._info(field_def, details, parent)

@@ -10,6 +10,7 @@ from graphql import GraphQLResolveInfo
 from strawberry.schema.schema_converter import get_arguments
 from strawberry.types.field import StrawberryField
 
+from graphql_schema.list_plan.batch import ColumnResolver
 from graphql_schema.list_plan.columns import Column, Resolve, Unplanned
 
 BACKREF = "strawberry-definition"
@@ -22,13 +23,13 @@ class Unsupported(Exception):
 SOURCE = object()  # where the object goes in a Strawberry resolver's arguments
 
 
-def strawberry_resolver(
+def _converted(
     field: StrawberryField,
     raw_info: GraphQLResolveInfo[Any],
     arguments: dict[str, Any],
     executor: Any,
-) -> Resolve:
-    """A Strawberry resolver called as Strawberry calls it, its arguments built once."""
+) -> tuple[Any, list[Any], dict[str, Any]]:
+    """(Strawberry info, args, kwargs) as Strawberry calls the resolver, SOURCE for the object."""
     strawberry_schema = executor.schema.extensions[BACKREF]
     info = strawberry_schema.config.info_class(_raw_info=raw_info, _field=field)
     try:
@@ -42,6 +43,35 @@ def strawberry_resolver(
         )
     except Exception:
         raise Unsupported from None
+    return info, args, kwargs
+
+
+def column_call(
+    field: StrawberryField,
+    column: ColumnResolver,
+    raw_info: GraphQLResolveInfo[Any],
+    arguments: dict[str, Any],
+    executor: Any,
+) -> Resolve:
+    """A batched field (batch.py): its column resolver called once for all the objects, with
+    the arguments its resolver would get (converted once), but the object and the info."""
+    info, args, kwargs = _converted(field, raw_info, arguments, executor)
+    if len(args) != 1 or args[0] is not SOURCE:
+        raise Unsupported  # the object is not the resolver's `self`
+    given = {name: value for name, value in kwargs.items() if value is not info}
+    if any(value is SOURCE for value in given.values()):
+        raise Unsupported
+    return lambda values: column(values, info, **given)
+
+
+def strawberry_resolver(
+    field: StrawberryField,
+    raw_info: GraphQLResolveInfo[Any],
+    arguments: dict[str, Any],
+    executor: Any,
+) -> Resolve:
+    """A Strawberry resolver called as Strawberry calls it, its arguments built once."""
+    _, args, kwargs = _converted(field, raw_info, arguments, executor)
     call = field.base_resolver
     assert call is not None
     at_args = [at for at, value in enumerate(args) if value is SOURCE]

@@ -9,6 +9,18 @@ from typing import Any
 from graphql_schema.list_plan.columns import Column, Unplanned
 
 
+async def settle_with_batches(
+    waiting: list[tuple[Column, int]], columns: list[Any], batches: list[int], size: int
+) -> None:
+    """`settle(waiting)` and the batched fields' columns (awaitables at `batches` in
+    `columns`) together, each batch's column put in its place."""
+    done = await asyncio.gather(settle(waiting), *(columns[at] for at in batches))
+    for at, column in zip(batches, done[1:], strict=True):
+        if type(column) is not list or len(column) != size:
+            raise Unplanned  # not one value per object: graphql-core's to answer
+        columns[at] = column
+
+
 async def settle(waiting: list[tuple[Column, int]]) -> None:
     """Await every awaitable of a level together, writing each value in its place.
 

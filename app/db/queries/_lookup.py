@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, or_, select
+from sqlalchemy import ARRAY, ColumnElement, Row, Select, Table, Uuid, any_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def uuid_array(name: str) -> Any:
+    """A bound list of UUIDs sent as one array parameter (`column == any_(uuid_array(..))`):
+    the statement's text and cache key stay the same whatever the number of ids, where an
+    expanding IN renders one parameter per id on every execution (about 1 µs each on a
+    page's batch of 300) and makes each count a statement of its own for PostgreSQL."""
+    return bindparam(name, type_=ARRAY(Uuid()))
 
 
 async def rows_by_id(
@@ -17,8 +26,15 @@ async def rows_by_id(
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
-    statement = select(table).where(table.c.merchant_id == merchant_id, table.c.id.in_(wanted))
-    return {row.id: row for row in await session.execute(statement)}
+    rows = await session.execute(_by_ids(table), {"merchant_id": merchant_id, "ids": wanted})
+    return {row.id: row for row in rows}
+
+
+@lru_cache(maxsize=64)
+def _by_ids(table: Table) -> Select[Any]:
+    return select(table).where(
+        table.c.merchant_id == bindparam("merchant_id"), table.c.id == any_(uuid_array("ids"))
+    )
 
 
 def contains_text(term: str, *columns: ColumnElement[Any]) -> ColumnElement[bool]:
