@@ -110,6 +110,8 @@ QUERIES = [
     f"""{{ locations {{ nodes {{ name stocks(first: 2) {{ nodes {{ id {ITEM} }} }} }} }} }}""",
     """{ stocks { nodes { id item { ... on Material { stocks { id onHand } } } } } }""",
     """{ inventoryItems { nodes { id name stocks { id location { name } } } } }""",
+    # incoming through the loader (the stocks of items, not a stocks page)
+    """{ inventoryItems { nodes { id stocks { id incoming lowStock } } } }""",
     """{ materials { nodes { id name sku unit archived } } }""",
 ]
 
