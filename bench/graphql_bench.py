@@ -259,7 +259,7 @@ async def seed(url: str, stocks: int) -> None:
         async with engine.begin() as connection:
             # A previous run's busy shop left movements of these stocks.
             for table in (
-                t.purchase_order_line,  # bench/graphql_pages.py's, which reference items
+                t.purchase_order_line,  # bench/graphql_pages_seed.py's, which reference items
                 t.purchase_order,
                 t.vendor,
                 t.recipe_line,
@@ -737,11 +737,11 @@ def main(argv: list[str]) -> int:
         from app.db.migrate import upgrade_to_head
 
         work = Path(tmp)
-        from bench import graphql_pages
+        from bench import graphql_pages, graphql_pages_seed
 
         upgrade_to_head(url)
         asyncio.run(seed(url, args.stocks))
-        location = asyncio.run(graphql_pages.seed_pages(url))
+        location = asyncio.run(graphql_pages_seed.seed_pages(url))
         token = harness.dev_token(work, MERCHANT)
         body = json.dumps({"query": QUERY})
         env = {
