@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Row, text
+from sqlalchemy import Float, Row, Select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -47,6 +47,7 @@ _drivers: weakref.WeakKeyDictionary[object, asyncpg.Connection] = weakref.WeakKe
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 # Where a session opened on a `locked_transaction` keeps its driver connection.
 DRIVER_INFO_KEY = "inventory.driver"
+_NUMERIC_OID, _FLOAT8_OID = 1700, 701
 # What may be inlined in a lock's simple query: letters, digits, '-', ':' (ids and tags).
 _LOCK_KEY = re.compile(r"[A-Za-z0-9:_-]{1,200}")
 
@@ -70,6 +71,21 @@ class _Row:
 
     def __getitem__(self, key: int | str) -> Any:
         return self._row[key] if isinstance(key, int) else self._row._mapping[key]
+
+
+def result_processors(statement: Select[Any]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """(position, processor) of each selected column whose value SQLAlchemy converts when
+    it reads a row through asyncpg (enums by name, JSON decoded); applied to a record's
+    non-null values, they give the values SQLAlchemy's row would hold."""
+    found = []
+    for at, column in enumerate(statement.selected_columns):
+        # The asyncpg dialect's numeric processors ask the column's PostgreSQL type (by
+        # oid): NUMERIC comes back from asyncpg as Decimal, double precision as float.
+        oid = _FLOAT8_OID if isinstance(column.type, Float) else _NUMERIC_OID
+        process = column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, oid)
+        if process is not None:
+            found.append((at, process))
+    return tuple(found)
 
 
 class DriverStatement:

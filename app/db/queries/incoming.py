@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar, cast
 
-from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, func, select, tuple_
+from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -54,7 +54,9 @@ def _open_lines(merchant_id: uuid.UUID) -> Select[tuple[uuid.UUID, str, uuid.UUI
         .join(line, (line.c.purchase_order_id == po.c.id) & (line.c.merchant_id == merchant_id))
         .where(
             po.c.merchant_id == merchant_id,
-            po.c.status.in_(OPEN),
+            # Not IN: an expanding parameter is rendered per call, and a page read through
+            # the driver (graphql_schema/stocks/page.py) needs its SQL fixed once.
+            or_(*(po.c.status == status for status in OPEN)),
             line.c.quantity_received.is_(None),
         )
         .group_by(po.c.location_id, line.c.item_type, item_id)
