@@ -39,6 +39,18 @@ def leaves(type_: GraphQLLeafType, is_awaitable: Callable[[Any], bool]) -> Compl
         return coerced
 
     def leaves(values: Column) -> Column:
-        return [one(value) for value in values]
+        # A page's column is nearly always plain values: coerced inline, not through
+        # `one` per value (~40% of the leaves' CPU on the dashboard page). Anything else
+        # (a None or Undefined coercion, an exception) goes through `one` for the whole
+        # column, coercion being pure, so the outcome is `one`'s to the value.
+        try:
+            if as_is is not None:
+                return [value if type(value) is as_is else one(value) for value in values]
+            completed = [coerce(value) if type(value) in PLAIN else one(value) for value in values]
+        except Exception:
+            return [one(value) for value in values]
+        if None in completed or Undefined in completed:
+            return [one(value) for value in values]
+        return completed
 
     return leaves
