@@ -15,16 +15,15 @@ from decimal import Decimal
 from functools import cached_property, partial
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Row
+from sqlalchemy import Row, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from app.db import tables as t
 from app.db.queries import count_sessions as count_reads
 from app.db.queries import (
     incoming,
     items,
-    locations,
-    materials,
     movements,
     productions,
     stock_history,
@@ -34,6 +33,7 @@ from app.db.queries import (
 from app.db.queries import purchase_orders as orders
 from app.db.queries import recipes as recipe_reads
 from app.db.queries import transfers as transfer_reads
+from app.db.queries._lookup import plain_rows_by_id
 from app.db.queries.availability import availability_inputs
 from app.domain.availability import available_to_sell
 from app.domain.enums import ItemType, RecipeOwner
@@ -46,6 +46,17 @@ V = TypeVar("V")
 RowsById = Callable[[AsyncSession, uuid.UUID, Iterable[uuid.UUID]], Awaitable[Mapping[Any, Any]]]
 AnyRow = Row[Any]
 Read = Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]
+
+
+def _plain_by_id(table: Table) -> RowsById:
+    # The rows by id as namedtuples read through the driver (DATABASE_DRIVER_STATEMENTS):
+    # SQLAlchemy's row processing was ~6 µs a row more, on a page's hundreds of rows.
+    async def by_id(
+        session: AsyncSession, merchant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, Any]:
+        return await plain_rows_by_id(session, table, merchant_id, ids)
+
+    return by_id
 
 
 class Loaders:
@@ -63,11 +74,11 @@ class Loaders:
 
     @cached_property
     def location(self) -> DataLoader[uuid.UUID, AnyRow | None]:
-        return self._mapped(locations.locations_by_id)
+        return self._mapped(_plain_by_id(t.location))
 
     @cached_property
     def item(self) -> DataLoader[uuid.UUID, AnyRow | None]:
-        return self._mapped(items.items_by_id)
+        return self._mapped(_plain_by_id(t.inventory_item))
 
     @cached_property
     def item_by_variant(self) -> DataLoader[uuid.UUID, AnyRow | None]:
@@ -75,11 +86,11 @@ class Loaders:
 
     @cached_property
     def material(self) -> DataLoader[uuid.UUID, AnyRow | None]:
-        return self._mapped(materials.materials_by_id)
+        return self._mapped(_plain_by_id(t.material))
 
     @cached_property
     def stock(self) -> DataLoader[uuid.UUID, AnyRow | None]:
-        return self._mapped(stocks.stocks_by_id)
+        return self._mapped(_plain_by_id(t.stock))
 
     @cached_property
     def movement(self) -> DataLoader[uuid.UUID, AnyRow | None]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import re
 import weakref
+from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
@@ -86,6 +87,40 @@ def result_processors(statement: Select[Any]) -> tuple[tuple[int, Callable[[Any]
         if process is not None:
             found.append((at, process))
     return tuple(found)
+
+
+class RowsStatement:
+    """A SELECT whose rows are read as namedtuples of its columns (attribute access at
+    ~0.05 µs where a SQLAlchemy Row's costs ~1.4 µs), through the driver when driver
+    statements are on (asyncpg records, the values SQLAlchemy would convert converted by
+    its own result processors), else through the session, SQLAlchemy converting them."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.driver = DriverStatement(statement)
+        self._processors = result_processors(statement)
+        names = [str(column.key) for column in statement.selected_columns]
+        row_type: Any = namedtuple("row", names)  # type: ignore[misc]
+        self._make: Callable[[Any], Any] = row_type._make
+
+    async def fetch(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Any]:
+        make, processors = self._make, self._processors
+        connection = await driver_connection(session)
+        if not isinstance(connection, asyncpg.Connection):
+            return [make(row) for row in await session.execute(self.driver.statement, params)]
+        records = await self.driver.fetch(connection, params)
+        if not processors:
+            return [make(record) for record in records]
+        return [make(processed(record, processors)) for record in records]
+
+
+def processed(record: Any, processors: Sequence[tuple[int, Callable[[Any], Any]]]) -> list[Any]:
+    """A record's values as SQLAlchemy's row would hold them (`result_processors`)."""
+    values = list(record)
+    for at, process in processors:
+        value = values[at]
+        if value is not None:
+            values[at] = process(value)
+    return values
 
 
 class DriverStatement:

@@ -29,7 +29,8 @@ from sqlalchemy import Integer, Row, Select, Table, and_, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.driver import DriverStatement, driver_connection, result_processors
+from app.db.driver import DriverStatement, driver_connection, processed, result_processors
+from app.db.queries._lookup import units_as_text
 from app.db.queries.incoming import with_incoming
 from app.db.queries.keyset import KeysetPage, KeysetResult
 from app.db.queries.stocks import stocks_statement
@@ -109,7 +110,10 @@ _MATERIAL_ROW = _row_type(t.material)
 def _join(statement: Select[Any], table: Table, key: Any) -> tuple[Select[Any], slice]:
     """`statement` LEFT JOIN `table` on `key` within the merchant; where its columns land."""
     start = len(statement.selected_columns)
-    labelled = [column.label(f"{table.name}__{column.name}") for column in _read_columns(table)]
+    labelled = [
+        units_as_text(column).label(f"{table.name}__{column.name}")
+        for column in _read_columns(table)
+    ]
     joined = statement.add_columns(*labelled).outerjoin(
         table, and_(table.c.id == key, table.c.merchant_id == t.stock.c.merchant_id)
     )
@@ -187,7 +191,7 @@ async def fetch_stocks_page(
     connection = await driver_connection(session)
     if isinstance(connection, asyncpg.Connection):
         rows = [
-            make(_processed(record, statement.processors))
+            make(processed(record, statement.processors))
             for record in await statement.driver.fetch(connection, parameters)
         ]
     else:  # the fast path off: SQLAlchemy reads and converts the rows itself
@@ -197,17 +201,6 @@ async def fetch_stocks_page(
     if page.backward:
         rows.reverse()
     return KeysetResult(rows, has_more), _builder(statement)  # type: ignore[arg-type]
-
-
-def _processed(
-    record: asyncpg.Record, processors: tuple[tuple[int, Callable[[Any], Any]], ...]
-) -> list[Any]:
-    values = list(record)
-    for at, process in processors:
-        value = values[at]
-        if value is not None:
-            values[at] = process(value)
-    return values
 
 
 def _builder(statement: _Statement) -> ToStock:
