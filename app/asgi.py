@@ -22,6 +22,7 @@ from app.realtime.lifespan import open_realtime
 from app.rest.v1.routes import v1_routes
 from app.runtime import Runtime, open_database
 from app.services.idempotency_retention import pruning_idempotency_keys
+from app.services.ledger_days import settling_ledger_days
 from app.settings import Settings, load_settings
 from app.web import routes as web
 from graphql_schema.app import default_extensions, graphql_routes
@@ -46,6 +47,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 database.engine,
                 timedelta(hours=settings.idempotency_key_retention_hours),
                 settings.idempotency_key_prune_interval_seconds,
+            ),
+            # Usage reports read the daily totals this sums and never write them.
+            settling_ledger_days(
+                database.sessions,
+                settings.ledger_days_settle_interval_seconds,
+                settings.ledger_days_lookback_days,
             ),
         ):
             identity = await build_identity(settings)

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     # Idempotency keys are kept at least this long, then pruned (a reused key is then new).
     idempotency_key_retention_hours: Annotated[float, Field(gt=0, le=24 * 365)] = 24.0
     idempotency_key_prune_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
+    # The usage report's daily totals are summed in the background (services/ledger_days.py)
+    # this often, for settled days at most this many days back (a report covers up to 366).
+    ledger_days_settle_interval_seconds: Annotated[float, Field(gt=0, le=86_400)] = 600.0
+    ledger_days_lookback_days: Annotated[int, Field(ge=1, le=3660)] = 366
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
     log_level: str = "INFO"
     # json: one JSON object a line (log shippers); text: lines for people; auto: text on
@@ -90,6 +94,13 @@ class Settings(BaseSettings):
     # unset, the pool size (its overflow stays for writes); 0, no budget.
     graphql_read_connections: Annotated[int, Field(ge=0, le=400)] | None = None
     graphql_read_wait_seconds: Annotated[float, Field(ge=0, le=30)] = 0.5
+    # GraphQL reads over HTTP executing at once (graphql_schema/read_gate.py); the
+    # others wait up to graphql_read_wait_seconds, writes never; 0, no gate. Few: a
+    # page is CPU work on the one event loop, and each more read executing beside it
+    # adds its work ahead of every step of a write (bench/graphql_busy.py measured it).
+    # Two, not one: a report that waits on the database (a valuation or usage report
+    # takes hundreds of ms) leaves a place for the dashboards; writes measured alike.
+    graphql_reads_at_once: Annotated[int, Field(ge=0, le=400)] = 2
     # The other fast paths built on libraries' private internals, each with a way out for
     # the day an upgrade breaks one (README, "Dependencies and fast paths"); the response
     # cache's is ENTRIES=0 above, the list plan's GRAPHQL_FAST_EXECUTION.

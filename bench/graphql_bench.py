@@ -13,14 +13,17 @@ then serves in subprocesses, each one uvicorn worker:
 - the real /graphql route (authentication with a dev token, security extensions on,
   the query budget raised so the load generator is not throttled) with the response
   cache and the read budget off (GRAPHQL_RESPONSE_CACHE_ENTRIES=0,
-  GRAPHQL_READ_CONNECTIONS=0: every request executes, none is refused, as the ceiling)
+  GRAPHQL_READ_CONNECTIONS=0, GRAPHQL_READS_AT_ONCE=0: every request executes, none is
+  refused, as the ceiling)
   and with default settings (the repeated query is a cache hit);
 - the other list pages (bench/graphql_pages.py): `inventoryItems(first: 100)` with
   availableToSell, recipe and stocks, and `materials(first: 100)` with stocks, uncached,
   each beside a ceiling of its own (the same SQL rows, the same JSON), CPU per row;
-- the busy shop: `--readers` dashboard clients polling and `--writes` stockAdjust per
-  second to the same merchant on one instance (default settings), reads and writes
-  timed apart, any answer but a 200 without errors counted as an error.
+- the busy shop (bench/graphql_busy.py): `--readers` dashboard clients and `--writes`
+  stockAdjust per second to the same merchant on one instance (default settings),
+  reads and writes timed apart, any answer but a 200 without errors counted as an
+  error: writes alone, closed-loop dashboards (the target row) and dashboards
+  refreshing once a second.
 
 The query is what a stock dashboard sends: `stocks(first: 100)` with every field of
 Stock in the contract (onHand reserved available incoming lowStock, the item union, the
@@ -57,7 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import harness  # noqa: E402 (run as a script, the root is on the path only now)
+from bench import graphql_busy, harness  # noqa: E402 (run as a script, the root is on the path only now)
 
 HEADING = "## GraphQL"
 MACHINE_NOTE = " (other work on the machine skews both rows)"
@@ -484,124 +487,6 @@ async def _python_load(
     }
 
 
-async def _busy_shop(
-    url: str,
-    body: str,
-    token: str,
-    readers: int,
-    writes_per_second: int,
-    duration: int,
-    stock_ids: list[str],
-) -> dict[str, Any]:
-    """`readers` dashboards polling and `writes_per_second` stockAdjust to one merchant.
-
-    Any answer but a 200 without errors counts as an error (a 503 too: the target is none).
-    """
-    import httpx
-
-    reads: list[float] = []
-    writes: list[float] = []
-    errors = {"reads": 0, "writes": 0}
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    deadline = time.perf_counter() + duration
-    # Idle connections dropped before uvicorn's keep-alive timeout (5 s) closes them.
-    limits = httpx.Limits(
-        max_connections=readers + 64, max_keepalive_connections=readers + 64, keepalive_expiry=2
-    )
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-
-        async def post(content: str, into: list[float], kind: str) -> None:
-            started = time.perf_counter()
-            try:
-                response = await client.post(url, content=content, headers=headers)
-            except httpx.TransportError:
-                errors[kind] += 1
-                return
-            into.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200 or "errors" in response.json():
-                errors[kind] += 1
-
-        async def reader() -> None:
-            while time.perf_counter() < deadline:
-                await post(body, reads, "reads")
-
-        async def writer() -> None:
-            pending: set[asyncio.Task[None]] = set()
-            sent = 0
-            started = time.perf_counter()
-            while time.perf_counter() < deadline:
-                variables = {
-                    "i": {
-                        "stock": {"stockId": stock_ids[sent % len(stock_ids)]},
-                        "delta": "1",
-                        "reason": "bench",
-                    }
-                }
-                content = json.dumps({"query": ADJUST, "variables": variables})
-                task = asyncio.create_task(post(content, writes, "writes"))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-                sent += 1
-                await asyncio.sleep(
-                    max(0.0, started + sent / writes_per_second - time.perf_counter())
-                )
-            await asyncio.gather(*pending)
-
-        started = time.perf_counter()
-        await asyncio.gather(writer(), *(reader() for _ in range(readers)))
-        elapsed = time.perf_counter() - started
-    return {
-        "reads_per_second": len(reads) / elapsed if reads else 0.0,
-        "writes_per_second": len(writes) / elapsed,
-        "read_p50_ms": harness.percentile(reads, 50) if reads else 0.0,
-        "read_p99_ms": harness.percentile(reads, 99) if reads else 0.0,
-        "write_p50_ms": harness.percentile(writes, 50),
-        "write_p99_ms": harness.percentile(writes, 99),
-        "read_errors": errors["reads"],
-        "write_errors": errors["writes"],
-    }
-
-
-def run_busy_shop(
-    server: Server,
-    body: str,
-    token: str,
-    readers: int,
-    writes: int,
-    duration: int,
-    stock_ids: list[str],
-) -> dict[str, Any]:
-    """The writer in its own process; the readers by wrk beside it when installed (a
-    Python load generator of 50 clients needs more CPU than the server it loads)."""
-    with_wrk = shutil.which("wrk") is not None
-    spec = json.dumps(
-        [server.url, body, token, 0 if with_wrk else readers, writes, duration, stock_ids]
-    )
-    cpu_before = cpu_seconds(server.pid)
-    writer = subprocess.Popen(
-        [sys.executable, __file__, "--busy-generator", spec],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    read_load = run_wrk(server.url, body, token, readers, duration) if with_wrk else None
-    output, _ = writer.communicate()
-    if writer.returncode:
-        raise RuntimeError(f"the busy-shop generator exited with {writer.returncode}")
-    result: dict[str, Any] = json.loads(output)
-    if read_load is not None:
-        result.update(
-            reads_per_second=read_load.requests_per_second,
-            read_p50_ms=read_load.p50_ms,
-            read_p99_ms=read_load.p99_ms,
-            read_errors=read_load.errors,
-        )
-    requests = (result["reads_per_second"] + result["writes_per_second"]) * duration
-    result["worker_cpu_ms"] = (cpu_seconds(server.pid) - cpu_before) * 1000 / max(requests, 1)
-    result["tool"] = "wrk -t1 (reads) + httpx (writes)" if with_wrk else "httpx + asyncio"
-    return result
-
-
 def run_python_load(url: str, body: str, token: str, concurrency: int, duration: int) -> Load:
     spec = json.dumps([url, body, token, concurrency, duration])
     output = subprocess.run(
@@ -651,18 +536,13 @@ def report(
     ceiling: Load,
     served: Load,
     uncached: Load,
-    busy: dict[str, Any],
+    busy: list[graphql_busy.BusyRow],
     payload_bytes: int,
     host: str,
 ) -> str:
     share = served.pages_per_second / ceiling.pages_per_second
     uncached_share = uncached.pages_per_second / ceiling.pages_per_second
     met = uncached_share >= 0.30 and uncached.worker_cpu_ms <= 2.5
-    busy_met = (
-        busy["write_p99_ms"] < 100
-        and busy["read_p99_ms"] < 500
-        and busy["read_errors"] == busy["write_errors"] == 0
-    )
     today = harness.utc_stamp()
 
     def row(name: str, load: Load) -> str:
@@ -696,18 +576,7 @@ def report(
             f" {uncached.worker_cpu_ms:.2f} ms worker CPU per page (target ≤ 2.5):"
             f" target {'met' if met else 'MISSED'}. Cached: {share:.0%} of the ceiling.",
             "",
-            f"Busy shop ({args.readers} dashboard clients + {args.writes} stockAdjust/s to the"
-            f" same merchant, one instance, default settings; {busy['tool']}):",
-            "",
-            "| | per s | p50 ms | p99 ms | errors |",
-            "| --- | ---: | ---: | ---: | ---: |",
-            f"| reads | {busy['reads_per_second']:.0f} | {busy['read_p50_ms']:.1f} |"
-            f" {busy['read_p99_ms']:.1f} | {busy['read_errors']} |",
-            f"| writes | {busy['writes_per_second']:.1f} | {busy['write_p50_ms']:.1f} |"
-            f" {busy['write_p99_ms']:.1f} | {busy['write_errors']} |",
-            "",
-            f"Worker CPU {busy['worker_cpu_ms']:.2f} ms per request. Targets writes p99 < 100 ms,"
-            f" reads p99 < 500 ms, no errors: {'met' if busy_met else 'MISSED'}.",
+            *graphql_busy.report_lines(busy, args.readers, args.writes),
             "",
         ]
     )
@@ -722,11 +591,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--writes", type=int, default=50, help="stockAdjust per second")
     parser.add_argument("--load-generator", help=argparse.SUPPRESS)
-    parser.add_argument("--busy-generator", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.busy_generator:
-        print(json.dumps(asyncio.run(_busy_shop(*json.loads(args.busy_generator)))))
-        return 0
     if args.load_generator:
         url, body, token, concurrency, duration = json.loads(args.load_generator)
         print(json.dumps(asyncio.run(_python_load(url, body, token, concurrency, duration))))
@@ -766,7 +631,12 @@ def main(argv: list[str]) -> int:
             served = load(graphql, body, token, args.concurrency, args.duration)
         # What executing the page costs, beside the ceiling (which has no read budget
         # either): the budget's refusals are the busy shop's subject.
-        no_cache = {**env, "GRAPHQL_RESPONSE_CACHE_ENTRIES": "0", "GRAPHQL_READ_CONNECTIONS": "0"}
+        no_cache = {
+            **env,
+            "GRAPHQL_RESPONSE_CACHE_ENTRIES": "0",
+            "GRAPHQL_READ_CONNECTIONS": "0",
+            "GRAPHQL_READS_AT_ONCE": "0",
+        }
         with serve("graphql_app", no_cache) as plain:
             if json.loads(post_once(plain.url, body, token))["data"] != json.loads(payload)["data"]:
                 raise RuntimeError("the uncached answer differs from the cached one")
@@ -775,10 +645,10 @@ def main(argv: list[str]) -> int:
             uncached = load(plain, body, token, args.concurrency, args.duration)
             pages = graphql_pages.run(plain, env, token, location, args)
         stock_ids = [n["id"] for n in json.loads(payload)["data"]["stocks"]["nodes"]][:20]
-        with serve("graphql_app", env) as shop:
+        with graphql_busy.serve(env) as shop:
             post_once(shop.url, body, token)
-            busy = run_busy_shop(
-                shop, body, token, args.readers, args.writes, args.duration, stock_ids
+            busy = graphql_busy.run_rows(
+                shop, token, QUERY, stock_ids, args.readers, args.writes, args.duration
             )
     section = report(args, ceiling, served, uncached, busy, len(payload), host)
     section += "\n" + graphql_pages.report(pages)

@@ -14,10 +14,14 @@ import os
 import platform
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import asyncpg
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -210,6 +214,43 @@ def schedstat(pid: int) -> tuple[float, float]:
     except (OSError, ValueError):
         return math.nan, math.nan
     return int(ran) / 1e9, int(waited) / 1e9
+
+
+class CpuMeter:
+    """CPU seconds used so far by this process and by the PostgreSQL backends of the
+    bench's database (/proc/<pid>/schedstat, nanoseconds: what ran, whatever the load;
+    NaN when the server is not on this machine)."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+
+    @classmethod
+    async def connect(cls, dsn: str) -> CpuMeter:
+        return cls(await asyncpg.connect(dsn))
+
+    async def close(self) -> None:
+        await self._connection.close()
+
+    async def _backends(self) -> list[int]:
+        rows = await self._connection.fetch(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [r["pid"] for r in rows]
+
+    async def per_call(self, call: Any, count: int) -> float:
+        """CPU ms per call of `call`, over `count` calls in a row."""
+        pids = await self._backends()
+        client = time.process_time()
+        server = {pid: schedstat(pid)[0] for pid in pids}
+        for _ in range(count):
+            await call()
+        client = time.process_time() - client
+        used = 0.0
+        for pid in set(await self._backends()) | set(pids):
+            ran = schedstat(pid)[0]
+            used += ran - server.get(pid, 0.0) if ran == ran else 0.0  # NaN: gone or remote
+        return (client + used) / count * 1000
 
 
 # ---- a development token ---------------------------------------------------------------

@@ -15,6 +15,13 @@ evenly spread over the days, so every stock's history is in time order):
   KITCHEN_RELEASE (a cancelled ticket) instead of the consumption;
 - products: deliveries, and SALE of 1 to 3 units otherwise.
 
+A sale's movements carry their payment's time (`sold_at`): seconds before they were
+written, but one in 211 from an offline till that synced 2 to 6 hours later (late), and a
+KITCHEN_RELEASE 2 to 21 minutes after its payment (late past 10). Beside the ledger,
+`unmapped_lines` sale lines that depleted nothing (unmapped_sale_line): 30 untracked
+product variants without recipes, 2 lines in 5 a modifier option (8 of them) without a
+modifier recipe, spread over the days like the sales.
+
 The ledger invariant holds: on_hand_after and reserved_after are the running sums of
 the deltas (a window over the stock's sequence), and each stock's quantities are the
 last of them. Ids are UUIDv7-shaped from the movement's time, like the service's own.
@@ -39,6 +46,7 @@ class HistoryShape:
     days: int = 30
     end: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     receipt_every: int = 111
+    unmapped_lines: int = 40_000
     merchant_id: uuid.UUID = MERCHANT
 
     @property
@@ -121,16 +129,37 @@ WITH s AS (
 )
 INSERT INTO stock_movement (id, merchant_id, stock_id, location_id, type, reference_type,
   reference_id, delta_on_hand, delta_reserved, on_hand_after, reserved_after, went_negative,
-  actor, occurred_at)
+  actor, occurred_at, sold_at)
 SELECT {_UUID7.format(t="at")}, $1::uuid, stock_id, $2::uuid, type,
   CASE type WHEN 'PURCHASE_RECEIPT' THEN 'POREC'
             WHEN 'SALE' THEN 'SALE_ORDER' WHEN 'SALE_RESERVATION' THEN 'SALE_ORDER'
             WHEN 'KITCHEN_CONSUMPTION' THEN 'KITCHEN_TICKET_ITEM'
             WHEN 'KITCHEN_RELEASE' THEN 'KITCHEN_TICKET_ITEM' ELSE 'MANUAL' END,
   k || '-' || n, d_on_hand, d_reserved,
-  sum(d_on_hand) OVER w, sum(d_reserved) OVER w, sum(d_on_hand) OVER w < 0, 'history', at
+  sum(d_on_hand) OVER w, sum(d_reserved) OVER w, sum(d_on_hand) OVER w < 0, 'history', at,
+  CASE WHEN type IN ('SALE', 'SALE_RESERVATION') THEN at - CASE WHEN n % 211 = 7
+         THEN make_interval(hours => 2 + n % 5) ELSE make_interval(secs => 1 + n % 30) END
+       WHEN type = 'KITCHEN_RELEASE' THEN at - make_interval(mins => 2 + n % 20) END
 FROM deltas
 WINDOW w AS (PARTITION BY stock_id ORDER BY n);
+"""
+
+_VARIANT = "md5('unmapped-variant-' || {n})::uuid"
+_UNTRACKED = f"""
+INSERT INTO inventory_item (id, merchant_id, product_variant_id, name, unit, units,
+                            track_inventory, archived)
+SELECT gen_random_uuid(), $1, {_VARIANT.format(n="n")}, 'Untracked ' || n, 'pcs', '[]'::jsonb,
+       false, false
+FROM generate_series(0, 29) AS n;
+"""
+_UNMAPPED = f"""
+INSERT INTO unmapped_sale_line (id, merchant_id, location_id, sale_order_id, sale_order_item_id,
+  product_variant_id, modifier_option_id, quantity, sold_at)
+SELECT gen_random_uuid(), $1, $2, gen_random_uuid(), gen_random_uuid(),
+  {_VARIANT.format(n="(n * 7 % 30)")},
+  CASE WHEN n % 5 < 2 THEN md5('unmapped-option-' || n % 8)::uuid END, 1 + n % 2,
+  $3::timestamptz + ($4::timestamptz - $3::timestamptz) * (n::float8 / ($5 + 1))
+FROM generate_series(1, $5) AS n;
 """
 
 _TOTALS = """
@@ -174,7 +203,19 @@ async def write_history(database_url: str, shape: HistoryShape) -> History:
                 shape.receipt_every,
             )
             await connection.execute(_TOTALS, shape.merchant_id)
-        await connection.execute("ANALYZE stock_movement; ANALYZE stock")
+            await connection.execute(_UNTRACKED, shape.merchant_id)
+            await connection.execute(
+                _UNMAPPED,
+                shape.merchant_id,
+                location_id,
+                shape.start,
+                shape.end,
+                shape.unmapped_lines,
+            )
+        await connection.execute(
+            "ANALYZE stock_movement; ANALYZE stock; ANALYZE unmapped_sale_line; "
+            "ANALYZE inventory_item"
+        )
         stock_ids = [
             r["id"]
             for r in await connection.fetch(

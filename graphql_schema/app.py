@@ -28,11 +28,14 @@ from app.body_limit import BodyLimitMiddleware
 from app.runtime import Runtime
 from app.settings import Settings
 from app.web.routes import graphiql_page
+from graphql_schema.cache_plans import Plans
 from graphql_schema.cached_reads import CachedReads, build_cached_reads
 from graphql_schema.configured_limits import configured_limits
 from graphql_schema.context import Context
 from graphql_schema.error_codes import BAD_REQUEST
+from graphql_schema.gated_posts import post
 from graphql_schema.read_budget import ReadBudget
+from graphql_schema.read_gate import ReadGate
 from graphql_schema.schema import Extension, build_schema
 from graphql_schema.security import security_extensions
 from graphql_schema.subscriptions.shared import with_shared_subscription_events
@@ -50,6 +53,9 @@ _NO_BUDGET = object()
 class GraphQLApp(GraphQL[Context, None]):
     # The response cache in front of execution (cached_reads.py); None when off.
     cached_reads: CachedReads | None = None
+    # Reads execute a few at a time, writes go by (read_gate.py); None when off.
+    read_gate: ReadGate | None = None
+    plans: Plans | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -67,22 +73,22 @@ class GraphQLApp(GraphQL[Context, None]):
                 if refusal is not None:
                     await refusal(scope, receive, send)
                     return
-                if request.method == "POST" and self.cached_reads is not None:
-                    # A repeated read is answered here; otherwise the body is replayed.
-                    principal = request.state.principal
-                    going_on = await self.cached_reads.serve(scope, receive, send, principal)
-                    if going_on is None:
-                        return
-                    receive = going_on
-            try:
-                # A new Request: `receive` may now replay the body the cache read.
-                response = await self.run(Request(scope, receive))
-            except HTTPException as exc:
-                # Strawberry answers these in plain text; clients parse JSON.
-                response = _refused(exc)
-            await response(scope, receive, send)
+                if request.method == "POST":
+                    await post(self, scope, receive, send)
+                    return
+            await self.execute_http(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    async def execute_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's HTTP handling, its refusals in JSON."""
+        try:
+            # A new Request: `receive` may now replay the body read before.
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            # Strawberry answers these in plain text; clients parse JSON.
+            response = _refused(exc)
+        await response(scope, receive, send)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -198,8 +204,16 @@ def graphql_app(
         allow_queries_via_get=False,
         **socket_options(settings),
     )
-    app.cached_reads = build_cached_reads(schema, settings, extensions)
+    app.plans = Plans(schema)
+    app.cached_reads = build_cached_reads(schema, settings, extensions, plans=app.plans)
+    app.read_gate = read_gate(settings)
     return app
+
+
+def read_gate(settings: Settings) -> ReadGate | None:
+    """The route's read gate from the settings (None: GRAPHQL_READS_AT_ONCE=0)."""
+    places = settings.graphql_reads_at_once
+    return ReadGate(places, settings.graphql_read_wait_seconds) if places else None
 
 
 def graphql_routes(

@@ -58,7 +58,7 @@ from app.runtime import Runtime
 from app.settings import Settings
 from graphql_schema.cache_plans import Plan, Plans
 from graphql_schema.context import Context
-from graphql_schema.response_cache import Key, ResponseCache
+from graphql_schema.response_cache import Entry, Key, ResponseCache
 from graphql_schema.security.cost_limiter import QueryCostLimiter, SharedQueryCostLimiter
 from graphql_schema.security.document_size import DocumentSizeLimiter
 from graphql_schema.security.masking import MaskUnexpectedErrors
@@ -67,6 +67,8 @@ from graphql_schema.security.suggestions import HideSuggestions
 from graphql_schema.transport import SubscriptionsOverWebsocket
 
 PENDING = "graphql_cache_pending"
+# The entry of a cacheable result this request executed (stored in the cache or not).
+EXECUTED = "graphql_cache_executed"
 
 # Accept values that ask Strawberry for a streamed (multipart, SSE) response.
 STREAMED = ("multipart/", "text/event-stream")
@@ -96,11 +98,12 @@ class CachedReads:
         *,
         cost: CostCharging | None,
         observe: Callable[[str | None, float], None] | None,
+        plans: Plans | None = None,
     ) -> None:
         self.cache = cache
         self._cost = cost
         self._observe = observe
-        self._plans = Plans(schema)
+        self._plans = plans or Plans(schema)
         self._reset_hooked: set[int] = set()
         self.served = 0  # requests answered from the cache
 
@@ -116,7 +119,7 @@ class CachedReads:
             or any(kind in headers.get("accept", "") for kind in STREAMED)
         ):
             return receive
-        body = await _read_body(receive)
+        body = await read_whole_body(receive)
         if body is None:
             return None  # the client went away
         replay = replay_body(body, receive)
@@ -134,6 +137,15 @@ class CachedReads:
         entry = self.cache.get(key, token)
         if entry is None:
             return replay
+        return await self.answer(entry, scope, replay, send, principal)
+
+    async def answer(
+        self, entry: Entry, scope: Scope, receive: Receive, send: Send, principal: Principal
+    ) -> Receive | None:
+        """Answer with `entry` as a hit does (the caller's actions asked, the cost charged);
+        None when answered, else the `receive` to go on with (refused: Strawberry answers)."""
+        pending = scope["state"][PENDING]
+        replay = receive
         started = time.perf_counter()
         runtime: Runtime = scope["app"].state.runtime
         try:
@@ -155,13 +167,17 @@ class CachedReads:
             extensions = b',"extensions":' + _encode({"cost": report})
         body = b"".join((b'{"data":', entry.data_json, extensions, b"}"))
         if self._observe is not None:
-            self._observe(plan.name, time.perf_counter() - started)
+            self._observe(pending.plan.name, time.perf_counter() - started)
         await Response(body, media_type="application/json")(scope, receive, send)
         self.served += 1
         return None
 
     def finish(self, request: Request, result: ExecutionResult) -> None:
-        """After execution: keep a cacheable result; a mutation makes its merchant stale."""
+        """After execution: keep a cacheable result; a mutation makes its merchant stale.
+
+        A cacheable result is also left in the request's state (EXECUTED) as an entry,
+        stored or not: reads that arrived before this execution began may be answered
+        with it (read_flights.py), whatever was written since."""
         pending = request.scope.get("state", {}).get(PENDING)
         if not isinstance(pending, Pending):
             return
@@ -174,22 +190,22 @@ class CachedReads:
             versions.bump(merchant_id)
             return
         actions = pending.plan.actions
-        if (
-            actions is None
-            or pending.token is None
-            or result.errors
-            or result.data is None
-            or versions.token(merchant_id) != pending.token
-        ):
+        if actions is None or pending.token is None or result.errors or result.data is None:
             return
         recorded = _recorded_cost(result.extensions, charged=self._cost is not None)
         if recorded is None:
             return
         requested, actual = recorded
+        data_json = _encode(result.data)
+        request.scope["state"][EXECUTED] = Entry(
+            pending.token, 0.0, data_json, requested, actual, actions, len(data_json)
+        )
+        if versions.token(merchant_id) != pending.token:
+            return
         self.cache.put(
             pending.key,
             pending.token,
-            _encode(result.data),
+            data_json,
             requested_cost=requested,
             actual_cost=actual,
             actions=actions,
@@ -297,7 +313,7 @@ async def _maybe_await(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def read_whole_body(receive: Receive) -> bytes | None:
     chunks: list[bytes] = []
     while True:
         message = await receive()
@@ -309,7 +325,10 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 
 def build_cached_reads(
-    schema: strawberry.Schema, settings: Settings, extensions: Sequence[object]
+    schema: strawberry.Schema,
+    settings: Settings,
+    extensions: Sequence[object],
+    plans: Plans | None = None,
 ) -> CachedReads | None:
     """The cache in front of `schema`, or None when it is off or cannot be exact.
 
@@ -329,7 +348,7 @@ def build_cached_reads(
         max_age=settings.graphql_response_cache_max_age_seconds,
     )
     observe = _observe_operation if GraphQLOperationMetrics in extensions else None
-    return CachedReads(schema, cache, cost=cost_charging(extensions), observe=observe)
+    return CachedReads(schema, cache, cost=cost_charging(extensions), observe=observe, plans=plans)
 
 
 def _observe_operation(name: str | None, seconds: float) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
+import sqlalchemy.exc
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
@@ -72,7 +73,8 @@ class ReadsClosing(SchemaExtension):
 
     A mutation's reads are not charged to the read budget (read_budget.py). A query that
     failed for want of a connection (the read budget, an exhausted pool, a database
-    away) is answered HTTP 503 with Retry-After, never 200 with an error.
+    away) is answered HTTP 503 with Retry-After, never 200 with an error; so is a
+    mutation that wrote nothing because the pool had no connection for it.
     """
 
     def on_execute(self) -> Iterator[None]:
@@ -89,12 +91,14 @@ class ReadsClosing(SchemaExtension):
         if isinstance(context, Context):
             await context.close()
             result = self.execution_context.result
-            if (
-                context.response is not None
-                and self.execution_context.operation_type is OperationType.QUERY
-                and any(
-                    _for_want_of_a_connection(error)
-                    for error in getattr(result, "errors", None) or ()
+            errors = getattr(result, "errors", None) or ()
+            kind = self.execution_context.operation_type
+            if context.response is not None and (
+                (kind is OperationType.QUERY and any(map(_for_want_of_a_connection, errors)))
+                or (
+                    kind is OperationType.MUTATION
+                    and not any((getattr(result, "data", None) or {}).values())
+                    and any(map(_for_want_of_a_pooled_connection, errors))
                 )
             ):
                 context.response.status_code = 503
@@ -106,6 +110,12 @@ def _for_want_of_a_connection(error: GraphQLError) -> bool:
     if isinstance(original, ReadsBusy):
         return True
     return original is not None and is_database_unavailable(original)
+
+
+def _for_want_of_a_pooled_connection(error: GraphQLError) -> bool:
+    """The pool had no connection to give in time: the write never reached the database
+    (unlike a connection lost mid-transaction, when a commit may have happened)."""
+    return isinstance(error.original_error, sqlalchemy.exc.TimeoutError)
 
 
 @strawberry.type

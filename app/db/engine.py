@@ -42,6 +42,7 @@ def create_engine(
     application_name: str = "inventory",
     idle_ping_after: float = IDLE_PING_AFTER,
     ping_timeout: float = PING_TIMEOUT,
+    pool_timeout: float = 10,
 ) -> AsyncEngine:
     engine = create_async_engine(
         url,
@@ -50,7 +51,7 @@ def create_engine(
         pool_recycle=1800,
         # A database that hangs instead of refusing must still fail fast (503, retry).
         connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
-        pool_timeout=10,
+        pool_timeout=pool_timeout,
     )
     event.listen(engine.sync_engine.pool, "checkin", _checked_in)
     event.listen(

@@ -58,9 +58,13 @@ def terminal_effect(
     return None
 
 
-def effect_moves(item: ItemSnapshot, recorded: RecordedEffect) -> list[Move]:
+def effect_moves(
+    item: ItemSnapshot, recorded: RecordedEffect, sold_at: datetime | None = None
+) -> list[Move]:
     """The consumption or release of one ticket item's share of a sale order item: what
-    was reserved per unit times the ticket's quantity, never more units than were sold."""
+    was reserved per unit times the ticket's quantity, never more units than were sold.
+    A release takes back part of the sale, so it carries the sale's payment time
+    (`sold_at`); a consumption is the kitchen's own, dated when it is written."""
     consumed = recorded.effect is KitchenEffect.CONSUMED
     return [
         Move(
@@ -71,6 +75,7 @@ def effect_moves(item: ItemSnapshot, recorded: RecordedEffect) -> list[Move]:
             delta_on_hand=-amount if consumed else Decimal(0),
             delta_reserved=-amount,
             reason=f"kitchen {recorded.effect.value.lower()}",
+            sold_at=None if consumed else sold_at,
         )
         for key, amount in sorted(item.materials_for(recorded.quantity).items())
     ]

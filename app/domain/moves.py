@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +37,8 @@ class StockKey:
 @dataclass
 class Move:
     """One ledger row to append: its reference, type and deltas (the ledger's unique key
-    is (reference type, reference id, stock, type), so the same move twice is one)."""
+    is (reference type, reference id, stock, type, occurrence), so the same move twice
+    is one)."""
 
     key: StockKey
     type: MovementType
@@ -49,3 +51,8 @@ class Move:
     # What was typed, when it was in another unit than the stock's base unit.
     entered_quantity: Decimal | None = None
     entered_unit: str | None = None
+    # A sale's movements: its payment's occurredAt, by which reports count them.
+    sold_at: datetime | None = None
+    # 1; a later return of a product on one sale order, under the sale order's id, is
+    # the 2nd, 3rd, … RETURN of that reference and stock.
+    occurrence: int = 1

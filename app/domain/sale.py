@@ -105,6 +105,7 @@ def sale_moves(payment: PaymentSucceeded, products: Mapping[uuid.UUID, SoldProdu
             ReferenceType.SALE_ORDER,
             str(payment.sale_order_id),
             delta_on_hand=-quantity,
+            sold_at=payment.occurred_at,
         )
         for key, quantity in sorted(totals.items())
     ]
@@ -121,6 +122,7 @@ def reservation_moves(payment: PaymentSucceeded, snapshot: SaleSnapshot) -> list
             str(payment.sale_order_id),
             delta_reserved=quantity,
             recipe_snapshot=snapshot.movement_json(key),
+            sold_at=payment.occurred_at,
         )
         for key, quantity in sorted(snapshot.reservations().items())
     ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
@@ -124,6 +125,8 @@ class RecordedSale:
 
     movements: int
     snapshot: SaleSnapshot
+    # The payment's occurredAt (None for a sale recorded before it was kept).
+    sold_at: datetime | None = None
 
     @property
     def paid(self) -> bool:

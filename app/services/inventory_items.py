@@ -25,6 +25,7 @@ from app.db.models.base import utcnow, uuid7
 from app.db.unit_of_work import UnitOfWork
 from app.domain.enums import MovementType, ReferenceType
 from app.domain.errors import DomainError, ProblemCollector, UserErrorCode
+from app.domain.provisional_items import tracking_at_delete
 from app.domain.quantities import require_not_negative
 from app.domain.text import refuse_nul
 from app.outbox.availability_inputs_events import (
@@ -145,7 +146,9 @@ async def archive_inventory_item(
     """A CDC delete: archive the item, creating it archived if it never existed.
 
     The archived row keeps the delete's source position, so an older create or
-    update delivered afterwards is stale and cannot bring the item back.
+    update delivered afterwards is stale and cannot bring the item back. A provisional
+    item is settled, as the catalogue's last word on it: by the tracking the delete's
+    before-image states, else as untracked (see app/domain/provisional_items.py).
     """
     known = before or ProductVariantUpsert(merchant_id, product_variant_id)
     upsert = replace(
@@ -153,7 +156,14 @@ async def archive_inventory_item(
     )
     async with uow.transaction() as session:
         await ensure_merchant_row(session, merchant_id)
-        return await upsert_item(session, upsert, source_lsn=source_lsn)
+        result = await upsert_item(session, upsert, source_lsn=source_lsn)
+        if not result.created and not result.stale:
+            stated = tracking_at_delete(known.track_inventory)
+            takeover = await take_over(session, merchant_id, result.item_id, stated)
+            if takeover is not None:
+                actor = Actor(merchant_id, CDC_ACTOR_LABEL)
+                await deduct_recorded_sales(session, actor, result.item_id, takeover)
+        return result
 
 
 async def upsert_item(

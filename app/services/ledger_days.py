@@ -1,92 +1,222 @@
-"""Keeping the daily ledger totals of settled days (app/domain/ledger_days.py).
+"""Settling the ledger's days: the daily totals (app/domain/ledger_days.py) a usage report
+sums instead of every movement, written off the read path.
 
-Filled on demand: a usage report first has the settled days of its period summed that
-were not yet, in one transaction per call (one INSERT … SELECT per run of consecutive
-days), so the first report over a month reads the month's movements once and every
-later one reads thirty rows per stock. Two reports filling the same day at once write
-the same totals; the second's rows are skipped.
+A small periodic task of each serving process (`settling_ledger_days`, in the ASGI
+lifespan) sums, per location with movements, every settled day after the last one it
+summed (at most `lookback_days` back), one transaction per day; a usage report only
+reads them, and computes the days not summed yet from the movements in its own read
+without keeping them (app/db/queries/usage.py). So a report never writes, and its
+first run over a month is as fast as the next once the task has run.
+
+A day's transaction holds an advisory lock on its location and checks again that the
+day is not summed, so two processes settling at once sum each day once. A day's totals
+hold its on-time movements only: a late payment committing into a summed day is read
+apart by every report (the late sales' index), so it is neither missed nor counted
+twice, whichever commits first.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import uuid
-from collections.abc import Sequence
-from datetime import date, timedelta
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
+from app.db.models.base import utcnow
 from app.db.models.ledger_days import FLOWS
-from app.db.queries.ledger_flows import flow_sums
-from app.domain.ledger_days import DAY, day_start
+from app.db.queries.ledger_flows import counted_on_time, flow_sums
+from app.db.unit_of_work import UnitOfWork
+from app.domain.ledger_days import DAY, day_start, last_settled_day
+
+log = logging.getLogger(__name__)
+
+_ledger, _summed = t.stock_movement, t.ledger_day_summed
 
 
-def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
-    """Consecutive days as [first, last] runs."""
-    runs: list[tuple[date, date]] = []
-    for day in sorted(days):
-        if runs and runs[-1][1] + timedelta(days=1) == day:
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    return runs
+@dataclass
+class SettleStats:
+    days: int = 0
+    runs: int = 0
 
 
-async def sum_settled_days(
-    sessions: async_sessionmaker[AsyncSession],
-    merchant_id: uuid.UUID,
-    location_id: uuid.UUID,
-    days: Sequence[date],
-) -> None:
-    """Sum each of `days` (settled days: the caller's split) not summed yet."""
-    if not days:
-        return
-    summed = t.ledger_day_summed
-    async with sessions() as session:
-        done = set(
-            (
-                await session.execute(
-                    select(summed.c.day).where(
-                        summed.c.merchant_id == merchant_id,
-                        summed.c.location_id == location_id,
-                        summed.c.day.in_(days),
-                    )
-                )
-            ).scalars()
+def _lock_key(merchant_id: uuid.UUID, location_id: uuid.UUID) -> str:
+    return f"ledger-days:{merchant_id}:{location_id}"
+
+
+async def _is_summed(
+    session: AsyncSession, merchant_id: uuid.UUID, location_id: uuid.UUID, day: date
+) -> bool:
+    found = await session.execute(
+        select(_summed.c.day).where(
+            _summed.c.merchant_id == merchant_id,
+            _summed.c.location_id == location_id,
+            _summed.c.day == day,
         )
-    missing = [d for d in days if d not in done]
-    if not missing:
-        return
-    ledger = t.stock_movement
-    day = func.date(func.timezone("UTC", ledger.c.occurred_at))
-    async with sessions.begin() as session:
-        for first, last in _runs(missing):
-            totals = (
-                select(
-                    ledger.c.merchant_id, ledger.c.location_id, day, ledger.c.stock_id, *flow_sums()
-                )
-                .where(
-                    ledger.c.merchant_id == merchant_id,
-                    ledger.c.location_id == location_id,
-                    ledger.c.occurred_at >= day_start(first),
-                    ledger.c.occurred_at < day_start(last) + DAY,
-                )
-                .group_by(ledger.c.merchant_id, ledger.c.location_id, day, ledger.c.stock_id)
+    )
+    return found.first() is not None
+
+
+async def sum_day(
+    uow: UnitOfWork, merchant_id: uuid.UUID, location_id: uuid.UUID, day: date
+) -> bool:
+    """Sum one settled day of a location into ledger_day, unless it already is; True
+    when this call summed it. The caller makes sure the day is settled."""
+    async with uow.transaction(lock_keys=[_lock_key(merchant_id, location_id)]) as session:
+        if await _is_summed(session, merchant_id, location_id, day):
+            return False
+        totals = (
+            select(
+                _ledger.c.merchant_id,
+                _ledger.c.location_id,
+                literal(day, Date),
+                _ledger.c.stock_id,
+                *flow_sums(),
             )
-            await session.execute(
-                pg_insert(t.ledger_day)
-                .from_select(["merchant_id", "location_id", "day", "stock_id", *FLOWS], totals)
-                .on_conflict_do_nothing()
+            .where(
+                _ledger.c.merchant_id == merchant_id,
+                _ledger.c.location_id == location_id,
+                counted_on_time([(day_start(day), day_start(day) + DAY)]),
             )
+            .group_by(_ledger.c.merchant_id, _ledger.c.location_id, _ledger.c.stock_id)
+        )
         await session.execute(
-            pg_insert(summed)
-            .values(
-                [
-                    {"merchant_id": merchant_id, "location_id": location_id, "day": d}
-                    for d in missing
-                ]
+            pg_insert(t.ledger_day).from_select(
+                ["merchant_id", "location_id", "day", "stock_id", *FLOWS], totals
             )
-            .on_conflict_do_nothing()
         )
+        await session.execute(
+            pg_insert(_summed).values(merchant_id=merchant_id, location_id=location_id, day=day)
+        )
+    return True
+
+
+async def _days_to_settle(
+    uow: UnitOfWork, now: datetime, lookback_days: int
+) -> list[tuple[uuid.UUID, uuid.UUID, date, date]]:
+    """Per location with movements: the first and last settled day not summed yet."""
+    last = last_settled_day(now)
+    oldest = last - timedelta(days=lookback_days - 1)
+    async with uow.read_sessions()() as session:
+        done = (
+            select(
+                _summed.c.merchant_id, _summed.c.location_id, func.max(_summed.c.day).label("day")
+            )
+            .group_by(_summed.c.merchant_id, _summed.c.location_id)
+            .subquery("done")
+        )
+        stocks = select(t.stock.c.merchant_id, t.stock.c.location_id).distinct().subquery("stocks")
+        first_moved = (
+            select(func.min(_ledger.c.occurred_at))
+            .where(
+                _ledger.c.merchant_id == stocks.c.merchant_id,
+                _ledger.c.location_id == stocks.c.location_id,
+            )
+            .scalar_subquery()
+        )
+        rows = await session.execute(
+            select(stocks.c.merchant_id, stocks.c.location_id, done.c.day, first_moved).select_from(
+                stocks.outerjoin(
+                    done,
+                    (done.c.merchant_id == stocks.c.merchant_id)
+                    & (done.c.location_id == stocks.c.location_id),
+                )
+            )
+        )
+        wanted = []
+        for merchant_id, location_id, summed_to, moved_at in rows:
+            if moved_at is None:
+                continue  # no movement yet: nothing to sum
+            first = max(oldest, moved_at.date())
+            if summed_to is not None:
+                first = max(first, summed_to + timedelta(days=1))
+            if first <= last:
+                wanted.append((merchant_id, location_id, first, last))
+    return wanted
+
+
+async def settle_ledger_days(
+    uow: UnitOfWork,
+    *,
+    now: datetime | None = None,
+    lookback_days: int = 366,
+    stats: SettleStats | None = None,
+) -> int:
+    """Sum every settled day not summed yet of every location with movements, oldest
+    first, at most `lookback_days` back; returns how many days this call summed."""
+    stats = stats if stats is not None else SettleStats()
+    summed = 0
+    for merchant_id, location_id, first, last in await _days_to_settle(
+        uow, now or utcnow(), lookback_days
+    ):
+        day = first
+        while day <= last:
+            if await sum_day(uow, merchant_id, location_id, day):
+                summed += 1
+                stats.days += 1
+            day += timedelta(days=1)
+            await asyncio.sleep(0)  # a long backlog leaves room for the rest of the process
+    return summed
+
+
+class LedgerDaySettler:
+    """Settles the ledger's days every `interval` seconds, until stopped."""
+
+    def __init__(
+        self, uow: UnitOfWork, interval: float, lookback_days: int, first_delay: float
+    ) -> None:
+        self._uow, self._interval, self._lookback = uow, interval, lookback_days
+        self._first_delay = first_delay
+        self._task: asyncio.Task[None] | None = None
+        self.stats = SettleStats()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="ledger day settler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        # An interval first, as the idempotency key pruner: a starting process (or a fleet
+        # of them) has better to do, and reports read days not summed yet meanwhile.
+        await asyncio.sleep(self._first_delay)
+        while True:
+            try:
+                summed = await settle_ledger_days(
+                    self._uow, lookback_days=self._lookback, stats=self.stats
+                )
+                if summed:
+                    log.info("ledger days settled", extra={"days": summed})
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # The database may be restarting: the next run tries again.
+                log.warning("settling ledger days failed", extra={"error": str(exc)})
+            self.stats.runs += 1
+            await asyncio.sleep(self._interval)
+
+
+@contextlib.asynccontextmanager
+async def settling_ledger_days(
+    uow: UnitOfWork, interval: float, lookback_days: int, first_delay: float | None = None
+) -> AsyncIterator[LedgerDaySettler]:
+    """A running settler for the duration of the block (its first run `first_delay`
+    after it starts: an interval unless told)."""
+    first = interval if first_delay is None else first_delay
+    settler = LedgerDaySettler(uow, interval, lookback_days, first)
+    settler.start()
+    try:
+        yield settler
+    finally:
+        await settler.stop()

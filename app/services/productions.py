@@ -6,7 +6,9 @@ was really used) and the prep item a PRODUCTION_OUTPUT movement (on hand up by t
 quantity produced), all with reference PRODUCTION/<production id>. An ingredient
 whose available would go below zero refuses the whole production unless
 `allow_negative`. The prep item's average unit cost blends in what the ingredients
-cost at their average unit costs.
+cost at their average unit costs. The production keeps the prep recipe it was made by,
+scaled to what it made (production_recipe_line): the usage report explains it by
+that, whatever the recipe becomes later.
 """
 
 from __future__ import annotations
@@ -61,6 +63,17 @@ class ProductionInput:
 
 
 @dataclass(frozen=True)
+class _Plan:
+    """What a production makes, what it uses, and the recipe it is made by."""
+
+    produced: Entered
+    uses: list[_Use]
+    yield_quantity: Decimal
+    # The prep recipe's lines scaled to what is made (base unit), by material.
+    by_recipe: dict[uuid.UUID, Decimal]
+
+
+@dataclass(frozen=True)
 class _Use:
     """One ingredient's consumption and the field a shortage of it is reported on."""
 
@@ -107,10 +120,10 @@ async def record_production(
             if stored is not None:
                 return uuid.UUID(stored["productionId"])
         await check_location(session, merchant_id, p.location_id, ("input",), problems)
-        produced, uses, yield_quantity = await _plan(session, merchant_id, p, problems)
+        plan = await _plan(session, merchant_id, p, problems)
         problems.raise_if_any()
-        assert produced is not None
-        assert yield_quantity is not None
+        assert plan is not None
+        produced, uses = plan.produced, plan.uses
         names, costs = await _fold_cost(session, merchant_id, p.material_id, produced.base, uses)
         output = StockKey.material(p.location_id, p.material_id)
         keys = {u.material_id: StockKey.material(p.location_id, u.material_id) for u in uses}
@@ -165,13 +178,26 @@ async def record_production(
                 location_id=p.location_id,
                 material_id=p.material_id,
                 quantity_produced=produced.base,
-                batches=batches(produced.base, yield_quantity),
+                batches=batches(produced.base, plan.yield_quantity),
                 consumed=[_consumed_json(u) for u in uses],
                 reason=reason,
                 actor=actor.label,
                 produced_at=utcnow(),
             )
         )
+        if plan.by_recipe:
+            await session.execute(
+                insert(t.production_recipe_line),
+                [
+                    {
+                        "merchant_id": merchant_id,
+                        "production_id": production_id,
+                        "material_id": material_id,
+                        "quantity": quantity,
+                    }
+                    for material_id, quantity in plan.by_recipe.items()
+                ],
+            )
         if idempotency_key is not None:
             await idempotency.remember(
                 session, merchant_id, idempotency_key, {"productionId": production_id}
@@ -184,17 +210,18 @@ async def _plan(
     merchant_id: uuid.UUID,
     p: ProductionInput,
     problems: ProblemCollector,
-) -> tuple[Entered | None, list[_Use], Decimal | None]:
-    """The quantity produced in base units, each ingredient's use, and the recipe's yield."""
+) -> _Plan | None:
+    """The quantity produced in base units, each ingredient's use, and the recipe; None
+    when a problem leaves nothing to plan."""
     book = await material_book(session, merchant_id, p.material_id, problems, MATERIAL_FIELD)
     if book is None:
-        return None, [], None
+        return None
     recipe = (
         await recipes_by_owner(session, merchant_id, RecipeOwner.PREP_ITEM, [p.material_id])
     ).get(p.material_id)
     if recipe is None or recipe.yield_quantity is None:
         problems.add(UserErrorCode.INVALID, "is not a prep item (no prep recipe)", MATERIAL_FIELD)
-        return None, [], None
+        return None
     produced = convert(
         book,
         p.quantity_produced,
@@ -203,6 +230,12 @@ async def _plan(
         ("input", "unit"),
         PRODUCED_FIELD,
     )
+    by_recipe: dict[uuid.UUID, Decimal] = {}
+    if produced is not None:
+        by_recipe = {
+            row.material_id: scaled_quantity(row.quantity, produced.base, recipe.yield_quantity)
+            for row in recipe.lines
+        }
     if p.consumed is not None:
         lines = await check_line_materials(
             session, merchant_id, p.consumed, problems, CONSUMED_FIELD
@@ -216,18 +249,11 @@ async def _plan(
                     (*CONSUMED_FIELD, i, "materialId"),
                 )
         uses = [_Use(line.material_id, line.entered, fields[line.material_id]) for line in lines]
-        return produced, uses, recipe.yield_quantity
+    else:
+        uses = [_Use(m, Entered(q), PRODUCED_FIELD) for m, q in by_recipe.items()]
     if produced is None:
-        return None, [], None
-    uses = [
-        _Use(
-            row.material_id,
-            Entered(scaled_quantity(row.quantity, produced.base, recipe.yield_quantity)),
-            PRODUCED_FIELD,
-        )
-        for row in recipe.lines
-    ]
-    return produced, uses, recipe.yield_quantity
+        return None
+    return _Plan(produced, uses, recipe.yield_quantity, by_recipe)
 
 
 async def _fold_cost(

@@ -31,6 +31,7 @@ from app.domain.provisional_items import (
 from app.domain.sale import PaymentSucceeded, SoldProduct
 from app.services.context import Actor
 from app.services.stock_ledger import Move, StockKey, apply_moves, lock_stocks
+from app.services.unmapped_sales import withdraw_unmapped_sales
 
 _item, _sale = t.inventory_item, t.provisional_sale
 
@@ -73,7 +74,10 @@ async def hold_provisional_sales(
             key = (payment.merchant_id, item_id, payment.sale_order_id, payment.location_id)
             # A second payment of the sale order in the batch is a re-delivery: the first counts.
             lines.setdefault(
-                key, sale_lines(payment.sale_order_id, payment.location_id, quantities)
+                key,
+                sale_lines(
+                    payment.sale_order_id, payment.location_id, quantities, payment.occurred_at
+                ),
             )
     if lines:
         await session.execute(
@@ -87,6 +91,7 @@ async def hold_provisional_sales(
                         "location_id": line.location_id,
                         "quantity": line.quantity,
                         "actor": actor_label,
+                        "sold_at": line.sold_at,
                     }
                     for (merchant_id, item_id, _, _), line in sorted(lines.items())
                 ]
@@ -100,6 +105,7 @@ class Takeover:
     """The catalogue's first word on a provisional item, and what it had recorded."""
 
     tracked: bool
+    product_variant_id: uuid.UUID
     # (the seller's actor label, the sale) per recorded row.
     sales: tuple[tuple[str, ProvisionalSaleLine], ...]
 
@@ -120,7 +126,7 @@ async def take_over(
             update(_item)
             .where(_item.c.merchant_id == merchant_id, _item.c.id == item_id, _item.c.provisional)
             .values(provisional=False)
-            .returning(_item.c.track_inventory)
+            .returning(_item.c.track_inventory, _item.c.product_variant_id)
         )
     ).one_or_none()
     if cleared is None:
@@ -128,25 +134,37 @@ async def take_over(
     recorded = await session.execute(
         delete(_sale)
         .where(_sale.c.merchant_id == merchant_id, _sale.c.inventory_item_id == item_id)
-        .returning(_sale.c.actor, _sale.c.sale_order_id, _sale.c.location_id, _sale.c.quantity)
+        .returning(
+            _sale.c.actor,
+            _sale.c.sale_order_id,
+            _sale.c.location_id,
+            _sale.c.quantity,
+            _sale.c.sold_at,
+        )
     )
     sales = tuple(
-        (row.actor, ProvisionalSaleLine(row.sale_order_id, row.location_id, row.quantity))
+        (
+            row.actor,
+            ProvisionalSaleLine(row.sale_order_id, row.location_id, row.quantity, row.sold_at),
+        )
         for row in recorded
     )
-    return Takeover(cleared.track_inventory, sales)
+    return Takeover(cleared.track_inventory, cleared.product_variant_id, sales)
 
 
 async def deduct_recorded_sales(
     session: AsyncSession, actor: Actor, item_id: uuid.UUID, takeover: Takeover
 ) -> None:
     """The SALE movements the payments would have made (their sale orders, their
-    locations, as their actors), with their stock-changed events; none when untracked."""
+    locations, as their actors), with their stock-changed events; none when untracked.
+    The sales deducted are withdrawn from the unmapped sales."""
     by_actor = sorted(takeover.sales, key=lambda sale: sale[0])
+    deducted: list[ProvisionalSaleLine] = []
     for label, sales in groupby(by_actor, key=lambda sale: sale[0]):
         lines = sales_to_deduct(takeover.tracked, (line for _, line in sales))
         if not lines:
             continue
+        deducted.extend(lines)
         moves = [
             Move(
                 StockKey.product(line.location_id, item_id),
@@ -154,9 +172,16 @@ async def deduct_recorded_sales(
                 ReferenceType.SALE_ORDER,
                 str(line.sale_order_id),
                 delta_on_hand=-line.quantity,
+                sold_at=line.sold_at,
             )
             for line in lines
         ]
         seller = Actor(actor.merchant_id, label, actor.request_id)
         stocks = await lock_stocks(session, actor.merchant_id, [move.key for move in moves])
         await apply_moves(session, seller, stocks, moves)
+    await withdraw_unmapped_sales(
+        session,
+        actor.merchant_id,
+        takeover.product_variant_id,
+        [(line.sale_order_id, line.location_id) for line in deducted],
+    )

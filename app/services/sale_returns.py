@@ -1,9 +1,10 @@
 """Customer returns: tracked products back in stock, one RETURN movement per line.
 
-Reference SALE_ORDER / the sale order's id. The ledger's unique key (reference, stock,
-type) allows one RETURN row per product and order under that id, so a later return of
-the same product on the same order is recorded under `<saleOrderId>#<n>` (n = 2, 3, …):
-what was already returned is the sum over both spellings.
+Reference SALE_ORDER / the sale order's id, every time. A later return of the same
+product on the same order is the ledger row's `occurrence` 2, 3, … (part of the ledger's
+unique key), so each return is a row of its own under that id. Two returns racing for
+what is left wait for each other on the stock's lock, and the second reads what the
+first wrote: one wins, the other is refused naming the line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
@@ -128,15 +129,15 @@ async def record_sale_return(
         for stock_id, quantity in asked.items():
             key = next(k for k in keys.values() if stocks[k].id == stock_id)
             earlier = history.get(stock_id, (ZERO, ZERO, 0))[2]
-            reference = str(sale_order_id) if earlier == 0 else f"{sale_order_id}#{earlier + 1}"
             moves.append(
                 Move(
                     key,
                     MovementType.RETURN,
                     ReferenceType.SALE_ORDER,
-                    reference,
+                    str(sale_order_id),
                     delta_on_hand=quantity,
                     reason=clean_reason,
+                    occurrence=earlier + 1,
                 )
             )
         result = await apply_moves(session, actor, stocks, moves)
@@ -170,7 +171,7 @@ async def _sold_and_returned(
     sale_order_id: uuid.UUID,
     stock_ids: list[uuid.UUID],
 ) -> dict[uuid.UUID, tuple[Decimal, Decimal, int]]:
-    """Per stock: sold on the order, returned so far, and how many returns that was."""
+    """Per stock: sold on the order, returned so far, and the last return's occurrence."""
     ledger = t.stock_movement
     order = str(sale_order_id)
     is_sale = ledger.c.type == MovementType.SALE
@@ -180,15 +181,12 @@ async def _sold_and_returned(
             ledger.c.stock_id,
             func.coalesce(func.sum(-ledger.c.delta_on_hand).filter(is_sale), 0),
             func.coalesce(func.sum(ledger.c.delta_on_hand).filter(is_return), 0),
-            func.count().filter(is_return),
+            func.coalesce(func.max(ledger.c.occurrence).filter(is_return), 0),
         )
         .where(
             ledger.c.merchant_id == merchant_id,
             ledger.c.reference_type == ReferenceType.SALE_ORDER,
-            or_(
-                ledger.c.reference_id == order,
-                ledger.c.reference_id.startswith(f"{order}#", autoescape=True),
-            ),
+            ledger.c.reference_id == order,
             ledger.c.stock_id.in_(stock_ids),
             ledger.c.type.in_([MovementType.SALE, MovementType.RETURN]),
         )

@@ -39,7 +39,8 @@ from app.outbox.writer import enqueue
 from app.services.context import Actor
 from app.services.idempotency import claim, remember
 from app.services.stock_ledger import LockedStock, Move, StockKey, apply_moves, lock_stocks
-from app.services.stock_refs import StockRef, collect_stock_ref
+from app.services.stock_records import Movement, WrittenStock
+from app.services.stock_refs import StockRef, collect_locked_stock, collect_stock_ref
 from app.services.text_input import collect, optional_text, required_text
 from app.services.unit_conversion import Given, converted, in_base_unit
 
@@ -50,13 +51,14 @@ STOCK_FIELD = ("input", "stock")
 @dataclass(frozen=True)
 class StockChangeResult:
     """The stock (and movement) a write changed. `stock` and `movement` are their rows as
-    the transaction left them (read in it), so an answer needs no read after commit;
-    None on a replay of an idempotency key (only the ids were stored)."""
+    the transaction left them (what it wrote, or read in it: rows or records with the
+    same attributes), so an answer needs no read after commit; None on a replay of an
+    idempotency key (only the ids were stored)."""
 
     stock_id: uuid.UUID
     movement_id: uuid.UUID | None
-    stock: Row[Any] | None = field(default=None, compare=False)
-    movement: Row[Any] | None = field(default=None, compare=False)
+    stock: Row[Any] | WrittenStock | None = field(default=None, compare=False)
+    movement: Row[Any] | Movement | None = field(default=None, compare=False)
 
     def as_response(self) -> dict[str, Any]:
         return {"stockId": self.stock_id, "movementId": self.movement_id}
@@ -291,15 +293,23 @@ async def _write_movement(
             stored = await claim(session, actor.merchant_id, idempotency_key, operation, request)
             if stored is not None:
                 return StockChangeResult.from_response(stored)
-        key = await collect_stock_ref(session, actor.merchant_id, ref, STOCK_FIELD, problems)
+        # By stock id, one statement resolves and locks the stock and reads its units.
+        key, book, held = await collect_locked_stock(
+            session, actor.merchant_id, ref, STOCK_FIELD, problems
+        )
         entered = None
         if key is not None:
-            entered = await in_base_unit(session, actor.merchant_id, key, given, problems)
+            entered = await in_base_unit(
+                session, actor.merchant_id, key, given, problems, book=book
+            )
         problems.raise_if_any()
         assert key is not None
         assert entered is not None
         book = entered.book
-        stocks = await lock_stocks(session, actor.merchant_id, [key])
+        if held is not None:
+            stocks = {key: held}
+        else:
+            stocks = await lock_stocks(session, actor.merchant_id, [key])
         move = Move(
             key,
             movement_type,
@@ -312,10 +322,15 @@ async def _write_movement(
         )
         moved = await apply_moves(session, actor, stocks, [move])
         if moved.applied:
-            movement_id = moved.applied[0].movement.id
+            # The answer is what was just written: no read back.
+            [applied] = moved.applied
+            written = applied.movement
+            result = StockChangeResult(
+                written.stock_id, written.id, WrittenStock.of(applied), written
+            )
         else:
             movement_id = await _recorded_movement_id(session, actor.merchant_id, stocks, move)
-        result = await as_written(session, actor.merchant_id, stocks[key].id, movement_id)
+            result = await as_written(session, actor.merchant_id, stocks[key].id, movement_id)
         if idempotency_key is not None:
             await remember(session, actor.merchant_id, idempotency_key, result.as_response())
     return result

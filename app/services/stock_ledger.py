@@ -2,7 +2,7 @@
 
 Every flow (sales, kitchen, adjustments, receipts, transfers) builds `Move`s and
 hands them to `apply_moves` inside its own transaction. The ledger's unique key
-(merchant, reference type, reference id, stock, movement type) makes a repeated
+(merchant, reference type, reference id, stock, movement type, occurrence) makes a repeated
 move a no-op, which is what keeps at-least-once consumers exactly-once in effect.
 """
 
@@ -71,11 +71,11 @@ async def lock_merchant_stocks(
         # none, so the creation below still precedes every lock, as it must for id order.
         rows = await sql.LOCK_IF_ALL_EXIST_DRIVER.fetch(driver, {**params, "expected": len(wanted)})
         if rows:
-            return _locked(rows)
+            return locked_stocks(rows)
         await sql.INSERT_STOCK_DRIVER.executemany(
             driver, [_new_stock_row(merchant_id, key) for merchant_id, key in wanted]
         )
-    return _locked(await sql.LOCK_DRIVER.fetch(driver, params))
+    return locked_stocks(await sql.LOCK_DRIVER.fetch(driver, params))
 
 
 def _key_params(keys: Sequence[tuple[uuid.UUID, StockKey]]) -> dict[str, Any]:
@@ -107,7 +107,8 @@ def _new_stock_row(merchant_id: uuid.UUID, key: StockKey) -> dict[str, Any]:
     }
 
 
-def _locked(rows: Sequence[Any]) -> dict[StockKey, LockedStock]:
+def locked_stocks(rows: Sequence[Any]) -> dict[StockKey, LockedStock]:
+    """LockedStocks of rows as LOCK reads them (and any statement with its columns)."""
     locked: dict[StockKey, LockedStock] = {}
     for row in rows:
         item_type = ItemType(row["item_type"])
@@ -124,6 +125,8 @@ def _locked(rows: Sequence[Any]) -> dict[StockKey, LockedStock]:
             low_stock_threshold=row["low_stock_threshold"],
             unit=row["item_unit" if item_type is ItemType.PRODUCT else "material_unit"],
             product_variant_id=row["product_variant_id"],
+            par_level=row["par_level"],
+            reorder_point=row["reorder_point"],
         )
         locked[held.key] = held
     return locked
@@ -228,7 +231,9 @@ def _write_params(
                 "recipe_snapshot": json.dumps(m.recipe_snapshot),
                 "entered_quantity": None if m.entered_quantity is None else str(m.entered_quantity),
                 "entered_unit": m.entered_unit,
+                "occurrence": m.occurrence,
                 "occurred_at": m.occurred_at.isoformat(),
+                "sold_at": None if m.sold_at is None else m.sold_at.isoformat(),
             }
         )
         for event in stock_change_events(
@@ -289,7 +294,13 @@ def _plan(
         results.append(result)
         for move in moves:
             stock = after.get(move.key) or stocks[move.key]
-            key: LedgerKey = (move.reference_type, move.reference_id, stock.id, move.type)
+            key: LedgerKey = (
+                move.reference_type,
+                move.reference_id,
+                stock.id,
+                move.type,
+                move.occurrence,
+            )
             if key in seen:
                 result.duplicates.append(move)
                 continue
@@ -320,6 +331,8 @@ def _plan(
                 occurred_at=now,
                 entered_quantity=move.entered_quantity,
                 entered_unit=move.entered_unit,
+                sold_at=move.sold_at,
+                occurrence=move.occurrence,
             )
             result.applied.append(AppliedMove(movement, stock, request_id))
     return results, after
@@ -337,4 +350,5 @@ __all__ = [
     "apply_moves",
     "lock_merchant_stocks",
     "lock_stocks",
+    "locked_stocks",
 ]

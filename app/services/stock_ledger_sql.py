@@ -95,6 +95,8 @@ LOCK = (
         _stock.c.reserved,
         _stock.c.version,
         _stock.c.low_stock_threshold,
+        _stock.c.par_level,
+        _stock.c.reorder_point,
         _item.c.unit.label("item_unit"),
         _material.c.unit.label("material_unit"),
         _item.c.product_variant_id,
@@ -158,6 +160,8 @@ _moves = json_rows(
     occurred_at=DateTime(timezone=True),
     entered_quantity=Numeric(),
     entered_unit=Text(),
+    sold_at=DateTime(timezone=True),
+    occurrence=Integer(),
 )
 _moved = (
     pg_insert(_ledger)
@@ -181,6 +185,8 @@ _moved = (
             "occurred_at",
             "entered_quantity",
             "entered_unit",
+            "sold_at",
+            "occurrence",
         ],
         select(
             _moves.c.id,
@@ -201,6 +207,8 @@ _moved = (
             _moves.c.occurred_at,
             _moves.c.entered_quantity,
             _moves.c.entered_unit,
+            _moves.c.sold_at,
+            _moves.c.occurrence,
         ),
     )
     .on_conflict_do_nothing(
@@ -210,6 +218,7 @@ _moved = (
             _ledger.c.reference_id,
             _ledger.c.stock_id,
             _ledger.c.type,
+            _ledger.c.occurrence,
         ]
     )
     .returning(_ledger.c.id)

@@ -31,6 +31,9 @@ class LockedStock:
     low_stock_threshold: Decimal | None
     unit: str | None
     product_variant_id: uuid.UUID | None
+    # Not the ledger's business; read with the lock so a write can answer with its stock.
+    par_level: Decimal | None = None
+    reorder_point: Decimal | None = None
 
     @property
     def key(self) -> StockKey:
@@ -43,8 +46,9 @@ class LockedStock:
         return self.on_hand - self.reserved
 
 
-# (reference type, reference id, stock id, movement type): the ledger's unique key.
-LedgerKey = tuple[ReferenceType, str, uuid.UUID, MovementType]
+# (reference type, reference id, stock id, movement type, occurrence): the ledger's
+# unique key.
+LedgerKey = tuple[ReferenceType, str, uuid.UUID, MovementType, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,8 @@ class Movement:
     occurred_at: datetime
     entered_quantity: Decimal | None = None
     entered_unit: str | None = None
+    sold_at: datetime | None = None
+    occurrence: int = 1
 
 
 @dataclass
@@ -81,7 +87,50 @@ class AppliedMove:
     @property
     def key(self) -> LedgerKey:
         m = self.movement
-        return (m.reference_type, m.reference_id, m.stock_id, m.type)
+        return (m.reference_type, m.reference_id, m.stock_id, m.type, m.occurrence)
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenStock:
+    """A stock row as a movement's write left it, with the columns a read of the row
+    gives (`available` is the table's generated on_hand - reserved; `updated_at` the
+    movement's time, which the write sets): a write answers with it, reading nothing
+    back."""
+
+    id: uuid.UUID
+    merchant_id: uuid.UUID
+    location_id: uuid.UUID
+    item_type: ItemType
+    inventory_item_id: uuid.UUID | None
+    material_id: uuid.UUID | None
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+    low_stock_threshold: Decimal | None
+    par_level: Decimal | None
+    reorder_point: Decimal | None
+    version: int
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, applied: AppliedMove) -> WrittenStock:
+        stock = applied.stock
+        return cls(
+            id=stock.id,
+            merchant_id=stock.merchant_id,
+            location_id=stock.location_id,
+            item_type=stock.item_type,
+            inventory_item_id=stock.inventory_item_id,
+            material_id=stock.material_id,
+            on_hand=stock.on_hand,
+            reserved=stock.reserved,
+            available=stock.available,
+            low_stock_threshold=stock.low_stock_threshold,
+            par_level=stock.par_level,
+            reorder_point=stock.reorder_point,
+            version=stock.version,
+            updated_at=applied.movement.occurred_at,
+        )
 
 
 @dataclass

@@ -171,10 +171,13 @@ async def in_base_unit(
     given: Given,
     problems: ProblemCollector,
     unit_field: FieldPath = ("input", "unit"),
+    book: UnitBook | None = None,
 ) -> Converted | None:
     """The stock's item's units and the main quantity in its base unit (None and
-    UNIT_MISMATCH on `unit_field` when the unit does not convert for the item)."""
-    book = await item_book(session, merchant_id, key.item_type, key.item_id)
+    UNIT_MISMATCH on `unit_field` when the unit does not convert for the item).
+    `book`, when the caller has read it already, is the item's."""
+    if book is None:
+        book = await item_book(session, merchant_id, key.item_type, key.item_id)
     if book is None:
         return None
     entered = convert(book, given.quantity, given.unit, problems, unit_field)

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import delete, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -75,3 +76,25 @@ async def record_unmapped_sales(
         await connection.execute(
             pg_insert(t.unmapped_sale_line).values(list(rows)).on_conflict_do_nothing()
         )
+
+
+async def withdraw_unmapped_sales(
+    session: AsyncSession,
+    merchant_id: uuid.UUID,
+    product_variant_id: uuid.UUID,
+    sales: Sequence[tuple[uuid.UUID, uuid.UUID]],
+) -> None:
+    """Withdraw the variant's own rows of these (sale order, location) sales: they depleted
+    stock after all. Its modifier options' rows stay (theirs is a recipe's matter)."""
+    if not sales:
+        return
+    line = t.unmapped_sale_line
+    await session.execute(
+        delete(line).where(
+            line.c.merchant_id == merchant_id,
+            line.c.sale_order_id.in_({order for order, _ in sales}),
+            tuple_(line.c.sale_order_id, line.c.location_id).in_(sales),
+            line.c.product_variant_id == product_variant_id,
+            line.c.modifier_option_id.is_(None),
+        )
+    )

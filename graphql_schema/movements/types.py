@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from sqlalchemy import Row
 
+from app.services.stock_records import Movement
 from graphql_schema.context import Info
 from graphql_schema.enums import MovementType, ReferenceType
 from graphql_schema.ids import global_id
@@ -43,7 +44,7 @@ class StockMovement(Node):
         return stock
 
 
-def movement_from_row(row: Row[Any]) -> StockMovement:
+def movement_from_row(row: Row[Any] | Movement) -> StockMovement:
     return StockMovement(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
         uuid=strawberry.ID(str(row.id)),

@@ -14,6 +14,7 @@ from sqlalchemy import Row
 from app.domain.enums import ItemType as DomainItemType
 from app.domain.stock_rules import is_low
 from app.domain.units import UnitBook
+from app.services.stock_records import WrittenStock
 from app.services.unit_conversion import book_from_row
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
@@ -153,14 +154,16 @@ async def load_stock_item(
     return material_from_row(row)
 
 
-def stock_from_row(row: Row[Any]) -> Stock:
+def stock_from_row(row: Row[Any] | WrittenStock) -> Stock:
     product = row.item_type is DomainItemType.PRODUCT
+    item_id = row.inventory_item_id if product else row.material_id
+    assert item_id is not None  # the table's one_item check
     return Stock(
         id=strawberry.ID(global_id(TYPE_NAME, row.id)),
         uuid=strawberry.ID(str(row.id)),
         pk=row.id,
         location_id=row.location_id,
-        item_id=row.inventory_item_id if product else row.material_id,
+        item_id=item_id,
         item_type=row.item_type,
         on_hand=row.on_hand,
         reserved=row.reserved,

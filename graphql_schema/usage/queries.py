@@ -11,7 +11,6 @@ from app.db.models.base import utcnow
 from app.db.queries.usage import UsageQuery, period_by_stock
 from app.domain.ledger_days import split_period
 from app.domain.usage import by_variance_value, period_problem, total, usage
-from app.services.ledger_days import sum_settled_days
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.errors import bad_input
@@ -42,7 +41,6 @@ class UsageQueries:
         context = info.context
         query = UsageQuery(context.merchant_id, location, from_, to, item_type, items)
         split = split_period(from_, to, utcnow())
-        await sum_settled_days(context.sessions, context.merchant_id, location, split.days)
         periods = await context.read(lambda session: period_by_stock(session, query, split))
         ordered = by_variance_value(
             [(p.stock_id, usage(p.movements, p.unit_cost)) for p in periods]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
@@ -61,13 +61,8 @@ class Week:
         await seed.stock(s, MERCHANT_A, self.main, ItemType.MATERIAL, self.beans, "1000")
         await seed.stock(s, MERCHANT_A, self.main, ItemType.PRODUCT, self.cookie, "20")
         await seed.stock(s, MERCHANT_A, self.annex, ItemType.MATERIAL, self.beans, "500")
-        async with s.begin() as session:
-            for material, cost in ((self.milk, "0.002"), (self.beans, "0.03")):
-                await session.execute(
-                    update(t.material)
-                    .where(t.material.c.id == material)
-                    .values(average_unit_cost=D(cost))
-                )
+        for material, cost in ((self.milk, "0.002"), (self.beans, "0.03")):
+            await set_cost(s, material, D(cost))
         gql = self.gql
         await _ok(
             gql,
@@ -307,6 +302,29 @@ class Week:
         )
 
 
+async def set_cost(
+    sessions: async_sessionmaker[AsyncSession], material: uuid.UUID, cost: Decimal
+) -> None:
+    """A material's average unit cost from now on, kept in its history as a receipt
+    would keep it (the report values at the average as of its `to`)."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(t.material).where(t.material.c.id == material).values(average_unit_cost=cost)
+        )
+        await session.execute(
+            insert(t.item_cost_change).values(
+                id=uuid.uuid4(),
+                merchant_id=MERCHANT_A,
+                item_type=ItemType.MATERIAL.value,
+                item_id=material,
+                average_unit_cost=cost,
+                changed_at=datetime.now(UTC),
+                reference_type="PURCHASE_ORDER",
+                reference_id="seed",
+            )
+        )
+
+
 async def test_a_scripted_week_reports_every_column_as_worked_by_hand(
     gql: Gql, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -415,6 +433,27 @@ async def test_a_scripted_week_reports_every_column_as_worked_by_hand(
     # The sums of the lines' values: 3.8 + 9.3 + 0, 3.2 + 9.12 + 0, 0.6 + 0.18, 0.3 + 0.
     assert (report["actualUsageValue"], report["theoreticalUsageValue"]) == ("13.1", "12.32")
     assert (report["varianceValue"], report["wastedValue"]) == ("0.78", "0.3")
+
+    # Milk bought dearer after the period: the period's values stay at the average as of
+    # its end; a report to now reads the new average.
+    await set_cost(sessions, week.milk, D("0.0025"))
+    again = await gql.data(
+        REPORT,
+        {"l": global_id("Location", week.main), "f": start.isoformat(), "t": end.isoformat()},
+    )
+    assert again["usageReport"] == report
+    later = datetime.now(UTC)
+    to_now = await gql.data(
+        REPORT,
+        {"l": global_id("Location", week.main), "f": start.isoformat(), "t": later.isoformat()},
+    )
+    milk_now = next(
+        line
+        for line in to_now["usageReport"]["lines"]["nodes"]
+        if line["stock"]["item"]["name"] == "Milk"
+    )
+    # 1900 ml used at 0.0025.
+    assert (milk_now["unitCost"], milk_now["actualUsageValue"]) == ("0.0025", "4.75")
 
 
 async def test_a_period_before_anything_happened_has_no_lines(

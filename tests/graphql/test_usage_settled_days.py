@@ -1,18 +1,20 @@
 # ruff: noqa: E501  (GraphQL documents read better on one line)
-"""usageReport over past days: whole settled days come from their daily totals, the
-partial days at the edges from the movements, and the two add up to the same report."""
+"""usageReport over past days: whole settled days come from the daily totals the settling
+job summed, the partial days at the edges (and days not summed yet) from the movements,
+and the two add up to the same report. A report only reads."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
 from app.domain.enums import ItemType, MovementType, ReferenceType
+from app.services.ledger_days import settle_ledger_days
 from graphql_schema.ids import global_id
 from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, Gql
@@ -21,7 +23,7 @@ REPORT = """query($l: ID!, $f: DateTime!, $t: DateTime!) { usageReport(locationI
   lines(first: 10) { nodes { opening received adjustedIn wasted closing actualUsage theoreticalUsage variance } } } }"""
 
 
-async def test_settled_days_and_edges_add_up_and_a_second_report_reads_the_totals(
+async def test_settled_days_and_edges_add_up_and_a_report_after_settling_reads_the_totals(
     gql: Gql, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     location = await seed.location(sessions, MERCHANT_A)
@@ -70,15 +72,22 @@ async def test_settled_days_and_edges_add_up_and_a_second_report_reads_the_total
         "t": (day[2] + timedelta(hours=12)).isoformat(),
     }
 
-    first = await gql.data(REPORT, period)
-    async with sessions() as session:
-        summed = (
-            await session.execute(
-                select(func.count())
-                .select_from(t.ledger_day_summed)
-                .where(t.ledger_day_summed.c.location_id == location)
+    async def summed_days() -> list[date]:
+        async with sessions() as session:
+            return list(
+                (
+                    await session.execute(
+                        select(t.ledger_day_summed.c.day)
+                        .where(t.ledger_day_summed.c.location_id == location)
+                        .order_by(t.ledger_day_summed.c.day)
+                    )
+                ).scalars()
             )
-        ).scalar_one()
+
+    first = await gql.data(REPORT, period)
+    after_report = await summed_days()
+    await settle_ledger_days(sessions)  # type: ignore[arg-type]
+    settled = await summed_days()
     second = await gql.data(REPORT, period)
 
     # Opening 500; in the period 100 received, 7 added, 5 wasted, 40 consumed, 3 taken
@@ -95,6 +104,24 @@ async def test_settled_days_and_edges_add_up_and_a_second_report_reads_the_total
             "variance": "8",
         }
     ]
-    # The two whole days inside the period were summed once; the second report reads them.
-    assert summed == 2
+    # The report summed nothing; the job summed every settled day since the first
+    # movement, the period's two whole days among them; the report then reads them.
+    assert after_report == []
+    assert day[6].date() == settled[0]
+    assert {day[4].date(), day[3].date()} <= set(settled)
     assert second == first
+
+
+async def test_periods_at_the_calendars_ends_are_read_without_a_date_overflow(
+    gql: Gql, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    location = global_id("Location", await seed.location(sessions, MERCHANT_A))
+
+    for start, end in (
+        ("0001-01-01T00:00:00Z", "0001-12-31T00:00:00Z"),
+        ("9999-12-01T00:00:00Z", "9999-12-31T23:59:59Z"),
+    ):
+        result = await gql(REPORT, {"l": location, "f": start, "t": end})
+
+        assert result.errors is None, (start, result.errors)
+        assert result.data == {"usageReport": {"lines": {"nodes": []}}}

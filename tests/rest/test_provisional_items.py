@@ -9,16 +9,17 @@ import copy
 import json
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
-from app.domain.sale import PaymentSucceeded, SaleItem
+from app.db.queries.unmapped_sales import unmapped_sales
+from app.domain.sale import PaymentSucceeded, SaleItem, SaleModifier
 from app.services.sales import apply_payment
 from consumers import product_variants
 from consumers.messages import InboundMessage
@@ -27,6 +28,7 @@ from tests.rest import seed
 from tests.rest.conftest import MERCHANT_A, Api
 
 Sessions = async_sessionmaker[AsyncSession]
+FAR = datetime(2100, 1, 1, tzinfo=UTC)
 Step = Callable[[], Awaitable[Any]]
 
 
@@ -38,11 +40,17 @@ class World:
         self.front, self.back = front, back
         self.variant = uuid.uuid4()
         self.orders = (uuid.uuid4(), uuid.uuid4())
+        # A re-delivered payment names the same sale order items.
+        self.order_items = ((uuid.uuid4(), uuid.uuid4()), (uuid.uuid4(),))
+        # Paid a while before the catalogue described the item (a re-delivery says so too).
+        self.paid_at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
 
     async def pay(self) -> None:
         # The first order lists the variant twice (2 + 1), the second once, elsewhere.
         lines = ((self.front, (Decimal(2), Decimal(1))), (self.back, (Decimal(1),)))
-        for order, (location, quantities) in zip(self.orders, lines, strict=True):
+        for order, ids, (location, quantities) in zip(
+            self.orders, self.order_items, lines, strict=True
+        ):
             await apply_payment(
                 self.sessions,
                 PaymentSucceeded(
@@ -50,8 +58,10 @@ class World:
                     merchant_id=MERCHANT_A,
                     location_id=location,
                     sale_order_id=order,
-                    items=tuple(SaleItem(uuid.uuid4(), self.variant, q) for q in quantities),
-                    occurred_at=datetime.now(UTC),
+                    items=tuple(
+                        SaleItem(i, self.variant, q) for i, q in zip(ids, quantities, strict=True)
+                    ),
+                    occurred_at=self.paid_at,
                 ),
             )
 
@@ -70,6 +80,78 @@ class World:
             headers=(),
         )
         await product_variants.handle(self.sessions, message)
+
+    async def delete(self, *, tracked: bool | None, lsn: int = 24031200) -> None:
+        """A CDC delete whose before-image states `tracked` (None: leaves it out)."""
+        document = copy.deepcopy(example("cdc-product-variant-delete").document)
+        row = document["value"]["before"]
+        row.update(id=str(self.variant), merchant_id=str(MERCHANT_A), track_inventory=tracked)
+        if tracked is None:
+            del row["track_inventory"]
+        document["value"]["source"]["lsn"] = lsn
+        message = InboundMessage(
+            topic=document["topic"],
+            partition=0,
+            offset=0,
+            key=json.dumps({"id": str(self.variant)}).encode(),
+            value=json.dumps(document["value"]).encode(),
+            headers=(),
+        )
+        await product_variants.handle(self.sessions, message)
+
+    async def pay_with_modifier(self) -> uuid.UUID:
+        """A third order at the front: 1 of the variant with a modifier option no recipe
+        uses (unmapped whatever the item turns out to be)."""
+        option = uuid.uuid4()
+        await apply_payment(
+            self.sessions,
+            PaymentSucceeded(
+                event_id=uuid.uuid4(),
+                merchant_id=MERCHANT_A,
+                location_id=self.front,
+                sale_order_id=uuid.uuid4(),
+                items=(
+                    SaleItem(
+                        uuid.uuid4(), self.variant, Decimal(1), (SaleModifier(option, Decimal(2)),)
+                    ),
+                ),
+                occurred_at=datetime.now(UTC),
+            ),
+        )
+        return option
+
+    async def unmapped(self) -> dict[str, list[tuple[uuid.UUID | None, str, int]]]:
+        """unmappedSales of the variant per location: (modifier option, units, sale orders)."""
+        found: dict[str, list[tuple[uuid.UUID | None, str, int]]] = {}
+        async with self.sessions() as session:
+            for name, location in (("front", self.front), ("back", self.back)):
+                rows = await unmapped_sales(
+                    session, MERCHANT_A, location, datetime(2000, 1, 1, tzinfo=UTC), FAR
+                )
+                found[name] = [
+                    (r.modifier_option_id, str(r.quantity_sold), r.sales)
+                    for r in rows
+                    if r.product_variant_id == self.variant
+                ]
+        return found
+
+    async def still_provisional(self) -> tuple[bool, int]:
+        """(the item's provisional flag, its recorded sales left)."""
+        item, sale = t.inventory_item, t.provisional_sale
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(item.c.id, item.c.provisional).where(
+                        item.c.product_variant_id == self.variant
+                    )
+                )
+            ).one()
+            left = (
+                await session.execute(
+                    select(func.count()).where(sale.c.inventory_item_id == row.id)
+                )
+            ).scalar_one()
+        return row.provisional, left
 
     async def post(self, expected_status: int) -> None:
         body = {
@@ -250,3 +332,92 @@ async def test_a_payment_racing_the_catalogue_is_deducted_exactly_once(
     for on_hand, ledger in outcomes:
         assert on_hand == {world.front: "-3", world.back: "-1"}
         assert len(ledger) == 2
+
+
+@pytest.mark.parametrize("takeover", ["CDC", "/v1 PUT"])
+async def test_sales_the_catalogue_says_were_tracked_leave_the_unmapped_sales(
+    world: World, takeover: str
+) -> None:
+    await world.pay()
+    option = await world.pay_with_modifier()
+    # Until the catalogue speaks, they depleted nothing: 2 + 1 + 1 at the front on two
+    # orders, and the option 1 x 2; 1 at the back.
+    assert await world.unmapped() == {
+        "front": [(None, "4", 2), (option, "2", 1)],
+        "back": [(None, "1", 1)],
+    }
+
+    await (world.cdc() if takeover == "CDC" else world.put())
+    await world.pay()  # a re-delivery after the takeover records nothing again
+
+    # Deducted now: only the modifier option, which no recipe maps, is left.
+    assert await world.unmapped() == {"front": [(option, "2", 1)], "back": []}
+    on_hand, _ = await world.outcome()
+    assert on_hand == {world.front: str(-3 - 1), world.back: "-1"}
+
+
+async def test_sales_of_an_item_the_catalogue_says_is_untracked_stay_unmapped(
+    world: World,
+) -> None:
+    await world.pay()
+
+    await world.cdc(tracked=False)
+
+    assert await world.unmapped() == {"front": [(None, "3", 1)], "back": [(None, "1", 1)]}
+
+
+async def test_a_payment_racing_the_catalogue_leaves_no_unmapped_sale_behind(
+    api: Api, world: World, sessions: Sessions
+) -> None:
+    for _ in range(8):
+        racing = World(api, sessions, world.front, world.back)
+        await asyncio.gather(racing.pay(), racing.cdc())
+
+        assert await racing.unmapped() == {"front": [], "back": []}
+
+
+@pytest.mark.parametrize(("stated", "deducted"), [(True, True), (False, False), (None, False)])
+async def test_a_delete_settles_a_provisional_item_as_its_before_image_says(
+    world: World, stated: bool | None, deducted: bool
+) -> None:
+    """The catalogue's last word: tracked deducts the recorded sales as a create would
+    have; untracked, or unsaid, moves nothing. Either way the item is provisional no more,
+    and a re-delivered payment or an older create changes nothing."""
+    await world.pay()
+
+    await world.delete(tracked=stated)
+    await world.delete(tracked=stated)
+    await world.pay()
+    await world.cdc(tracked=not stated, lsn=24023128)  # older than the delete: stale
+
+    on_hand, ledger = await world.outcome()
+    assert await world.still_provisional() == (False, 0)
+    if deducted:
+        assert on_hand == {world.front: "-3", world.back: "-1"}
+        assert sorted(ledger) == sorted(world.sales())
+        assert await world.unmapped() == {"front": [], "back": []}
+    else:
+        assert (on_hand, ledger) == ({}, [])
+        assert await world.unmapped() == {"front": [(None, "3", 1)], "back": [(None, "1", 1)]}
+
+
+@pytest.mark.parametrize("takeover", ["CDC", "/v1 PUT"])
+async def test_the_deducted_sales_are_dated_by_their_payments(world: World, takeover: str) -> None:
+    await world.pay()
+
+    await (world.cdc() if takeover == "CDC" else world.put())
+
+    ledger = t.stock_movement
+    of_orders = ledger.c.reference_id.in_([str(order) for order in world.orders])
+    async with world.sessions() as session:
+        sold_at = (
+            (
+                await session.execute(
+                    select(ledger.c.sold_at).where(of_orders, ledger.c.type == "SALE")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    # Written now, three hours after the payments: a usage report counts them when paid.
+    assert sold_at == [world.paid_at, world.paid_at]

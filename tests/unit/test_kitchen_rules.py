@@ -1,6 +1,7 @@
 """What a kitchen status does to what its sale reserved: app.domain.kitchen, no database."""
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -83,3 +84,21 @@ def test_a_ticket_never_settles_more_units_than_were_sold() -> None:
     )
 
     assert {m.key: m.delta_on_hand for m in moves} == {BEANS: Decimal(-18), MILK: Decimal(-200)}
+
+
+def test_a_release_carries_its_sale_payment_time_and_a_consumption_none() -> None:
+    item, paid = a_latte_sold("2"), datetime(2026, 1, 1, 23, 59, tzinfo=UTC)
+
+    released = effect_moves(
+        item,
+        RecordedEffect(uuid.uuid4(), item.sale_order_item_id, Decimal(1), KitchenEffect.RELEASED),
+        paid,
+    )
+    consumed = effect_moves(
+        item,
+        RecordedEffect(uuid.uuid4(), item.sale_order_item_id, Decimal(1), KitchenEffect.CONSUMED),
+        paid,
+    )
+
+    assert {m.sold_at for m in released} == {paid}
+    assert {m.sold_at for m in consumed} == {None}

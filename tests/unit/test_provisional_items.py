@@ -10,6 +10,7 @@ from app.domain.provisional_items import (
     catalogue_takes_over,
     sale_lines,
     sales_to_deduct,
+    tracking_at_delete,
 )
 
 ORDER_A, ORDER_B = uuid.UUID(int=1), uuid.UUID(int=2)
@@ -43,3 +44,12 @@ def test_a_payment_listing_the_variant_twice_records_the_sum() -> None:
     assert sale_lines(ORDER_A, FRONT, [Decimal(2), Decimal("1.5")]) == ProvisionalSaleLine(
         ORDER_A, FRONT, Decimal("3.5")
     )
+
+
+def test_a_delete_settles_by_the_tracking_it_states_and_as_untracked_when_unsaid() -> None:
+    assert tracking_at_delete(True) is True
+    assert tracking_at_delete(False) is False
+    # A before-image without the column never asked for stock to move.
+    assert tracking_at_delete(None) is False
+    # Whatever it states, it settles: the takeover rule sees tracking stated.
+    assert catalogue_takes_over(True, tracking_at_delete(None))

@@ -138,3 +138,14 @@ def test_a_payment_with_bad_quantities_and_a_repeated_item_reports_every_problem
         (UserErrorCode.INVALID, ("items", 1, "modifiers", 0, "quantity")),
         (UserErrorCode.DUPLICATE, ("items", 3, "saleOrderItemId")),
     ]
+
+
+def test_a_sale_and_its_reservations_carry_the_payment_time() -> None:
+    payment = a_payment(sold(CAKE, "1"), sold(LATTE, "1"))
+    products = {CAKE: SoldProduct(CAKE_ITEM, True), LATTE: SoldProduct(LATTE_ITEM, False)}
+    snapshot = build_snapshot(LOCATION, payment.items, RECIPES)
+
+    moves = sale_moves(payment, products) + reservation_moves(payment, snapshot)
+
+    assert len(moves) == 3
+    assert {m.sold_at for m in moves} == {payment.occurred_at}

@@ -17,7 +17,7 @@ from app.db.models.idempotency import IdempotencyKey  # noqa: E402
 from app.db.models.item_cost import ItemCostChange  # noqa: E402
 from app.db.models.ledger_days import LedgerDay, LedgerDaySummed  # noqa: E402
 from app.db.models.outbox import OutboxEvent  # noqa: E402
-from app.db.models.production import Production  # noqa: E402
+from app.db.models.production import Production, ProductionRecipeLine  # noqa: E402
 from app.db.models.provisional import ProvisionalSale  # noqa: E402
 from app.db.models.purchasing import (  # noqa: E402
     PurchaseOrder,
@@ -47,6 +47,7 @@ __all__ = [
     "Merchant",
     "OutboxEvent",
     "Production",
+    "ProductionRecipeLine",
     "ProvisionalSale",
     "PublishedAvailability",
     "PurchaseOrder",

@@ -41,3 +41,17 @@ class Production(SQLModel, table=True):
     reason: str | None = text_field()
     actor: str | None = text_field()
     produced_at: datetime = time_field()
+
+
+class ProductionRecipeLine(SQLModel, table=True):
+    """The prep recipe a production was made by, each line scaled to what it made (base
+    unit, rounded once as the consumption is): what the usage report explains the
+    production by, whatever the recipe became since."""
+
+    __tablename__ = "production_recipe_line"
+    __table_args__ = (sa.PrimaryKeyConstraint("merchant_id", "production_id", "material_id"),)
+
+    merchant_id: uuid.UUID = merchant_field()
+    production_id: uuid.UUID = fk_field("production.id")
+    material_id: uuid.UUID = fk_field("material.id")
+    quantity: Decimal = quantity_field()

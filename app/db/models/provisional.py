@@ -32,3 +32,7 @@ class ProvisionalSale(SQLModel, table=True):
     # Who sold it (the payment consumer's label): the deduction is written as theirs.
     actor: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     recorded_at: datetime = time_field()
+    # The payment's occurredAt, which the deduction's SALE movement carries (sold_at).
+    sold_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True), nullable=True)
+    )

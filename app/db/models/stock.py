@@ -23,9 +23,16 @@ from app.db.models.base import (
     uuid7,
 )
 from app.domain.enums import ItemType, KitchenEffect, MovementType, ReferenceType
+from app.domain.ledger_days import LATE_AFTER
 from app.domain.reorder import FLOW_CANDIDATES
 
 FLOWS_PREDICATE = "type IN ({})".format(", ".join(f"'{m.value}'" for m in sorted(FLOW_CANDIDATES)))
+# app.domain.ledger_days.is_late in SQL. A literal interval, not a parameter: the planner
+# only uses the partial index below for a query that spells its predicate the same way.
+_LATE = f"interval '{int(LATE_AFTER.total_seconds())} seconds'"
+LATE_SALE_PREDICATE = (
+    f"sold_at IS NOT NULL AND (occurred_at - sold_at > {_LATE} OR sold_at - occurred_at > {_LATE})"
+)
 
 
 class Stock(SQLModel, table=True):
@@ -71,7 +78,15 @@ class StockMovement(SQLModel, table=True):
 
     __tablename__ = "stock_movement"
     __table_args__ = (
-        sa.UniqueConstraint("merchant_id", "reference_type", "reference_id", "stock_id", "type"),
+        sa.UniqueConstraint(
+            "merchant_id",
+            "reference_type",
+            "reference_id",
+            "stock_id",
+            "type",
+            "occurrence",
+            name="uq_stock_movement_reference",
+        ),
         # Carries on_hand_after, so on hand at a moment is an index-only probe.
         sa.Index(
             "ix_stock_movement_stock",
@@ -94,6 +109,15 @@ class StockMovement(SQLModel, table=True):
             postgresql_include=["stock_id", "type", "delta_on_hand"],
             postgresql_where=sa.text(FLOWS_PREDICATE),
         ),
+        # Only the few sales written far from their payment's time (app/domain/ledger_days.py):
+        # a payment written on time adds no entry, so the payment path pays a column only.
+        sa.Index(
+            "ix_stock_movement_late_sales",
+            "merchant_id",
+            "location_id",
+            "sold_at",
+            postgresql_where=sa.text(LATE_SALE_PREDICATE),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
@@ -103,6 +127,11 @@ class StockMovement(SQLModel, table=True):
     type: MovementType = enum_field(MovementType)
     reference_type: ReferenceType = enum_field(ReferenceType)
     reference_id: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    # 1, but for a later return of a product on the same sale order (2, 3, …): returns
+    # repeat under the sale order's id, and this keeps each one a key of its own.
+    occurrence: int = Field(
+        default=1, sa_column=sa.Column(sa.Integer, nullable=False, server_default=sa.text("1"))
+    )
     delta_on_hand: Decimal = quantity_field(default=Decimal(0))
     delta_reserved: Decimal = quantity_field(default=Decimal(0))
     on_hand_after: Decimal = quantity_field()
@@ -117,6 +146,9 @@ class StockMovement(SQLModel, table=True):
     entered_quantity: Decimal | None = quantity_field(nullable=True)
     entered_unit: str | None = text_field()
     occurred_at: datetime = time_field()
+    # A sale's movements (SALE, SALE_RESERVATION, the KITCHEN_RELEASE of a cancelled item):
+    # the payment's occurredAt, by which a usage report counts them; NULL for the rest.
+    sold_at: datetime | None = time_field(nullable=True)
 
 
 class KitchenTicketEffect(SQLModel, table=True):

@@ -1,16 +1,25 @@
 """The ledger over a period, per stock of a location: what the usage report is made of.
 
-The daily totals of the period's settled whole days (ledger_days) plus one aggregate
-over the movements of its partial days (the index on (merchant, location,
-occurred_at)), opening and closing as one index probe each per stock (see
-stock_history), and the productions' prep recipes scaled to what they made. The
-formulas are app/domain/usage.py's.
+Reads only. Per stock, the flows of the period come in three parts that never share a
+movement (app/domain/ledger_days.py says when each counts):
+- the daily totals of the period's settled days that the settling job has summed
+  (app/services/ledger_days.py);
+- the on-time movements of the rest (the partial days at the edges, and settled days
+  not summed yet, computed here and not kept), through the (merchant, location,
+  occurred_at) index;
+- the late sales of the whole period, by their payment's time, through their own small
+  index: whenever they committed, they are never in a daily total.
+Opening and closing are one index probe each per stock (see stock_history), and the
+productions' prep recipes are scaled to what they made. The formulas are
+app/domain/usage.py's.
 
-Sales count by when their movements were written (the payment's own occurredAt is not
-kept on the ledger), kitchen cancellations by when they were released. Productions'
-theoretical use reads the prep recipe as it is now (a production keeps what it
-consumed, not the recipe it was made by). The unit cost is the material's average unit
-cost now; the average as of `to` is issue 22's, products have none yet.
+Sales (and the kitchen cancellations that take part of them back) count by their
+payment's occurredAt; returns count when restocked, as their restock is in closing then.
+Productions' theoretical use is the prep recipe each was made by, kept with it at
+production (production_recipe_line). The unit cost is the item's (product's or
+material's) average unit cost as of `to`, from its cost history (the valuation's probe:
+after its last change strictly before `to`, as closing is the stock after its last
+movement before `to`); none before its first receipt or production.
 """
 
 from __future__ import annotations
@@ -18,19 +27,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, false, func, literal, or_, select, true, union_all
+from sqlalchemy import and_, func, literal, or_, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
 from app.db.models.ledger_days import FLOWS
-from app.db.queries.ledger_flows import flow_sums
+from app.db.queries.ledger_flows import counted_on_time, flow_sums, late_sale
 from app.db.queries.stock_history import on_hand_before
-from app.domain.enums import ItemType, RecipeOwner
-from app.domain.ledger_days import DaySplit
+from app.db.queries.valuation import cost_before
+from app.domain.enums import ItemType
+from app.domain.ledger_days import DaySplit, unsummed_ranges
 from app.domain.usage import ZERO, PeriodMovements
 
 
@@ -56,23 +66,26 @@ async def period_by_stock(
 ) -> list[StockPeriod]:
     """Every stock of the location (of the filters) with a movement in the period or
     stock at its start or end, with its period movements and unit cost. The settled
-    whole days of `split` are read from their daily totals (summed beforehand, see
-    app/services/ledger_days.py), its edges from the movements themselves."""
-    stock, material = t.stock, t.material
-    sums = _flows(q, split)
+    whole days of `split` already summed are read from their daily totals, the rest
+    from the movements themselves."""
+    stock = t.stock
+    summed = await summed_days(session, q.merchant_id, q.location_id, split)
+    sums = _flows(q, split, summed)
     opening = on_hand_before(q.merchant_id, stock.c.id, literal(q.start)).lateral("opening")
     closing = on_hand_before(q.merchant_id, stock.c.id, literal(q.end)).lateral("closing")
+    item_id = func.coalesce(stock.c.inventory_item_id, stock.c.material_id)
+    cost = cost_before(q.merchant_id, item_id, literal(q.end)).lateral("cost")
     statement = (
         select(
             stock.c.id,
-            material.c.average_unit_cost,
+            cost.c.average_unit_cost,
             func.coalesce(opening.c.on_hand_after, 0).label("opening"),
             func.coalesce(closing.c.on_hand_after, 0).label("closing"),
             *(sums.c[name] for name in FLOWS),
         )
         .select_from(
             stock.outerjoin(sums, sums.c.stock_id == stock.c.id)
-            .outerjoin(material, material.c.id == stock.c.material_id)
+            .outerjoin(cost, true())
             .outerjoin(opening, true())
             .outerjoin(closing, true())
         )
@@ -95,40 +108,50 @@ async def period_by_stock(
     return [_period(row, productions.get(row.id, ZERO)) for row in rows]
 
 
-def _flows(q: UsageQuery, split: DaySplit) -> Any:
-    """Per stock, the flows of the period: daily totals of its settled whole days plus the
-    movements of its edges, summed."""
+async def summed_days(
+    session: AsyncSession, merchant_id: uuid.UUID, location_id: uuid.UUID, split: DaySplit
+) -> set[date]:
+    """The settled days of `split` whose totals are in ledger_day. A day summed after
+    this read is read from its movements instead: the same flows, counted once."""
+    if split.first is None or split.last is None:
+        return set()
+    summed = t.ledger_day_summed
+    rows = await session.execute(
+        select(summed.c.day).where(
+            summed.c.merchant_id == merchant_id,
+            summed.c.location_id == location_id,
+            summed.c.day >= split.first,
+            summed.c.day <= split.last,
+        )
+    )
+    return set(rows.scalars())
+
+
+def _flows(q: UsageQuery, split: DaySplit, summed: set[date]) -> Any:
+    """Per stock, the flows of the period: the daily totals of its summed days, the
+    on-time movements of the rest and the period's late sales, summed."""
     ledger, days = t.stock_movement, t.ledger_day
-    parts = []
-    if split.edges:
+    where = (ledger.c.merchant_id == q.merchant_id, ledger.c.location_id == q.location_id)
+    parts = [
+        select(ledger.c.stock_id, *flow_sums())
+        .where(*where, late_sale(), ledger.c.sold_at >= q.start, ledger.c.sold_at < q.end)
+        .group_by(ledger.c.stock_id)
+    ]
+    if ranges := unsummed_ranges(split, summed):
         parts.append(
             select(ledger.c.stock_id, *flow_sums())
-            .where(
-                ledger.c.merchant_id == q.merchant_id,
-                ledger.c.location_id == q.location_id,
-                or_(
-                    *(
-                        and_(ledger.c.occurred_at >= a, ledger.c.occurred_at < b)
-                        for a, b in split.edges
-                    )
-                ),
-            )
+            .where(*where, counted_on_time(ranges))
             .group_by(ledger.c.stock_id)
         )
-    if split.first is not None and split.last is not None:
+    if summed:
         parts.append(
             select(days.c.stock_id, *(func.sum(days.c[name]).label(name) for name in FLOWS))
             .where(
                 days.c.merchant_id == q.merchant_id,
                 days.c.location_id == q.location_id,
-                days.c.day >= split.first,
-                days.c.day <= split.last,
+                days.c.day.in_(sorted(summed)),
             )
             .group_by(days.c.stock_id)
-        )
-    if not parts:
-        parts.append(
-            select(ledger.c.stock_id, *flow_sums()).where(false()).group_by(ledger.c.stock_id)
         )
     both = union_all(*parts).subquery("parts")
     return (
@@ -168,23 +191,20 @@ def _period(row: Any, by_productions: Decimal) -> StockPeriod:
 
 
 async def _by_productions(session: AsyncSession, q: UsageQuery) -> dict[uuid.UUID, Decimal]:
-    """Per ingredient stock: Σ prep recipe quantity x quantity made / yield, of the
-    location's productions in the period."""
-    production, recipe, line, stock = t.production, t.recipe, t.recipe_line, t.stock
-    scaled = line.c.quantity * production.c.quantity_produced / recipe.c.yield_quantity
+    """Per ingredient stock: Σ the prep recipe each of the location's productions in the
+    period was made by, scaled to what it made (kept at production: a recipe edited
+    since changes no old report)."""
+    production, line, stock = t.production, t.production_recipe_line, t.stock
     rows = await session.execute(
-        select(stock.c.id, func.sum(scaled))
+        select(stock.c.id, func.sum(line.c.quantity))
         .select_from(
             production.join(
-                recipe,
+                line,
                 and_(
-                    recipe.c.merchant_id == q.merchant_id,
-                    recipe.c.owner_type == RecipeOwner.PREP_ITEM,
-                    recipe.c.owner_id == production.c.material_id,
+                    line.c.merchant_id == q.merchant_id,
+                    line.c.production_id == production.c.id,
                 ),
-            )
-            .join(line, line.c.recipe_id == recipe.c.id)
-            .join(
+            ).join(
                 stock,
                 and_(
                     stock.c.merchant_id == q.merchant_id,
@@ -198,7 +218,6 @@ async def _by_productions(session: AsyncSession, q: UsageQuery) -> dict[uuid.UUI
             production.c.location_id == q.location_id,
             production.c.produced_at >= q.start,
             production.c.produced_at < q.end,
-            recipe.c.yield_quantity > 0,
         )
         .group_by(stock.c.id)
     )

@@ -61,7 +61,7 @@ async def apply_kitchen_status(
         item = sale.snapshot.items.get(event.sale_order_item_id)
         applied = 0
         if item is not None:
-            moves = effect_moves(item, recorded)
+            moves = effect_moves(item, recorded, sale.sold_at)
             stocks = await lock_stocks(session, event.merchant_id, [m.key for m in moves])
             applied = len((await apply_moves(session, actor, stocks, moves)).applied)
         # Paid but nothing reserved for this item (no recipe): nothing to wait for.

@@ -72,7 +72,9 @@ async def plan_payment(
         sale = sale_moves(payment, products) + reservation_moves(payment, snapshot)
         unmapped = unmapped_rows(payment, products, snapshot)
         if sale:
-            memory.sales[(merchant_id, order)] = RecordedSale(len(sale), snapshot)
+            memory.sales[(merchant_id, order)] = RecordedSale(
+                len(sale), snapshot, payment.occurred_at
+            )
     if recorded is not None:
         memory.sales[(merchant_id, order)] = recorded
     sold = {i.sale_order_item_id for i in payment.items}
@@ -88,8 +90,10 @@ async def plan_payment(
         await mark_applied(session, merchant_id, order, [e.kitchen_ticket_item_id for e in settled])
     # One step each, each with its own time, so the ledger reads as if the kitchen
     # events had come after the payment.
+    # A release settled here takes back part of this sale: dated by the sale's payment.
+    sold_at = (recorded.sold_at if recorded is not None else None) or payment.occurred_at
     steps = [sale] + [
-        effect_moves(snapshot.items[e.sale_order_item_id], e)
+        effect_moves(snapshot.items[e.sale_order_item_id], e, sold_at)
         for e in settled
         if e.sale_order_item_id in snapshot.items
     ]

@@ -30,7 +30,12 @@ async def load_recorded_sale(
     """The sale order's SALE and SALE_RESERVATION movements, with the snapshot they stored."""
     rows = (
         await session.execute(
-            select(_ledger.c.type, _ledger.c.location_id, _ledger.c.recipe_snapshot).where(
+            select(
+                _ledger.c.type,
+                _ledger.c.location_id,
+                _ledger.c.recipe_snapshot,
+                _ledger.c.sold_at,
+            ).where(
                 _ledger.c.merchant_id == merchant_id,
                 _ledger.c.reference_type == ReferenceType.SALE_ORDER,
                 _ledger.c.reference_id == str(sale_order_id),
@@ -39,10 +44,11 @@ async def load_recorded_sale(
         )
     ).all()
     snapshot = SaleSnapshot()
+    sold_at = max((row.sold_at for row in rows if row.sold_at is not None), default=None)
     for row in rows:
         if MovementType(row.type) is MovementType.SALE_RESERVATION and row.recipe_snapshot:
             snapshot.merge_movement_json(row.location_id, row.recipe_snapshot)
-    return RecordedSale(len(rows), snapshot)
+    return RecordedSale(len(rows), snapshot, sold_at)
 
 
 async def pending_effects(
