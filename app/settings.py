@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     graphql_response_cache_entries: Annotated[int, Field(ge=0, le=1_000_000)] = 1000
     graphql_response_cache_bytes: Annotated[int, Field(ge=0)] = 64 * 1024 * 1024
     graphql_response_cache_max_age_seconds: Annotated[float, Field(gt=0, le=3600)] = 60.0
-    # Lists completed by plan (graphql_schema/list_plan.py); false: graphql-core's own path.
+    # Lists completed by plan (graphql_schema/list_plan/); false: graphql-core's own path.
     graphql_fast_execution: bool = True
     # Read connections GraphQL queries may hold at once (graphql_schema/read_budget.py):
     # unset, the pool size (its overflow stays for writes); 0, no budget.

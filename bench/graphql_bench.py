@@ -16,6 +16,9 @@ then serves in subprocesses, each one uvicorn worker:
   GRAPHQL_READ_CONNECTIONS=0, GRAPHQL_READS_AT_ONCE=0: every request executes, none is
   refused, as the ceiling)
   and with default settings (the repeated query is a cache hit);
+- the other list pages (bench/graphql_pages.py): `inventoryItems(first: 100)` with
+  availableToSell, recipe and stocks, and `materials(first: 100)` with stocks, uncached,
+  each beside a ceiling of its own (the same SQL rows, the same JSON), CPU per row;
 - the busy shop (bench/graphql_busy.py): `--readers` dashboard clients and `--writes`
   stockAdjust per second to the same merchant on one instance (default settings),
   reads and writes timed apart, any answer but a 200 without errors counted as an
@@ -72,28 +75,29 @@ ADJUST = """mutation Adjust($i: StockAdjustInput!) { stockAdjust(input: $i) {
   stock { id onHand version } userErrors { code } } }"""
 
 # The ceiling's SQL: the same page (stocks by id with their location and item) and the
-# same incoming quantities (open purchase order lines not received) as the service's.
+# same incoming quantities (open lines of ORDERED purchase orders not received, summed per
+# stock) as the service's, in one statement as the service reads them.
 PAGE_SQL = """
 SELECT s.id, s.on_hand, s.reserved, s.available, s.low_stock_threshold, s.item_type,
        s.location_id, l.name AS location_name,
        i.id AS item_id, i.name AS item_name, i.sku AS item_sku,
-       m.id AS material_id, m.name AS material_name, m.unit AS material_unit
+       m.id AS material_id, m.name AS material_name, m.unit AS material_unit,
+       coalesce(incoming.quantity, 0) AS incoming
 FROM stock s
 JOIN location l ON l.id = s.location_id AND l.merchant_id = s.merchant_id
 LEFT JOIN inventory_item i ON i.id = s.inventory_item_id AND i.merchant_id = s.merchant_id
 LEFT JOIN material m ON m.id = s.material_id AND m.merchant_id = s.merchant_id
+LEFT JOIN (
+  SELECT po.location_id, line.item_type,
+         coalesce(line.inventory_item_id, line.material_id) AS item_id,
+         sum(line.quantity_ordered) AS quantity
+  FROM purchase_order po
+  JOIN purchase_order_line line ON line.purchase_order_id = po.id AND line.merchant_id = $1
+  WHERE po.merchant_id = $1 AND po.status = 'ORDERED' AND line.quantity_received IS NULL
+  GROUP BY 1, 2, 3
+) incoming ON incoming.location_id = s.location_id AND incoming.item_type = s.item_type
+  AND incoming.item_id = coalesce(s.inventory_item_id, s.material_id)
 WHERE s.merchant_id = $1 ORDER BY s.id LIMIT 101"""
-INCOMING_SQL = """
-SELECT s.id, sum(line.quantity_ordered) AS incoming
-FROM stock s
-JOIN purchase_order po ON po.merchant_id = $1 AND po.location_id = s.location_id
-  AND po.status IN ('DRAFT', 'ORDERED')
-JOIN purchase_order_line line ON line.purchase_order_id = po.id AND line.merchant_id = $1
-  AND line.quantity_received IS NULL AND line.item_type = s.item_type
-  AND coalesce(line.inventory_item_id, line.material_id)
-      = coalesce(s.inventory_item_id, s.material_id)
-WHERE s.merchant_id = $1 AND s.id = ANY($2::uuid[])
-GROUP BY s.id"""
 
 
 # ---- the two servers (uvicorn factories, run in subprocesses) -------------------------
@@ -160,7 +164,7 @@ def ceiling_app() -> Any:
     url = os.environ["DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
     pool: Any = None
 
-    def node(row: Any, incoming: Any) -> dict[str, Any]:
+    def node(row: Any) -> dict[str, Any]:
         if row["item_type"] == "PRODUCT":
             item = {
                 "__typename": "InventoryItem",
@@ -181,7 +185,7 @@ def ceiling_app() -> Any:
             "onHand": decimal_str(row["on_hand"]),
             "reserved": decimal_str(row["reserved"]),
             "available": decimal_str(row["available"]),
-            "incoming": decimal_str(incoming),
+            "incoming": decimal_str(row["incoming"]),
             "lowStock": threshold is not None and row["available"] <= threshold,
             "item": item,
             "location": {
@@ -197,10 +201,7 @@ def ceiling_app() -> Any:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
         async with pool.acquire() as connection:
             rows = (await connection.fetch(PAGE_SQL, MERCHANT))[:100]
-            ids = [row["id"] for row in rows]
-            incoming = dict(await connection.fetch(INCOMING_SQL, MERCHANT, ids))
-        zero = Decimal(0)
-        nodes = [node(row, incoming.get(row["id"], zero)) for row in rows]
+        nodes = [node(row) for row in rows]
         body = json.dumps({"data": {"stocks": {"nodes": nodes}}}, separators=(",", ":"))
         return Response(body, media_type="application/json")
 
@@ -260,7 +261,18 @@ async def seed(url: str, stocks: int) -> None:
     try:
         async with engine.begin() as connection:
             # A previous run's busy shop left movements of these stocks.
-            for table in (t.stock_movement, t.stock, t.inventory_item, t.material, t.location):
+            for table in (
+                t.purchase_order_line,  # bench/graphql_pages_seed.py's, which reference items
+                t.purchase_order,
+                t.vendor,
+                t.recipe_line,
+                t.recipe,
+                t.stock_movement,
+                t.stock,
+                t.inventory_item,
+                t.material,
+                t.location,
+            ):
                 await connection.execute(delete(table).where(table.c.merchant_id == MERCHANT))
             await connection.execute(insert(t.location), locations)
             for start in range(0, len(items), 2000):
@@ -336,7 +348,7 @@ def serve(factory: str, env: dict[str, str]) -> Iterator[Server]:
         sys.executable,
         "-m",
         "uvicorn",
-        f"bench.graphql_bench:{factory}",
+        factory if ":" in factory else f"bench.graphql_bench:{factory}",
         "--factory",
         "--host",
         "127.0.0.1",
@@ -503,7 +515,7 @@ def load(server: Server, body: str, token: str, concurrency: int, duration: int)
 # ---- the run --------------------------------------------------------------------------
 
 
-def post_once(url: str, body: str, token: str) -> bytes:
+def post_once(url: str, body: str, token: str, root: str = "stocks") -> bytes:
     import httpx
 
     response = httpx.post(
@@ -514,7 +526,7 @@ def post_once(url: str, body: str, token: str) -> bytes:
     )
     response.raise_for_status()
     data = response.json()
-    if "errors" in data or len(data["data"]["stocks"]["nodes"]) != 100:
+    if "errors" in data or len(data["data"][root]["nodes"]) != 100:
         raise RuntimeError(f"unexpected answer: {response.text[:500]}")
     return response.content
 
@@ -590,8 +602,11 @@ def main(argv: list[str]) -> int:
         from app.db.migrate import upgrade_to_head
 
         work = Path(tmp)
+        from bench import graphql_pages, graphql_pages_seed
+
         upgrade_to_head(url)
         asyncio.run(seed(url, args.stocks))
+        location = asyncio.run(graphql_pages_seed.seed_pages(url))
         token = harness.dev_token(work, MERCHANT)
         body = json.dumps({"query": QUERY})
         env = {
@@ -628,6 +643,7 @@ def main(argv: list[str]) -> int:
             for _ in range(20):
                 post_once(plain.url, body, token)
             uncached = load(plain, body, token, args.concurrency, args.duration)
+            pages = graphql_pages.run(plain, env, token, location, args)
         stock_ids = [n["id"] for n in json.loads(payload)["data"]["stocks"]["nodes"]][:20]
         with graphql_busy.serve(env) as shop:
             post_once(shop.url, body, token)
@@ -635,6 +651,7 @@ def main(argv: list[str]) -> int:
                 shop, token, QUERY, stock_ids, args.readers, args.writes, args.duration
             )
     section = report(args, ceiling, served, uncached, busy, len(payload), host)
+    section += "\n" + graphql_pages.report(pages)
     print(section)
     if not args.no_record:
         harness.append_to_section(HEADING, section, intro="Run: `python bench/graphql_bench.py`.")

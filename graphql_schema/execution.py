@@ -1,6 +1,6 @@
 """The executor: graphql-core's, with lists (and subscription events) completed by plan.
 
-`BatchedListExecutor.complete_list_value` runs the list's plan (list_plan.py: each field
+`BatchedListExecutor.complete_list_value` runs the list's plan (list_plan/: each field
 resolved once for the whole list, dataloader fields as one batched call, then the rows
 written), planned once per list field of the operation; a list the plan cannot answer
 is graphql-core's, from the start. A subscription executes its selection once per event:
@@ -43,7 +43,7 @@ STRAWBERRY_EVENT_RESOLVER = "GraphQLCoreConverter.from_field.<locals>.<lambda>"
 
 
 class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor, completing lists by plan (see list_plan.py)."""
+    """Strawberry's executor, completing lists by plan (see graphql_schema/list_plan/)."""
 
     def complete_list_value(
         self,

@@ -27,11 +27,12 @@ from __future__ import annotations
 import contextlib
 import re
 import weakref
+from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias, cast
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Row, text
+from sqlalchemy import Float, Row, Select, text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -47,6 +48,7 @@ _drivers: weakref.WeakKeyDictionary[object, asyncpg.Connection] = weakref.WeakKe
 _DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 # Where a session opened on a `locked_transaction` keeps its driver connection.
 DRIVER_INFO_KEY = "inventory.driver"
+_NUMERIC_OID, _FLOAT8_OID = 1700, 701
 # What may be inlined in a lock's simple query: letters, digits, '-', ':' (ids and tags).
 _LOCK_KEY = re.compile(r"[A-Za-z0-9:_-]{1,200}")
 
@@ -70,6 +72,55 @@ class _Row:
 
     def __getitem__(self, key: int | str) -> Any:
         return self._row[key] if isinstance(key, int) else self._row._mapping[key]
+
+
+def result_processors(statement: Select[Any]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """(position, processor) of each selected column whose value SQLAlchemy converts when
+    it reads a row through asyncpg (enums by name, JSON decoded); applied to a record's
+    non-null values, they give the values SQLAlchemy's row would hold."""
+    found = []
+    for at, column in enumerate(statement.selected_columns):
+        # The asyncpg dialect's numeric processors ask the column's PostgreSQL type (by
+        # oid): NUMERIC comes back from asyncpg as Decimal, double precision as float.
+        oid = _FLOAT8_OID if isinstance(column.type, Float) else _NUMERIC_OID
+        process = column.type.dialect_impl(_DIALECT).result_processor(_DIALECT, oid)
+        if process is not None:
+            found.append((at, process))
+    return tuple(found)
+
+
+class RowsStatement:
+    """A SELECT whose rows are read as namedtuples of its columns (attribute access at
+    ~0.05 µs where a SQLAlchemy Row's costs ~1.4 µs), through the driver when driver
+    statements are on (asyncpg records, the values SQLAlchemy would convert converted by
+    its own result processors), else through the session, SQLAlchemy converting them."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.driver = DriverStatement(statement)
+        self._processors = result_processors(statement)
+        names = [str(column.key) for column in statement.selected_columns]
+        row_type: Any = namedtuple("row", names)  # type: ignore[misc]
+        self._make: Callable[[Any], Any] = row_type._make
+
+    async def fetch(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Any]:
+        make, processors = self._make, self._processors
+        connection = await driver_connection(session)
+        if not isinstance(connection, asyncpg.Connection):
+            return [make(row) for row in await session.execute(self.driver.statement, params)]
+        records = await self.driver.fetch(connection, params)
+        if not processors:
+            return [make(record) for record in records]
+        return [make(processed(record, processors)) for record in records]
+
+
+def processed(record: Any, processors: Sequence[tuple[int, Callable[[Any], Any]]]) -> list[Any]:
+    """A record's values as SQLAlchemy's row would hold them (`result_processors`)."""
+    values = list(record)
+    for at, process in processors:
+        value = values[at]
+        if value is not None:
+            values[at] = process(value)
+    return values
 
 
 class DriverStatement:

@@ -7,6 +7,7 @@ the converted quantity (`Entered`).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +42,10 @@ def book_from_row(base: str, units: Any) -> UnitBook:
 
 
 def units_from_json(units: Any) -> list[OwnUnit]:
+    if isinstance(units, str):
+        # The column's JSON text: the GraphQL pages and loaders read `units` undecoded
+        # (app/db/queries/_lookup.units_as_text), decoding it only when a unit is asked.
+        units = json.loads(units)
     return [OwnUnit(u["name"], Decimal(u["quantity"]), u["unit"]) for u in units or ()]
 
 

@@ -5,7 +5,7 @@ resolver reads the page with availableToSell at every location asked as more col
 the same statement (app.db.queries.availability.with_available_to_sell: computed in
 SQL, one round trip whatever the page size), and each node keeps the answers
 (InventoryItem.known_available). The resolver then answers without its loader (the list
-plan runs it for the whole page at once, see graphql_schema/list_plan.py).
+plan runs it for the whole page at once, see graphql_schema/list_plan/).
 
 The locations come from the selection as Strawberry reports it (fragments followed,
 variables substituted, @skip/@include not applied): fetching for a field graphql-core

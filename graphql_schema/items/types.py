@@ -13,6 +13,8 @@ from sqlalchemy import Row
 from app.domain.enums import ItemType
 from graphql_schema.context import Info
 from graphql_schema.ids import global_id, parse_id
+from graphql_schema.list_plan.batch import batched
+from graphql_schema.loaders import load_all
 from graphql_schema.relay import Node
 from graphql_schema.units.types import ItemUnit, item_units
 
@@ -22,6 +24,24 @@ if TYPE_CHECKING:
 
 TYPE_NAME = "InventoryItem"
 LOCATION = "Location"
+
+
+async def _recipes(items: list[InventoryItem], info: Info) -> list[list[RecipeLine]]:
+    """InventoryItem.recipe of a column of items (the list plan's batch, see batched)."""
+    from graphql_schema.recipes.types import recipe_lines
+
+    loader = info.context.loaders.variant_recipe
+    reads = await load_all(loader, [uuid.UUID(item.product_variant_id) for item in items])
+    return [recipe_lines(read) for read in reads]
+
+
+async def _stocks(
+    items: list[InventoryItem], info: Info, location_id: strawberry.ID | None = None
+) -> list[list[Stock]]:
+    """InventoryItem.stocks of a column of items (the list plan's batch, see batched)."""
+    from graphql_schema.stocks.types import stocks_of_items
+
+    return await stocks_of_items(info, ItemType.PRODUCT, [i.pk for i in items], location_id)
 
 
 @strawberry.type
@@ -59,7 +79,7 @@ class InventoryItem(Node):
             own = None if row is None else row.units
         return item_units(self.unit, own)
 
-    @strawberry.field
+    @batched(_recipes)
     async def recipe(
         self, info: Info
     ) -> list[Annotated[RecipeLine, strawberry.lazy("graphql_schema.recipes.types")]]:
@@ -68,7 +88,7 @@ class InventoryItem(Node):
         read = await info.context.loaders.variant_recipe.load(uuid.UUID(self.product_variant_id))
         return recipe_lines(read)
 
-    @strawberry.field
+    @batched(_stocks)
     async def stocks(
         self, info: Info, location_id: strawberry.ID | None = None
     ) -> list[Annotated[Stock, strawberry.lazy("graphql_schema.stocks.types")]]:

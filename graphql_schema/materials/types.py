@@ -13,6 +13,8 @@ from sqlalchemy import Row
 from app.domain.enums import ItemType
 from graphql_schema.context import Info
 from graphql_schema.ids import global_id, parse_id
+from graphql_schema.list_plan.batch import batched
+from graphql_schema.loaders import load_all
 from graphql_schema.relay import Node
 from graphql_schema.units.types import ItemUnit, item_units
 
@@ -21,6 +23,15 @@ if TYPE_CHECKING:
     from graphql_schema.stocks.types import Stock
 
 TYPE_NAME = "Material"
+
+
+async def _stocks(
+    materials: list[Material], info: Info, location_id: strawberry.ID | None = None
+) -> list[list[Stock]]:
+    """Material.stocks of a column of materials (the list plan's batch, see batched)."""
+    from graphql_schema.stocks.types import stocks_of_items
+
+    return await stocks_of_items(info, ItemType.MATERIAL, [m.pk for m in materials], location_id)
 
 
 @strawberry.type
@@ -56,13 +67,25 @@ class Material(Node):
             return None
         return await info.context.loaders.producible.load((self.pk, location_pk))
 
-    @strawberry.field
+    @batched(_stocks)
     async def stocks(
         self, info: Info, location_id: strawberry.ID | None = None
     ) -> list[Annotated[Stock, strawberry.lazy("graphql_schema.stocks.types")]]:
         from graphql_schema.stocks.types import stocks_of_item
 
         return await stocks_of_item(info, ItemType.MATERIAL, self.pk, location_id)
+
+
+async def materials_of(info: Info, pks: list[uuid.UUID]) -> list[Material]:
+    """The materials of these ids (each its merchant's), one loader batch, one object per
+    material."""
+    rows = await load_all(info.context.loaders.material, pks)
+    built: dict[uuid.UUID, Material] = {}
+    for row in rows:
+        assert row is not None, "a reference to a material stays within its merchant"
+        if row.id not in built:
+            built[row.id] = material_from_row(row)
+    return [built[pk] for pk in pks]
 
 
 def material_from_row(row: Row[Any]) -> Material:

@@ -11,7 +11,22 @@ import strawberry
 
 from app.db.queries.recipes import RecipeRead
 from graphql_schema.context import Info
-from graphql_schema.materials.types import Material, load_material
+from graphql_schema.list_plan.batch import batched
+from graphql_schema.materials.types import Material, load_material, materials_of
+
+
+async def _materials(lines: list[RecipeLine], info: Info) -> list[Material]:
+    """RecipeLine.material of a column of lines (the list plan's batch, see batched)."""
+    return await materials_of(info, [line.material_id for line in lines])
+
+
+async def _entered_units(lines: list[RecipeLine], info: Info) -> list[str]:
+    """RecipeLine.enteredUnit of a column of lines (the list plan's batch)."""
+    materials = await materials_of(info, [line.material_id for line in lines])
+    return [
+        line.given_unit if line.given_unit is not None else material.unit
+        for line, material in zip(lines, materials, strict=True)
+    ]
 
 
 @strawberry.type
@@ -24,13 +39,13 @@ class RecipeLine:
     # None: entered in the material's base unit, shown as that unit.
     given_unit: strawberry.Private[str | None] = None
 
-    @strawberry.field
+    @batched(_materials)
     async def material(self, info: Info) -> Material:
         material = await load_material(info, self.material_id)
         assert material is not None, "a recipe line's material belongs to its merchant"
         return material
 
-    @strawberry.field
+    @batched(_entered_units)
     async def entered_unit(self, info: Info) -> str:
         if self.given_unit is not None:
             return self.given_unit

@@ -1,9 +1,10 @@
 """A page of stocks with the relations its selection asks for, in one cached statement.
 
-When a page selects `location` or `item`, the page query LEFT JOINs them (within the
-merchant), so a page costs one statement instead of a page query plus a batch per
-relation, and each stock answers them without a loader (Stock.known_location/known_item,
-which the resolvers return as they are). A location shared by many stocks of a page is
+When a page selects `location`, `item` or `incoming`, the page query LEFT JOINs them
+(within the merchant; incoming as the open lines summed per stock), so a page costs one
+statement instead of a page query plus a batch per relation, and each stock answers them
+without a loader (Stock.known_location/known_item/known_incoming, which the resolvers
+return as they are). A location shared by many stocks of a page is
 built once. A relation the join did not find stays unknown, and the resolver asks the
 loader, as it does for stocks reached any other way.
 
@@ -23,10 +24,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Integer, Row, Select, Table, and_, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
+from app.db.driver import DriverStatement, driver_connection, processed, result_processors
+from app.db.queries._lookup import units_as_text
+from app.db.queries.incoming import with_incoming
 from app.db.queries.keyset import KeysetPage, KeysetResult
 from app.db.queries.stocks import stocks_statement
 from app.domain.enums import ItemType as DomainItemType
@@ -58,20 +63,43 @@ class _Shape:
     backward: bool
     with_location: bool
     with_item: bool
+    with_incoming: bool
 
 
 @dataclass(frozen=True)
 class _Statement:
     select: Select[Any]
+    # The same statement read through the driver (DATABASE_DRIVER_STATEMENTS): SQLAlchemy's
+    # result processing of a 100-row page costs ~1 ms of CPU more than asyncpg's records
+    # with the few columns that need it (enums, JSON) converted by the same processors.
+    driver: DriverStatement
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
     row: Any  # a namedtuple of its columns: SQLAlchemy's Row attributes cost ~1.4 µs each
     location_at: slice | None
     item_at: slice | None
     material_at: slice | None
+    incoming_at: int | None
+
+
+# The joined tables' columns no *_from_row builder reads: not read at all (decoding a
+# page's timestamps and uuids is most of asyncpg's CPU for it). A builder that comes to
+# read one fails on the page's row (no such attribute), in every test of a stocks page.
+_UNREAD = {
+    "stock": {"merchant_id", "created_at"},
+    "location": {"merchant_id", "updated_at"},
+    "inventory_item": {"merchant_id", "product_id", "provisional", "source_lsn"},
+    "material": {"merchant_id", "default_low_stock_threshold"},
+}
+
+
+def _read_columns(table: Table) -> list[Any]:
+    return [column for column in table.c if column.name not in _UNREAD[table.name]]
 
 
 def _row_type(table: Table) -> Any:
     # Attribute access like the table's own rows, for the *_from_row builders.
-    return namedtuple(f"{table.name}_row", [column.name for column in table.c])  # type: ignore[misc]
+    names = [column.name for column in _read_columns(table)]
+    return namedtuple(f"{table.name}_row", names)  # type: ignore[misc]
 
 
 _LOCATION_ROW = _row_type(t.location)
@@ -82,7 +110,10 @@ _MATERIAL_ROW = _row_type(t.material)
 def _join(statement: Select[Any], table: Table, key: Any) -> tuple[Select[Any], slice]:
     """`statement` LEFT JOIN `table` on `key` within the merchant; where its columns land."""
     start = len(statement.selected_columns)
-    labelled = [column.label(f"{table.name}__{column.name}") for column in table.c]
+    labelled = [
+        units_as_text(column).label(f"{table.name}__{column.name}")
+        for column in _read_columns(table)
+    ]
     joined = statement.add_columns(*labelled).outerjoin(
         table, and_(table.c.id == key, table.c.merchant_id == t.stock.c.merchant_id)
     )
@@ -98,21 +129,36 @@ def _statement(shape: _Shape) -> _Statement:
         item_type=cast(DomainItemType, bindparam("item_type")) if shape.item_type else None,
         low_stock_only=shape.low_stock_only,
     )
+    statement = statement.with_only_columns(*_read_columns(stock))
     if shape.after:
         statement = statement.where(stock.c.id > bindparam("after"))
     if shape.before:
         statement = statement.where(stock.c.id < bindparam("before"))
-    location_at = item_at = material_at = None
+    location_at = item_at = material_at = incoming_at = None
     if shape.with_location:
         statement, location_at = _join(statement, t.location, stock.c.location_id)
     if shape.with_item:
         statement, item_at = _join(statement, t.inventory_item, stock.c.inventory_item_id)
         statement, material_at = _join(statement, t.material, stock.c.material_id)
+    if shape.with_incoming:
+        incoming_at = len(statement.selected_columns)
+        statement = with_incoming(
+            statement, cast(uuid.UUID, bindparam("merchant_id")), "stock__incoming"
+        )
     order = stock.c.id.desc() if shape.backward else stock.c.id.asc()
     statement = statement.order_by(order).limit(bindparam("limit", type_=Integer))
     names = [str(column.key) for column in statement.selected_columns]
     row = namedtuple("stock_page_row", names)  # type: ignore[misc]
-    return _Statement(statement, row, location_at, item_at, material_at)
+    return _Statement(
+        statement,
+        DriverStatement(statement),
+        result_processors(statement),
+        row,
+        location_at,
+        item_at,
+        material_at,
+        incoming_at,
+    )
 
 
 async def fetch_stocks_page(
@@ -129,6 +175,7 @@ async def fetch_stocks_page(
         backward=page.backward,
         with_location="location" in wanted,
         with_item="item" in wanted,
+        with_incoming="incoming" in wanted,
     )
     statement = _statement(shape)
     parameters: dict[str, Any] = {"merchant_id": where.merchant_id, "limit": page.limit + 1}
@@ -141,7 +188,14 @@ async def fetch_stocks_page(
         if value is not None:
             parameters[name] = value
     make = statement.row._make
-    rows = [make(row) for row in await session.execute(statement.select, parameters)]
+    connection = await driver_connection(session)
+    if isinstance(connection, asyncpg.Connection):
+        rows = [
+            make(processed(record, statement.processors))
+            for record in await statement.driver.fetch(connection, parameters)
+        ]
+    else:  # the fast path off: SQLAlchemy reads and converts the rows itself
+        rows = [make(row) for row in await session.execute(statement.select, parameters)]
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
     if page.backward:
@@ -150,17 +204,20 @@ async def fetch_stocks_page(
 
 
 def _builder(statement: _Statement) -> ToStock:
-    location_at, item_at, material_at = (
+    location_at, item_at, material_at, incoming_at = (
         statement.location_at,
         statement.item_at,
         statement.material_at,
+        statement.incoming_at,
     )
-    if location_at is None and item_at is None:
+    if location_at is None and item_at is None and incoming_at is None:
         return stock_from_row
     locations: dict[uuid.UUID, Location] = {}
 
     def to_stock(row: Row[Any]) -> Stock:
         node = stock_from_row(row)
+        if incoming_at is not None:
+            node.known_incoming = row[incoming_at]
         if location_at is not None:
             values = row[location_at]
             if values[0] is not None:

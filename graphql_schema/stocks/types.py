@@ -20,6 +20,7 @@ from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.ids import global_id, parse_id
 from graphql_schema.items.types import InventoryItem, item_from_row
+from graphql_schema.loaders import load_all
 from graphql_schema.locations.types import Location, location_from_row
 from graphql_schema.materials.types import Material, material_from_row
 from graphql_schema.relay import Connection, Node
@@ -55,6 +56,7 @@ class Stock(Node):
     # the resolvers then answer without a dataloader round through the event loop.
     known_location: strawberry.Private[Location | None] = None
     known_item: strawberry.Private[InventoryItem | Material | None] = None
+    known_incoming: strawberry.Private[Decimal | None] = None
     # (par level, reorder point) when built from a stock row; events carry neither.
     known_par: strawberry.Private[tuple[Decimal | None, Decimal | None] | None] = None
 
@@ -106,9 +108,11 @@ class Stock(Node):
         row = await info.context.loaders.stock.load(self.pk)
         return (None, None) if row is None else (row.par_level, row.reorder_point)
 
-    @strawberry.field
-    async def incoming(self, info: Info) -> Decimal:
-        return await info.context.loaders.incoming.load(self.pk)
+    @relation(Decimal)
+    def incoming(self, info: Info) -> Decimal | Awaitable[Decimal]:
+        if self.known_incoming is not None:
+            return self.known_incoming
+        return info.context.loaders.incoming.load(self.pk)
 
     @strawberry.field
     def low_stock(self) -> bool:
@@ -174,6 +178,20 @@ def stock_from_row(row: Row[Any] | WrittenStock) -> Stock:
 async def load_stock(info: Info, pk: uuid.UUID) -> Stock | None:
     row = await info.context.loaders.stock.load(pk)
     return None if row is None else stock_from_row(row)
+
+
+async def stocks_of_items(
+    info: Info, item_type: DomainItemType, item_ids: list[uuid.UUID], location_id: str | None
+) -> list[list[Stock]]:
+    """Each item's stocks, as `stocks_of_item` answers them, in one batch of the loader."""
+    location_pk = None
+    if location_id is not None:
+        location_pk = parse_id(location_id, "Location")
+        if location_pk is None:
+            return [[] for _ in item_ids]
+    loader = info.context.loaders.stocks_of_item
+    found = await load_all(loader, [(item_type, item_id, location_pk) for item_id in item_ids])
+    return [[stock_from_row(row) for row in rows] for rows in found]
 
 
 async def stocks_of_item(

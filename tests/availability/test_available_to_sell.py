@@ -17,7 +17,7 @@ from app.services.sales import apply_payment
 from graphql_schema.ids import global_id
 from tests.availability.world import Sessions, material, product
 from tests.graphql.conftest import Gql
-from tests.graphql.test_statement_count import counted
+from tests.graphql.statements import counted_statements
 from tests.services.sales_builders import Shop, a_payment, a_shop, put_stock, sold
 
 AVAILABLE = "query($loc: ID!) { inventoryItems(first: 100) { nodes { name availableToSell(locationId: $loc) } } }"
@@ -179,9 +179,9 @@ async def test_ten_and_a_hundred_items_cost_the_same_statements(
     await _recipe_items(sessions, small, 10)
     await _recipe_items(sessions, large, 100)
 
-    with counted(engine) as for_ten:
+    with counted_statements(engine) as for_ten:
         ten = await available(gql, small)
-    with counted(engine) as for_a_hundred:
+    with counted_statements(engine) as for_a_hundred:
         hundred = await available(gql, large)
 
     assert (len(ten), len(hundred)) == (10, 100)

@@ -26,7 +26,7 @@ from app.services.transfers import transfer_materials
 from graphql_schema.ids import global_id
 from tests.availability.world import Sessions, another_location, material, product
 from tests.graphql.conftest import Gql
-from tests.graphql.test_statement_count import counted
+from tests.graphql.statements import counted_statements
 from tests.services import purchasing_builders
 from tests.services.sales_builders import Shop, a_payment, a_shop, kitchen_event, sold
 
@@ -64,7 +64,7 @@ async def test_a_stock_changed_behind_the_ledgers_back_is_found_by_one_statement
     milk_stock = await _stock_id(sessions, shop, milk)
     await _plant(sessions, milk_stock)
 
-    with counted(engine) as statements:
+    with counted_statements(engine) as statements:
         async with sessions() as session:
             direct = await check_ledger(session, merchant_id=shop.merchant_id)
     data = await gql.data(CHECK, merchant_id=shop.merchant_id)

@@ -9,12 +9,10 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -36,6 +34,7 @@ from graphql_schema.cached_reads import CachedReads
 from graphql_schema.security import SecurityLimits, security_extensions
 from graphql_schema.writes_visible import WritesVisibleMiddleware
 from tests.graphql.conftest import MERCHANT_A, Http
+from tests.graphql.statements import counted_statements
 
 BUDGET = 2000
 
@@ -94,16 +93,8 @@ class Cached:
 
     @contextmanager
     def statements(self) -> Iterator[list[str]]:
-        seen: list[str] = []
-
-        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            seen.append(statement)
-
-        event.listen(self.engine.sync_engine, "before_cursor_execute", count)
-        try:
+        with counted_statements(self.engine) as seen:
             yield seen
-        finally:
-            event.remove(self.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def open_cached(

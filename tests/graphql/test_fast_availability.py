@@ -29,8 +29,8 @@ from graphql_schema.items.availability import MAX_LOCATIONS
 from graphql_schema.schema import build_schema
 from tests.availability.world import Sessions, another_location, material, product
 from tests.graphql.conftest import Gql
+from tests.graphql.statements import counted_statements
 from tests.graphql.test_fast_lists import GENERIC, answer
-from tests.graphql.test_statement_count import counted
 from tests.services.sales_builders import Shop, a_shop, put_stock
 
 
@@ -225,7 +225,7 @@ async def test_the_page_is_completed_in_one_pass_with_one_statement(
     monkeypatch.setattr(BatchedListExecutor, "execute_field", counted_field)
     query = "query($bar: ID!, $kitchen: ID!) { inventoryItems { nodes { id a: availableToSell(locationId: $bar) b: availableToSell(locationId: $kitchen) } } }"
 
-    with counted(engine) as statements:
+    with counted_statements(engine) as statements:
         data = await gql.data(query, cafe.variables(), merchant_id=cafe.shop.merchant_id)
 
     assert len(data["inventoryItems"]["nodes"]) == 9
@@ -312,7 +312,7 @@ async def test_sibling_pages_are_read_in_one_statement_each_as_if_alone(
     other = "x: inventoryItems(first: 3) { nodes { id availableToSell(locationId: $kitchen) } }"
     query = f"query($bar: ID!, $kitchen: ID!, $cursor: String!) {{ {fields} {other} }}"
 
-    with counted(engine) as statements:
+    with counted_statements(engine) as statements:
         together = await gql.data(query, variables, merchant_id=merchant)
 
     assert len(statements) == 2

@@ -110,6 +110,8 @@ QUERIES = [
     f"""{{ locations {{ nodes {{ name stocks(first: 2) {{ nodes {{ id {ITEM} }} }} }} }} }}""",
     """{ stocks { nodes { id item { ... on Material { stocks { id onHand } } } } } }""",
     """{ inventoryItems { nodes { id name stocks { id location { name } } } } }""",
+    # incoming through the loader (the stocks of items, not a stocks page)
+    """{ inventoryItems { nodes { id stocks { id incoming lowStock } } } }""",
     """{ materials { nodes { id name sku unit archived } } }""",
 ]
 
@@ -176,8 +178,9 @@ async def test_the_fast_pass_completes_the_page_without_a_field_resolution_per_f
 async def test_the_dashboard_page_resolves_each_field_once_for_the_whole_list(
     stocks: None, gql: Gql, generic_gql: Gql, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """incoming (a dataloader) and lowStock (a resolver) keep the page on the plan: its
-    6 stocks' incoming quantities are one query, and no field goes through graphql-core."""
+    """incoming and lowStock (resolvers) keep the page on the plan: its 6 stocks' incoming
+    quantities come with the page's own statement (stocks/page.py, not the loader), and no
+    field goes through graphql-core."""
     fields = batches = 0
     execute_field = BatchedListExecutor.execute_field
     incoming_by_stock_id = incoming.incoming_by_stock_id
@@ -202,7 +205,56 @@ async def test_the_dashboard_page_resolves_each_field_once_for_the_whole_list(
 
     assert answer(fast) == answer(generic)
     assert fields == 2  # stocks and its nodes
-    assert batches == 1
+    assert batches == 0
+
+
+RECIPE_SET = """mutation($v: ID!, $lines: [RecipeLineInput!]!) {
+  recipeSet(productVariantId: $v, lines: $lines) { userErrors { code } } }"""
+
+
+async def test_batched_fields_answer_as_their_resolvers_with_no_field_through_graphql_core(
+    stocks: None, gql: Gql, generic_gql: Gql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """recipe, its lines' material and enteredUnit, and the items' and materials' stocks are
+    resolved once per list (list_plan/batch.py): the same answer as each object's resolver
+    through graphql-core, the lines in recipe order."""
+    items = await gql.data("{ inventoryItems { nodes { productVariantId } } }")
+    materials = (await gql.data("{ materials { nodes { id } } }"))["materials"]["nodes"]
+    variants = [node["productVariantId"] for node in items["inventoryItems"]["nodes"]]
+    for at, variant in enumerate(variants):
+        # Item i uses materials i..0 (the last first), 1, 2 or 3 lines, a unit on one line.
+        lines = [
+            {"materialId": material["id"], "quantity": f"{k + 1}.5"}
+            for k, material in enumerate(reversed(materials[: at + 1]))
+        ]
+        lines[0]["unit"] = "g"
+        data = await gql.data(RECIPE_SET, {"v": variant, "lines": lines})
+        assert data["recipeSet"]["userErrors"] == []
+    kitchen = (await gql.data("{ locations { nodes { id name } } }"))["locations"]["nodes"]
+    at_kitchen = next(node["id"] for node in kitchen if node["name"] == "Kitchen")
+    query = f"""{{ inventoryItems {{ nodes {{ id stocks {{ id onHand }}
+        recipe {{ quantity enteredQuantity enteredUnit material {{ id name stocks {{ id }} }} }}
+      }} }}
+      materials {{ nodes {{ id here: stocks(locationId: "{at_kitchen}") {{ id }} }} }} }}"""
+    fields = 0
+    execute_field = BatchedListExecutor.execute_field
+
+    def counted_field(self: BatchedListExecutor, *args: Any) -> Any:
+        nonlocal fields
+        fields += 1
+        return execute_field(self, *args)
+
+    generic = await generic_gql(query)
+    monkeypatch.setattr(BatchedListExecutor, "execute_field", counted_field)
+
+    fast = await gql(query)
+
+    assert fast.errors is None, fast.errors
+    assert answer(fast) == answer(generic)
+    assert fields == 4  # the two connections and their nodes
+    nodes = fast.data["inventoryItems"]["nodes"] if fast.data else []
+    assert [len(node["recipe"]) for node in nodes] == [1, 2, 3]
+    assert [line["enteredUnit"] for line in nodes[2]["recipe"]] == ["g", "kg", "kg"]
 
 
 # ---- a small schema where the fast pass has to give up --------------------------------

@@ -439,3 +439,27 @@ async def test_stock_events_carry_what_was_entered_to_subscribers(
         (Decimal(18000), Decimal(2), "case"),
         (Decimal(-100), None, None),
     ]
+
+
+async def test_units_read_undecoded_answer_as_defined_on_every_path(
+    gql: Gql, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # The stocks page's join and the material loader read `units` as JSON text, decoded
+    # only when a unit is asked (app/db/queries/_lookup.units_as_text).
+    milk = await _milk(gql)
+    location = await seed.location(sessions, MERCHANT_A)
+    ref = {"locationId": global_id("Location", location), "itemType": "MATERIAL", "itemId": milk}
+    await _adjust(gql, {"stock": ref, "delta": "12", "unit": "case", "reason": "restock"})
+    expected = [
+        {"name": "bottle", "quantity": "750", "unit": "ml", "factor": "750"},
+        {"name": "case", "quantity": "12", "unit": "bottle", "factor": "9000"},
+    ]
+
+    page = await gql.data(
+        f"""{{ stocks(first: 10) {{ nodes {{ cases: onHandIn(unit: "case")
+            item {{ ... on Material {{ {UNITS} }} }} }} }} }}"""
+    )
+    loaded = await gql.data(f"""query($m: ID!) {{ material(id: $m) {{ {UNITS} }} }}""", {"m": milk})
+
+    assert page["stocks"]["nodes"] == [{"cases": "12", "item": {"units": expected}}]
+    assert loaded["material"] == {"units": expected}

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, any_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
+from app.db.queries._lookup import uuid_array
 from app.domain.enums import RecipeOwner
 
 
@@ -36,8 +39,34 @@ async def recipes_by_owner(
     wanted = list(dict.fromkeys(owner_ids))
     if not wanted:
         return {}
+    parameters = {"merchant_id": merchant_id, "owner_type": owner_type, "owners": wanted}
+    result = await session.execute(_by_owner(), parameters)
+    found: dict[uuid.UUID, RecipeRead] = {}
+    # Rows as namedtuples: a page's recipes are hundreds of lines, each read four times on
+    # the way to the answer, and a Row's attribute costs ~1.4 µs, a namedtuple's ~0.05 µs.
+    for row in map(_Line._make, result.all()):
+        read = found.get(row.owner_id)
+        if read is None:
+            read = found[row.owner_id] = RecipeRead(
+                row.recipe_id, row.owner_id, row.updated_at, row.yield_quantity
+            )
+        if row.material_id is not None:
+            read.lines.append(row)
+    return found
+
+
+_Line = namedtuple(  # the columns of _by_owner, in order
+    "_Line",
+    "recipe_id owner_id updated_at yield_quantity material_id quantity"
+    " entered_quantity entered_unit",
+)
+
+
+@lru_cache(maxsize=1)
+def _by_owner() -> Select[Any]:
     recipe, line = t.recipe, t.recipe_line
-    statement = (
+    merchant_id = bindparam("merchant_id", type_=recipe.c.merchant_id.type)
+    return (
         select(
             recipe.c.id.label("recipe_id"),
             recipe.c.owner_id,
@@ -51,17 +80,8 @@ async def recipes_by_owner(
         .outerjoin(line, (line.c.recipe_id == recipe.c.id) & (line.c.merchant_id == merchant_id))
         .where(
             recipe.c.merchant_id == merchant_id,
-            recipe.c.owner_type == owner_type,
-            recipe.c.owner_id.in_(wanted),
+            recipe.c.owner_type == bindparam("owner_type"),
+            recipe.c.owner_id == any_(uuid_array("owners")),
         )
         .order_by(recipe.c.owner_id, line.c.position, line.c.id)
     )
-    found: dict[uuid.UUID, RecipeRead] = {}
-    for row in await session.execute(statement):
-        read = found.setdefault(
-            row.owner_id,
-            RecipeRead(row.recipe_id, row.owner_id, row.updated_at, row.yield_quantity),
-        )
-        if row.material_id is not None:
-            read.lines.append(row)
-    return found

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, any_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.queries._lookup import rows_by_id
+from app.db.queries._lookup import rows_by_id, uuid_array
 from app.domain.enums import ItemType
 
 
@@ -54,17 +55,24 @@ async def stocks_of_items(
     wanted = list(dict.fromkeys(item_ids))
     if not wanted:
         return {}
-    stock = t.stock
-    column = stock.c.inventory_item_id if item_type is ItemType.PRODUCT else stock.c.material_id
-    statement = (
-        select(stock)
-        .where(stock.c.merchant_id == merchant_id, column.in_(wanted))
-        .order_by(stock.c.id)
-    )
+    parameters: dict[str, Any] = {"merchant_id": merchant_id, "items": wanted}
     if location_id is not None:
-        statement = statement.where(stock.c.location_id == location_id)
+        parameters["location_id"] = location_id
+    statement = _of_items(item_type, location_id is not None)
     found: dict[uuid.UUID, list[Row[Any]]] = defaultdict(list)
-    for row in await session.execute(statement):
+    for row in await session.execute(statement, parameters):
         item_id = row.inventory_item_id if item_type is ItemType.PRODUCT else row.material_id
         found[item_id].append(row)
     return {item_id: found.get(item_id, []) for item_id in wanted}
+
+
+@lru_cache(maxsize=4)
+def _of_items(item_type: ItemType, at_location: bool) -> Select[Any]:
+    stock = t.stock
+    column = stock.c.inventory_item_id if item_type is ItemType.PRODUCT else stock.c.material_id
+    statement = select(stock).where(
+        stock.c.merchant_id == bindparam("merchant_id"), column == any_(uuid_array("items"))
+    )
+    if at_location:
+        statement = statement.where(stock.c.location_id == bindparam("location_id"))
+    return statement.order_by(stock.c.id)

@@ -1,0 +1,287 @@
+"""The plan of a list's items: per object type, each selected field's resolve and complete
+steps, built once per list field of the operation (see the package's docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from graphql import (
+    GraphQLAbstractType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLString,
+    is_abstract_type,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
+from strawberry.types.field import StrawberryField
+from strawberry.types.union import StrawberryUnion
+
+from graphql_schema.list_plan.batch import column_resolver
+from graphql_schema.list_plan.columns import (
+    PLAIN,
+    Column,
+    Complete,
+    Resolve,
+    Unplanned,
+    after,
+    complete_after,
+    complete_rows,
+    flattened,
+    non_null,
+    nullable,
+    same,
+    scatter,
+    scatter_later,
+)
+from graphql_schema.list_plan.leaves import leaves
+from graphql_schema.list_plan.resolvers import (
+    BACKREF,
+    Unsupported,
+    attribute,
+    column_call,
+    strawberry_resolver,
+    type_name,
+)
+from graphql_schema.list_plan.settle import settle, settle_with_batches
+
+
+def plan_list(
+    executor: Any, item_type: GraphQLOutputType, details: FieldDetailsList, path: Path
+) -> Complete | None:
+    """The plan of a list's items, or None when graphql-core must complete the list."""
+    manager = executor.middleware_manager
+    if manager is not None and manager.middlewares:
+        return None  # a middleware must see every field
+    schema = executor.schema
+    if any(schema.get_directive(name) for name in ("defer", "stream")):
+        return None
+    try:
+        return _Planner(executor, path).values(item_type, details)
+    except Unsupported:
+        return None
+
+
+class _Planner:
+    def __init__(self, executor: Any, path: Path) -> None:
+        self._executor = executor
+        self._is_awaitable = executor.is_awaitable
+        # Resolvers get an info whose path is the first item's: ours do not read it.
+        self._item_path = path.add_key(0, None)
+
+    def values(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete:
+        if isinstance(type_, GraphQLNonNull):
+            return non_null(self._of_type(type_.of_type, details))
+        return nullable(self._of_type(type_, details))
+
+    def _of_type(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete:
+        if is_leaf_type(type_):
+            return leaves(type_, self._is_awaitable)  # type: ignore[arg-type]
+        if isinstance(type_, GraphQLList):
+            return flattened(self.values(type_.of_type, details))
+        if is_abstract_type(type_):
+            return self._abstract(type_, details)  # type: ignore[arg-type]
+        if is_object_type(type_):
+            return self._object(type_, details)  # type: ignore[arg-type]
+        raise Unsupported
+
+    def _abstract(self, type_: GraphQLAbstractType, details: FieldDetailsList) -> Complete:
+        executor = self._executor
+        schema = executor.schema
+        resolve_type = type_.resolve_type or executor.type_resolver
+        info = self._info(None, details, None)
+        members: dict[str, Complete] = {}
+
+        def member(name: Any) -> Complete:
+            found = members.get(name)
+            if found is None:
+                runtime = schema.get_type(name) if isinstance(name, str) else None
+                if not is_object_type(runtime) or not schema.is_sub_type(type_, runtime):
+                    raise Unplanned
+                try:
+                    found = members[name] = self._object(runtime, details)  # type: ignore[arg-type]
+                except Unsupported:
+                    raise Unplanned from None
+            return found
+
+        # A Strawberry union answers by the object's class, unless it was cast
+        # (strawberry.cast marks the instance): the answer is kept per class.
+        by_class: dict[type, str] | None = (
+            {} if isinstance(type_.extensions.get(BACKREF), StrawberryUnion) else None
+        )
+
+        def runtime_name(value: Any) -> str:
+            kind = type(value)
+            if by_class is not None and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                found = by_class.get(kind)
+                if found is None:
+                    found = by_class[kind] = type_name(resolve_type(value, info, type_))
+                return found
+            return type_name(resolve_type(value, info, type_))
+
+        def by_runtime_type(values: Column) -> Column | Awaitable[Column]:
+            groups: dict[str, list[int]] = {}
+            for at, value in enumerate(values):
+                groups.setdefault(runtime_name(value), []).append(at)
+            if len(groups) == 1:
+                ((name, _),) = groups.items()
+                return member(name)(values)
+            completed: Column = [None] * len(values)
+            later: list[Awaitable[None]] = []
+            for name, positions in groups.items():
+                done = member(name)([values[at] for at in positions])
+                if isinstance(done, list):
+                    scatter(completed, positions, done)
+                else:
+                    later.append(scatter_later(completed, positions, done))
+            if later:
+                return after(asyncio.gather(*later), completed)
+            return completed
+
+        return by_runtime_type
+
+    def _object(self, type_: GraphQLObjectType, details: FieldDetailsList) -> Complete:
+        grouped, new_defer_usages, _ = self._executor.collect_subfields(type_, details)
+        if new_defer_usages:
+            raise Unsupported
+        keys: list[str] = []
+        resolvers: list[Resolve] = []
+        completers: list[Complete] = []
+        for key, field_details in grouped.items():
+            step = self._field(type_, field_details)
+            if step is not None:
+                keys.append(key)
+                resolvers.append(step[0])
+                completers.append(step[1])
+        is_type_of = type_.is_type_of
+        info = self._info(None, details, type_)
+        checked: set[type] = set()
+        is_awaitable = self._is_awaitable
+        # Strawberry's own check (a type with interfaces) answers by the object's class
+        # unless the object was cast: an instance of a class that passed passes.
+        definition = type_.extensions.get(BACKREF)
+        by_class = isinstance(definition, StrawberryObjectDefinition) and (
+            definition.is_type_of is None
+        )
+
+        def objects(values: Column) -> Column | Awaitable[Column]:
+            if is_type_of is not None:
+                for value in values:
+                    kind = type(value)
+                    if (
+                        by_class
+                        and kind in checked
+                        and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None
+                    ):
+                        continue
+                    passed = is_type_of(value, info)
+                    if passed is not True and (not passed or is_awaitable(passed)):
+                        raise Unplanned  # refused, or to be awaited: graphql-core's
+                    if by_class and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                        checked.add(kind)
+            else:
+                for value in values:
+                    kind = type(value)
+                    if kind not in checked:
+                        if isinstance(value, Exception) or is_awaitable(value):
+                            raise Unplanned
+                        checked.add(kind)
+            columns: list[Any] = [resolve(values) for resolve in resolvers]
+            batches = [at for at, column in enumerate(columns) if type(column) is not list]
+            waiting = [
+                (column, at)
+                for column in columns
+                if type(column) is list
+                for at, value in enumerate(column)
+                if type(value) not in PLAIN and value is not None and is_awaitable(value)
+            ]
+            if batches:
+                settling = settle_with_batches(waiting, columns, batches, len(values))
+                return complete_after(settling, len(values), keys, columns, completers)
+            if waiting:
+                return complete_after(settle(waiting), len(values), keys, columns, completers)
+            return complete_rows(len(values), keys, columns, completers)
+
+        return objects
+
+    def _field(
+        self, parent: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[Resolve, Complete] | None:
+        node = details[0].node
+        name = node.name.value
+        if name == "__typename":
+            type_name = parent.name
+            return (lambda values: [type_name] * len(values)), same
+        field_def = self._executor.schema.get_field(parent, name)
+        if field_def is None:
+            return None  # graphql-core skips it too (validation refuses it before)
+        return self._resolver(parent, field_def, details), self.values(field_def.type, details)
+
+    def _resolver(
+        self, parent: GraphQLObjectType, field_def: GraphQLField, details: FieldDetailsList
+    ) -> Resolve:
+        executor = self._executor
+        first = details[0]
+        try:
+            arguments = (
+                get_argument_values(
+                    field_def,
+                    first.node,
+                    executor.variable_values,
+                    first.fragment_variable_values,
+                    executor.hide_suggestions,
+                )
+                if field_def.args or first.node.arguments
+                else {}
+            )
+        except Exception:
+            raise Unsupported from None  # graphql-core reports it, on its path
+        field = field_def.extensions.get(BACKREF)
+        strawberry_schema = executor.schema.extensions.get(BACKREF)
+        if (
+            isinstance(field, StrawberryField)
+            and not field.extensions
+            # Exception handlers wrap resolvers: those go through the resolve function.
+            and not strawberry_schema.schema_converter.exception_handlers
+        ):
+            if field.base_resolver is None:
+                if field.default_resolver is getattr:
+                    return attribute(field.python_name)
+            else:
+                info = self._info(field_def, details, parent)
+                column = column_resolver(field)
+                if column is not None:
+                    return column_call(field, column, info, arguments, executor)
+                return strawberry_resolver(field, info, arguments, executor)
+        resolve = field_def.resolve or executor.field_resolver
+        info = self._info(field_def, details, parent)
+
+        def resolved(values: Column) -> Column:
+            return [resolve(value, info, **arguments) for value in values]
+
+        return resolved
+
+    def _info(
+        self,
+        field_def: GraphQLField | None,
+        details: FieldDetailsList,
+        parent: GraphQLObjectType | None,
+    ) -> GraphQLResolveInfo[Any]:
+        """An info for a whole level (resolve_type and is_type_of take one too)."""
+        node = details[0].node
+        path = self._item_path.add_key(node.alias.value if node.alias else node.name.value)
+        placeholder = GraphQLField(GraphQLString) if field_def is None else field_def
+        return self._executor.build_resolve_info(  # type: ignore[no-any-return]
+            placeholder, [d.node for d in details], parent, path
+        )
