@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import tables as t
 from app.db.models.base import utcnow
+from app.services.periodic import PeriodicJob, running
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,9 @@ async def prune_expired_keys(
 
 
 class IdempotencyKeyPruner:
-    """Prunes keys older than `retention` every `interval` seconds, until stopped."""
+    """Prunes keys older than `retention` every `interval` seconds, until stopped; the
+    first run an interval after start (a starting process, or a fleet of them, has better
+    to do)."""
 
     def __init__(
         self,
@@ -83,40 +86,28 @@ class IdempotencyKeyPruner:
     ) -> None:
         self._engine = engine
         self._retention = retention
-        self._interval = interval
         self._batch_size = batch_size
-        self._task: asyncio.Task[None] | None = None
         self.stats = PruneStats()
+        self.job = PeriodicJob("idempotency key pruning", self._prune, interval, interval)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="idempotency key pruner")
+        self.job.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.job.stop()
 
-    async def _run(self) -> None:
-        while True:
-            # An interval first: a starting process (or a fleet of them) has better to do.
-            await asyncio.sleep(self._interval)
-            try:
-                pruned = await prune_expired_keys(
-                    self._engine,
-                    created_before=utcnow() - self._retention,
-                    batch_size=self._batch_size,
-                    stats=self.stats,
-                )
-                if pruned:
-                    log.info("pruned expired idempotency keys", extra={"pruned": pruned})
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # The database may be restarting: the next run tries again.
-                log.warning("idempotency key pruning failed", extra={"error": str(exc)})
+    async def _prune(self) -> None:
+        try:
+            pruned = await prune_expired_keys(
+                self._engine,
+                created_before=utcnow() - self._retention,
+                batch_size=self._batch_size,
+                stats=self.stats,
+            )
+        finally:
             self.stats.runs += 1
+        if pruned:
+            log.info("pruned expired idempotency keys", extra={"pruned": pruned})
 
 
 @contextlib.asynccontextmanager
@@ -125,8 +116,5 @@ async def pruning_idempotency_keys(
 ) -> AsyncIterator[IdempotencyKeyPruner]:
     """A running pruner for the duration of the block."""
     pruner = IdempotencyKeyPruner(engine, retention, interval)
-    pruner.start()
-    try:
+    async with running(pruner.job):
         yield pruner
-    finally:
-        await pruner.stop()

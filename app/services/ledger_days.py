@@ -35,6 +35,7 @@ from app.db.models.ledger_days import FLOWS
 from app.db.queries.ledger_flows import counted_on_time, flow_sums
 from app.db.unit_of_work import UnitOfWork
 from app.domain.ledger_days import DAY, day_start, last_settled_day
+from app.services.periodic import PeriodicJob, running
 
 log = logging.getLogger(__name__)
 
@@ -172,39 +173,25 @@ class LedgerDaySettler:
     def __init__(
         self, uow: UnitOfWork, interval: float, lookback_days: int, first_delay: float
     ) -> None:
-        self._uow, self._interval, self._lookback = uow, interval, lookback_days
-        self._first_delay = first_delay
-        self._task: asyncio.Task[None] | None = None
+        self._uow, self._lookback = uow, lookback_days
         self.stats = SettleStats()
+        self.job = PeriodicJob("settling ledger days", self._settle, interval, first_delay)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="ledger day settler")
+        self.job.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.job.stop()
 
-    async def _run(self) -> None:
-        # An interval first, as the idempotency key pruner: a starting process (or a fleet
-        # of them) has better to do, and reports read days not summed yet meanwhile.
-        await asyncio.sleep(self._first_delay)
-        while True:
-            try:
-                summed = await settle_ledger_days(
-                    self._uow, lookback_days=self._lookback, stats=self.stats
-                )
-                if summed:
-                    log.info("ledger days settled", extra={"days": summed})
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # The database may be restarting: the next run tries again.
-                log.warning("settling ledger days failed", extra={"error": str(exc)})
+    async def _settle(self) -> None:
+        try:
+            summed = await settle_ledger_days(
+                self._uow, lookback_days=self._lookback, stats=self.stats
+            )
+        finally:
             self.stats.runs += 1
-            await asyncio.sleep(self._interval)
+        if summed:
+            log.info("ledger days settled", extra={"days": summed})
 
 
 @contextlib.asynccontextmanager
@@ -212,11 +199,9 @@ async def settling_ledger_days(
     uow: UnitOfWork, interval: float, lookback_days: int, first_delay: float | None = None
 ) -> AsyncIterator[LedgerDaySettler]:
     """A running settler for the duration of the block (its first run `first_delay`
-    after it starts: an interval unless told)."""
+    after it starts: an interval unless told, as the idempotency key pruner: a starting
+    process has better to do, and reports read days not summed yet meanwhile)."""
     first = interval if first_delay is None else first_delay
     settler = LedgerDaySettler(uow, interval, lookback_days, first)
-    settler.start()
-    try:
+    async with running(settler.job):
         yield settler
-    finally:
-        await settler.stop()
