@@ -40,7 +40,9 @@ VENDORS = "{ vendors(first: 5) { nodes { name } } }"
 STOCKS = "{ stocks(first: 5) { nodes { onHand } } }"
 ADJUST = """mutation($i: StockAdjustInput!) { stockAdjust(input: $i) {
   stock { onHand version } userErrors { code } } }"""
-WAIT = 0.5
+# Long enough that a write's whole round (HTTP, four round trips, commit) ends well within
+# it on a loaded machine: the tests compare a write's answer with a read's refusal.
+WAIT = 2.0
 
 
 @contextlib.asynccontextmanager
