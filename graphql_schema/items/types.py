@@ -44,6 +44,32 @@ async def _stocks(
     return await stocks_of_items(info, ItemType.PRODUCT, [i.pk for i in items], location_id)
 
 
+async def _available(
+    items: list[InventoryItem], info: Info, location_id: strawberry.ID
+) -> list[Decimal | None]:
+    """InventoryItem.availableToSell of a column of items (the list plan's batch): the
+    location id parsed once for the page, not once per item; the answers the page's read
+    computed (known_available) taken as they are, the loader asked only for the others."""
+    location_pk = parse_id(location_id, LOCATION)
+    if location_pk is None:
+        return [None for _ in items]
+    answers: list[Decimal | None] = []
+    unknown: list[int] = []
+    for at, item in enumerate(items):
+        known = item.known_available
+        if known is not None and location_pk in known:
+            answers.append(known[location_pk])
+        else:
+            answers.append(None)
+            unknown.append(at)
+    if unknown:
+        loader = info.context.loaders.available_to_sell
+        found = await load_all(loader, [(items[at].pk, location_pk) for at in unknown])
+        for at, value in zip(unknown, found, strict=True):
+            answers[at] = value
+    return answers
+
+
 @strawberry.type
 class InventoryItem(Node):
     pk: strawberry.Private[uuid.UUID]
@@ -96,7 +122,7 @@ class InventoryItem(Node):
 
         return await stocks_of_item(info, ItemType.PRODUCT, self.pk, location_id)
 
-    @strawberry.field
+    @batched(_available)
     async def available_to_sell(self, info: Info, location_id: strawberry.ID) -> Decimal | None:
         location_pk = parse_id(location_id, LOCATION)
         if location_pk is None:

@@ -24,7 +24,8 @@ from app.db.queries.keyset import KeysetPage
 from app.domain.availability import available_to_sell
 from app.settings import Settings
 from graphql_schema.execution import BatchedListExecutor
-from graphql_schema.ids import global_id
+from graphql_schema.ids import global_id, parse_id
+from graphql_schema.items import types as item_types
 from graphql_schema.items.availability import MAX_LOCATIONS
 from graphql_schema.schema import build_schema
 from tests.availability.world import Sessions, another_location, material, product
@@ -231,6 +232,27 @@ async def test_the_page_is_completed_in_one_pass_with_one_statement(
     assert len(data["inventoryItems"]["nodes"]) == 9
     assert calls == 2  # inventoryItems and its nodes; no resolver per item
     assert len(statements) == 1  # the page with its availability at both locations
+
+
+async def test_a_location_is_parsed_once_per_page_not_once_per_item(
+    cafe: Cafe, gql: Gql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """availableToSell is a batched column on the plan: each alias's location id is
+    parsed once for the page's 9 items (per item it was 9 times each)."""
+    parsed: list[Any] = []
+
+    def counted(value: Any, type_name: str) -> uuid.UUID | None:
+        parsed.append(value)
+        return parse_id(value, type_name)
+
+    monkeypatch.setattr(item_types, "parse_id", counted)
+    variables = cafe.variables()
+    query = "query($bar: ID!, $kitchen: ID!) { inventoryItems { nodes { id a: availableToSell(locationId: $bar) b: availableToSell(locationId: $kitchen) } } }"
+
+    data = await gql.data(query, variables, merchant_id=cafe.shop.merchant_id)
+
+    assert len(data["inventoryItems"]["nodes"]) == 9
+    assert sorted(parsed) == sorted([variables["bar"], variables["kitchen"]])
 
 
 async def test_the_pages_sql_answers_the_domain_rule_value_and_scale(
