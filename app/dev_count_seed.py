@@ -1,8 +1,9 @@
 """The demo café's open stock-take: a count session at Main Street with a variance, so
 `inventory dev` shows counts, lines and their variance value from the first start.
 
-Beans counted in kilograms in the back room, oat milk in litres in the walk-in and in
-millilitres at the bar, both short of what the ledger expects. Left OPEN: the
+Whole milk counted in bottles in the walk-in, beans in kilograms in the back room, oat
+milk in litres in the walk-in and in millilitres at the bar, all short of what the ledger
+expects. Left OPEN: the
 developer applies or cancels it. Idempotent: the session is started under a fixed
 idempotency key, and its entries are recorded only while it has none.
 """
@@ -25,6 +26,9 @@ from app.services.stock_refs import StockRef
 SESSION_KEY = "demo-seed:count-session"
 # (material key, area, quantity, unit)
 ENTRIES = [
+    # Milk has a cost from the start (the dairy's case is received), so the session's
+    # variance has a value: 29 bottles where 30 l were seeded.
+    ("milk", "walk-in", Decimal(29), "bottle"),
     ("beans", "back room", Decimal("5.8"), "kg"),
     ("oat", "walk-in", Decimal(7), "l"),
     ("oat", "bar", Decimal(300), "ml"),

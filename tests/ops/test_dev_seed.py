@@ -6,6 +6,8 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import tables as t
+from app.db.queries.count_sessions import LineFilter
+from app.db.queries.count_sessions import summary as count_summary
 from app.dev_catalog import DEMO_MERCHANT_ID, KIOSK, MAIN, MATERIALS, PRODUCTS
 from app.dev_seed import SEED_ACTOR, seed_demo
 from app.domain.enums import ItemType, PurchaseOrderStatus
@@ -133,11 +135,21 @@ async def test_the_demo_cafe_has_an_open_stock_take_with_a_variance_once(
             )
         }
     assert count.status == "OPEN"
-    # 5.8 kg of beans where 6000 g were seeded; 7 l + 300 ml of oat milk where 8000 ml were.
+    # 29 one-litre bottles of milk where 30000 ml were seeded; 5.8 kg of beans where 6000 g
+    # were; 7 l + 300 ml of oat milk where 8000 ml were.
     assert lines == {
+        stocks[demo.materials["milk"]]: Decimal(29000),
         stocks[demo.materials["beans"]]: Decimal(5800),
         stocks[demo.materials["oat"]]: Decimal(7300),
     }
+    # The variance has a value from the first start: milk's average is the dairy's received
+    # case, 14.40 for 12 x 1000 ml = 0.0012 a ml; -1000 ml x 0.0012 = -1.2 (beans and oat
+    # milk were never bought: no cost).
+    async with sessions() as session:
+        summary = await count_summary(
+            session, LineFilter(DEMO_MERCHANT_ID, count.id, count.counted_at)
+        )
+    assert summary.variance_value == Decimal("-1.2")
 
 
 async def test_the_demo_has_pars_a_pack_vendor_and_a_draft_so_suggestions_show_at_once(
