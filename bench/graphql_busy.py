@@ -25,15 +25,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -145,29 +143,11 @@ def busy_app() -> Any:
     return CpuClock(graphql_app())
 
 
-@contextmanager
-def serve(env: dict[str, str]) -> Iterator[Any]:
-    """`busy_app` in one uvicorn worker of its own (graphql_bench.Server)."""
-    from app.embedded import free_port
-    from bench.graphql_bench import Server, wait_for
+def serve(env: dict[str, str]) -> contextlib.AbstractContextManager[Any]:
+    """`busy_app` in one uvicorn worker of its own (graphql_bench.serve)."""
+    from bench.graphql_bench import serve as serve_factory
 
-    port = free_port()
-    command = [
-        *(sys.executable, "-m", "uvicorn", "bench.graphql_busy:busy_app", "--factory"),
-        *("--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
-        *("--log-level", "warning", "--no-access-log"),
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
-    try:
-        wait_for(port, process)
-        yield Server(f"http://127.0.0.1:{port}/graphql", process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    return serve_factory("bench.graphql_busy:busy_app", env)
 
 
 # ---- the load generator (a process of its own) ---------------------------------------
