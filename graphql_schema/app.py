@@ -34,6 +34,7 @@ from graphql_schema.configured_limits import configured_limits
 from graphql_schema.context import Context
 from graphql_schema.error_codes import BAD_REQUEST
 from graphql_schema.gated_posts import post
+from graphql_schema.json_body import encode_body
 from graphql_schema.read_budget import ReadBudget
 from graphql_schema.read_gate import ReadGate
 from graphql_schema.schema import Extension, build_schema
@@ -89,6 +90,9 @@ class GraphQLApp(GraphQL[Context, None]):
             # Strawberry answers these in plain text; clients parse JSON.
             response = _refused(exc)
         await response(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        return encode_body(data)
 
     async def process_result(
         self, request: Request, result: ExecutionResult

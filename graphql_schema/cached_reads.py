@@ -18,9 +18,9 @@ the caller's bucket and the recorded actual cost kept (the same buckets, refunde
 the limiter does) and reported in `extensions.cost`; the operation is counted in the
 metrics. When any of these says no (FORBIDDEN, UNAVAILABLE, THROTTLED) the request
 goes on to Strawberry, which answers exactly as without a cache (a refused charge
-takes nothing, so it is not charged twice). The body is built as Strawberry builds
-it (`json.dumps(..., separators=(",", ":"))` of {"data", "extensions"}), so it is
-byte-identical apart from the cost figures.
+takes nothing, so it is not charged twice). The body is built as the executed path
+builds it (json_body.encode_body of {"data", "extensions"}), so it is byte-identical
+apart from the cost figures.
 
 Freshness: an entry is kept with its merchant's data version (app/db/data_versions.py)
 read before execution, stored only if the version is unchanged after it, and served
@@ -58,6 +58,7 @@ from app.runtime import Runtime
 from app.settings import Settings
 from graphql_schema.cache_plans import Plan, Plans
 from graphql_schema.context import Context
+from graphql_schema.json_body import encode_body
 from graphql_schema.response_cache import Entry, Key, ResponseCache
 from graphql_schema.security.cost_limiter import QueryCostLimiter, SharedQueryCostLimiter
 from graphql_schema.security.document_size import DocumentSizeLimiter
@@ -305,8 +306,8 @@ def _is_json(content_type: str) -> bool:
 
 
 def _encode(value: object) -> bytes:
-    # Strawberry's own encoding (GraphQLView.encode_json), so bodies are byte-identical.
-    return json.dumps(value, separators=(",", ":")).encode()
+    # The executed path's own encoding (GraphQLApp.encode_json): bodies byte-identical.
+    return encode_body(value)
 
 
 async def _maybe_await(value: Any) -> Any:
