@@ -164,10 +164,11 @@ async def keyset_connection(
     return build_connection(request, result, to_node, counter)
 
 
-def node_fields(info: Info) -> set[str]:
-    """Names of the fields a query selects on this connection's nodes (nodes and edges.node),
-    through fragments; lets a resolver fetch relations for the whole page at once."""
-    names: set[str] = set()
+def node_selection(info: Info) -> dict[str, set[str]]:
+    """The fields a query selects on this connection's nodes (nodes and edges.node), each
+    with the names of the fields selected under it (empty for a leaf), through fragments
+    (a union's or interface's fragments merged)."""
+    found: dict[str, set[str]] = {}
 
     def fields(selections: Sequence[Selection]) -> Iterator[SelectedField]:
         for selection in selections:
@@ -176,12 +177,16 @@ def node_fields(info: Info) -> set[str]:
             else:
                 yield from fields(selection.selections)
 
+    def add(selections: Sequence[Selection]) -> None:
+        for field in fields(selections):
+            found.setdefault(field.name, set()).update(f.name for f in fields(field.selections))
+
     for connection in info.selected_fields:
         for field in fields(connection.selections):
             if field.name == "nodes":
-                names.update(f.name for f in fields(field.selections))
+                add(field.selections)
             elif field.name == "edges":
                 for edge_field in fields(field.selections):
                     if edge_field.name == "node":
-                        names.update(f.name for f in fields(edge_field.selections))
-    return names
+                        add(edge_field.selections)
+    return found

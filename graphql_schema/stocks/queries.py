@@ -13,7 +13,7 @@ from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.ids import filter_id, parse_id
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, build_connection, node_fields, page_request
+from graphql_schema.relay import Connection, build_connection, node_selection, page_request
 from graphql_schema.stocks.page import StockWhere, fetch_stocks_page
 from graphql_schema.stocks.types import TYPE_NAME, Stock, load_stock
 
@@ -38,7 +38,7 @@ async def stock_connection(
     scope = StockWhere(
         context.merchant_id, where.location_id, where.item_type, where.low_stock_only
     )
-    wanted = node_fields(info)
+    wanted = node_selection(info)
     result, to_stock = await context.read(
         lambda session: fetch_stocks_page(session, scope, request.keyset, wanted)
     )
