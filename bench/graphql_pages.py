@@ -11,7 +11,8 @@ materials, the stocks of the page's items, the recipe materials' stock at the lo
 and writes the same JSON by hand; availableToSell is the domain's rule
 (app.domain.availability.available_to_sell) over those rows. Its answer is checked equal
 to the service's before the load. The service runs uncached (the response cache and the
-read budget off), so every request executes.
+read gate off, reads waiting for a pooled connection as long as it takes), so every
+request executes.
 
 Reported per page: requests/s, worker CPU per page and per row (a node of the page), the
 share of the ceiling's pages/s.
@@ -98,6 +99,7 @@ def _stocks_json(rows: list[Any]) -> dict[Any, list[dict[str, Any]]]:
 def _ceiling(answer_page: Any) -> Any:
     """A Starlette app answering /graphql with `answer_page(connection)` as JSON."""
     import asyncpg  # type: ignore[import-untyped]
+    import orjson
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
@@ -115,7 +117,7 @@ def _ceiling(answer_page: Any) -> Any:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=10)
         async with pool.acquire() as connection:
             data = await answer_page(connection)
-        body = json.dumps({"data": data}, separators=(",", ":"))
+        body = orjson.dumps({"data": data})  # the service's encoder (json_body.py)
         return Response(body, media_type="application/json")
 
     app = Starlette(routes=[Route("/graphql", answer, methods=["POST"])])
