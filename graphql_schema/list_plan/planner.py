@@ -4,6 +4,7 @@ steps, built once per list field of the operation (see the package's docstring).
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Awaitable
 from typing import Any
 
@@ -55,6 +56,8 @@ from graphql_schema.list_plan.resolvers import (
     type_name,
 )
 from graphql_schema.list_plan.settle import settle, settle_with_batches
+
+STRAWBERRY_DEFINITION = "__strawberry_definition__"
 
 
 def plan_list(
@@ -175,6 +178,19 @@ class _Planner:
             definition.is_type_of is None
         )
 
+        # Types whose values are never awaitable: plain values, and (learnt) GraphQL
+        # objects and enums, whose classes define no __await__; the scan below then skips
+        # a page's hundreds of related objects without asking each.
+        settled: set[type] = set(PLAIN)
+
+        def may_wait(value: Any) -> bool:
+            if is_awaitable(value):
+                return True
+            kind = type(value)
+            if hasattr(kind, STRAWBERRY_DEFINITION) or isinstance(value, enum.Enum):
+                settled.add(kind)
+            return False
+
         def objects(values: Column) -> Column | Awaitable[Column]:
             if is_type_of is not None:
                 for value in values:
@@ -204,7 +220,7 @@ class _Planner:
                 for column in columns
                 if type(column) is list
                 for at, value in enumerate(column)
-                if type(value) not in PLAIN and value is not None and is_awaitable(value)
+                if type(value) not in settled and value is not None and may_wait(value)
             ]
             if batches:
                 settling = settle_with_batches(waiting, columns, batches, len(values))
