@@ -177,6 +177,10 @@ def _step(step: _Step, value: Any) -> int:
 def _objects(plan: _Plan, value: Any) -> int:
     if isinstance(value, list):
         # A plain list counts as one object in the estimate: its costliest element here.
+        if not plan.costly:
+            # Each object costs 1: the list costs 1 as soon as one is an object (a page
+            # of items' recipe lines and stocks is hundreds of objects, walked per request).
+            return 1 if any(_objects(plan, v) for v in value) else 0
         return max((_objects(plan, v) for v in value), default=0)
     if not _is_mapping(value):
         return 0
