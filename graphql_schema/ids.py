@@ -32,6 +32,13 @@ def global_id(type_name: str, pk: uuid.UUID) -> str:
     return _b64(f"{type_name}:{pk}")
 
 
+def node_ids(type_name: str, pk: uuid.UUID) -> tuple[str, str]:
+    """(global id, bare UUID) of a node, its UUID's text made once (~0.6 µs, on each of a
+    page's hundreds of objects)."""
+    text = str(pk)
+    return _b64(f"{type_name}:{text}"), text
+
+
 def decode_global_id(value: str) -> tuple[str, uuid.UUID] | None:
     """(type name, uuid) of a global id, or None when it is not one."""
     if len(value) > 200:

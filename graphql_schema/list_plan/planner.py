@@ -15,8 +15,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLResolveInfo,
-    GraphQLString,
     is_abstract_type,
     is_leaf_type,
     is_object_type,
@@ -30,6 +28,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.union import StrawberryUnion
 
 from graphql_schema.list_plan.batch import column_resolver
+from graphql_schema.list_plan.bound import InfoSlot, running
 from graphql_schema.list_plan.columns import (
     PLAIN,
     Column,
@@ -49,9 +48,11 @@ from graphql_schema.list_plan.columns import (
 from graphql_schema.list_plan.leaves import leaves
 from graphql_schema.list_plan.resolvers import (
     BACKREF,
+    RequestBound,
     Unsupported,
     attribute,
     column_call,
+    kept,
     strawberry_resolver,
     type_name,
 )
@@ -61,9 +62,18 @@ STRAWBERRY_DEFINITION = "__strawberry_definition__"
 
 
 def plan_list(
-    executor: Any, item_type: GraphQLOutputType, details: FieldDetailsList, path: Path
+    executor: Any,
+    item_type: GraphQLOutputType,
+    details: FieldDetailsList,
+    path: Path,
+    *,
+    keep: bool = False,
 ) -> Complete | None:
-    """The plan of a list's items, or None when graphql-core must complete the list."""
+    """The plan of a list's items, or None when graphql-core must complete the list.
+
+    `keep`: the plan will run for later requests of the same operation and variables too
+    (it holds InfoSlots, never a request's info); raises RequestBound when it would hold
+    an argument value of this request that is not plain (plan it again without `keep`)."""
     manager = executor.middleware_manager
     if manager is not None and manager.middlewares:
         return None  # a middleware must see every field
@@ -71,17 +81,24 @@ def plan_list(
     if any(schema.get_directive(name) for name in ("defer", "stream")):
         return None
     try:
-        return _Planner(executor, path).values(item_type, details)
+        return _Planner(executor, path, keep).values(item_type, details)
     except Unsupported:
         return None
 
 
 class _Planner:
-    def __init__(self, executor: Any, path: Path) -> None:
-        self._executor = executor
+    def __init__(self, executor: Any, path: Path, keep: bool) -> None:
+        self._keep = keep
         self._is_awaitable = executor.is_awaitable
         # Resolvers get an info whose path is the first item's: ours do not read it.
         self._item_path = path.add_key(0, None)
+
+    @property
+    def _executor(self) -> Any:
+        # The running request's (set by the executor around planning and running): a kept
+        # plan plans a union's member types when one first comes, on a later request, and
+        # must not hold the planning request (its context, its loaders' rows).
+        return running.get()
 
     def values(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete:
         if isinstance(type_, GraphQLNonNull):
@@ -103,7 +120,7 @@ class _Planner:
         executor = self._executor
         schema = executor.schema
         resolve_type = type_.resolve_type or executor.type_resolver
-        info = self._info(None, details, None)
+        slot = self._info(None, details, None)
         members: dict[str, Complete] = {}
 
         def member(name: Any) -> Complete:
@@ -114,7 +131,9 @@ class _Planner:
                     raise Unplanned
                 try:
                     found = members[name] = self._object(runtime, details)  # type: ignore[arg-type]
-                except Unsupported:
+                except (Unsupported, RequestBound):
+                    # Planned while running (on a kept plan, with the planning request's
+                    # executor): what it cannot keep is graphql-core's to answer.
                     raise Unplanned from None
             return found
 
@@ -129,9 +148,9 @@ class _Planner:
             if by_class is not None and getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
                 found = by_class.get(kind)
                 if found is None:
-                    found = by_class[kind] = type_name(resolve_type(value, info, type_))
+                    found = by_class[kind] = type_name(resolve_type(value, slot.raw(), type_))
                 return found
-            return type_name(resolve_type(value, info, type_))
+            return type_name(resolve_type(value, slot.raw(), type_))
 
         def by_runtime_type(values: Column) -> Column | Awaitable[Column]:
             groups: dict[str, list[int]] = {}
@@ -168,7 +187,7 @@ class _Planner:
                 resolvers.append(step[0])
                 completers.append(step[1])
         is_type_of = type_.is_type_of
-        info = self._info(None, details, type_)
+        slot = self._info(None, details, type_)
         checked: set[type] = set()
         is_awaitable = self._is_awaitable
         # Strawberry's own check (a type with interfaces) answers by the object's class
@@ -193,6 +212,7 @@ class _Planner:
 
         def objects(values: Column) -> Column | Awaitable[Column]:
             if is_type_of is not None:
+                info = slot.raw()
                 for value in values:
                     kind = type(value)
                     if (
@@ -275,15 +295,18 @@ class _Planner:
                 if field.default_resolver is getattr:
                     return attribute(field.python_name)
             else:
-                info = self._info(field_def, details, parent)
+                slot = self._info(field_def, details, parent, field)
                 column = column_resolver(field)
                 if column is not None:
-                    return column_call(field, column, info, arguments, executor)
-                return strawberry_resolver(field, info, arguments, executor)
+                    return column_call(field, column, slot, arguments, executor, self._keep)
+                return strawberry_resolver(field, slot, arguments, executor, self._keep)
         resolve = field_def.resolve or executor.field_resolver
-        info = self._info(field_def, details, parent)
+        slot = self._info(field_def, details, parent)
+        if self._keep and not all(kept(value) for value in arguments.values()):
+            raise RequestBound  # coerced values (input objects, lists) stay the request's
 
         def resolved(values: Column) -> Column:
+            info = slot.raw()
             return [resolve(value, info, **arguments) for value in values]
 
         return resolved
@@ -293,11 +316,10 @@ class _Planner:
         field_def: GraphQLField | None,
         details: FieldDetailsList,
         parent: GraphQLObjectType | None,
-    ) -> GraphQLResolveInfo[Any]:
-        """An info for a whole level (resolve_type and is_type_of take one too)."""
+        field: StrawberryField | None = None,
+    ) -> InfoSlot:
+        """An info for a whole level (resolve_type and is_type_of take one too), built for
+        each request that runs the plan."""
         node = details[0].node
         path = self._item_path.add_key(node.alias.value if node.alias else node.name.value)
-        placeholder = GraphQLField(GraphQLString) if field_def is None else field_def
-        return self._executor.build_resolve_info(  # type: ignore[no-any-return]
-            placeholder, [d.node for d in details], parent, path
-        )
+        return InfoSlot(field_def, [d.node for d in details], parent, path, field)

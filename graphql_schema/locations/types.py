@@ -11,7 +11,7 @@ from sqlalchemy import Row
 
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
-from graphql_schema.ids import global_id
+from graphql_schema.ids import node_ids
 from graphql_schema.relay import Connection, Node
 
 if TYPE_CHECKING:
@@ -48,9 +48,10 @@ class Location(Node):
 
 
 def location_from_row(row: Row[Any]) -> Location:
+    global_, bare = node_ids(TYPE_NAME, row.id)
     return Location(
-        id=strawberry.ID(global_id(TYPE_NAME, row.id)),
-        uuid=strawberry.ID(str(row.id)),
+        id=strawberry.ID(global_),
+        uuid=strawberry.ID(bare),
         pk=row.id,
         name=row.name,
         code=row.code,

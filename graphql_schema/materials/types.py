@@ -12,7 +12,7 @@ from sqlalchemy import Row
 
 from app.domain.enums import ItemType
 from graphql_schema.context import Info
-from graphql_schema.ids import global_id, parse_id
+from graphql_schema.ids import node_ids, parse_id
 from graphql_schema.list_plan.batch import batched
 from graphql_schema.loaders import load_all
 from graphql_schema.relay import Node
@@ -89,9 +89,10 @@ async def materials_of(info: Info, pks: list[uuid.UUID]) -> list[Material]:
 
 
 def material_from_row(row: Row[Any]) -> Material:
+    global_, bare = node_ids(TYPE_NAME, row.id)
     return Material(
-        id=strawberry.ID(global_id(TYPE_NAME, row.id)),
-        uuid=strawberry.ID(str(row.id)),
+        id=strawberry.ID(global_),
+        uuid=strawberry.ID(bare),
         pk=row.id,
         name=row.name,
         sku=row.sku,

@@ -18,7 +18,7 @@ from app.services.stock_records import WrittenStock
 from app.services.unit_conversion import book_from_row
 from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
-from graphql_schema.ids import global_id, parse_id
+from graphql_schema.ids import node_ids, parse_id
 from graphql_schema.items.types import InventoryItem, item_from_row
 from graphql_schema.loaders import load_all
 from graphql_schema.locations.types import Location, location_from_row
@@ -158,9 +158,10 @@ def stock_from_row(row: Row[Any] | WrittenStock) -> Stock:
     product = row.item_type is DomainItemType.PRODUCT
     item_id = row.inventory_item_id if product else row.material_id
     assert item_id is not None  # the table's one_item check
+    global_, bare = node_ids(TYPE_NAME, row.id)
     return Stock(
-        id=strawberry.ID(global_id(TYPE_NAME, row.id)),
-        uuid=strawberry.ID(str(row.id)),
+        id=strawberry.ID(global_),
+        uuid=strawberry.ID(bare),
         pk=row.id,
         location_id=row.location_id,
         item_id=item_id,

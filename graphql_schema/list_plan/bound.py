@@ -1,0 +1,68 @@
+"""What a plan takes from the request running it: the executor, and through it the
+resolve infos its resolvers are given (each request has its own context).
+
+A plan is kept across requests of the same operation (execution.py `PlanCache`), so it
+holds no info of its own: each place that passes one holds an `InfoSlot`, which builds
+the info from the running request's executor the first time that request asks, and
+keeps it for the rest of the request. The running executor is set by the executor
+before it runs a plan (`running`), in the task that runs it: a plan's awaitables run in
+that task, or in tasks gathered from it, which copy its context.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLString
+from graphql.language import FieldNode
+from graphql.pyutils import Path
+from strawberry.types.field import StrawberryField
+
+__all__ = ["InfoSlot", "running"]
+
+running: ContextVar[Any] = ContextVar("list_plan_running")
+_INFOS = "_list_plan_infos"
+
+
+class InfoSlot:
+    """One resolve info of a plan (a field's, or a whole level's), built per request."""
+
+    __slots__ = ("_field", "_field_def", "_nodes", "_parent", "_path", "_placeholder")
+
+    def __init__(
+        self,
+        field_def: GraphQLField | None,
+        nodes: list[FieldNode],
+        parent: GraphQLObjectType | None,
+        path: Path,
+        field: StrawberryField | None = None,
+    ) -> None:
+        self._field_def = GraphQLField(GraphQLString) if field_def is None else field_def
+        self._nodes = nodes
+        self._parent = parent
+        self._path = path
+        self._field = field
+
+    def raw(self) -> GraphQLResolveInfo[Any]:
+        """graphql-core's info, for the running request."""
+        executor = running.get()
+        infos: dict[Any, Any] = executor.__dict__.setdefault(_INFOS, {})
+        found = infos.get(self)
+        if found is None:
+            found = infos[self] = executor.build_resolve_info(
+                self._field_def, self._nodes, self._parent, self._path
+            )
+        return found  # type: ignore[no-any-return]
+
+    def strawberry(self) -> Any:
+        """Strawberry's info of the field (what its resolver is given), for the running
+        request."""
+        executor = running.get()
+        infos: dict[Any, Any] = executor.__dict__.setdefault(_INFOS, {})
+        key = (self, "strawberry")
+        found = infos.get(key)
+        if found is None:
+            schema = executor.schema.extensions["strawberry-definition"]
+            found = infos[key] = schema.config.info_class(_raw_info=self.raw(), _field=self._field)
+        return found
