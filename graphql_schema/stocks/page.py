@@ -26,6 +26,7 @@ from __future__ import annotations
 import uuid
 from collections import namedtuple
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
@@ -196,7 +197,7 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def _columns_for(tables: tuple[str, ...], fields: set[str]) -> frozenset[str] | None:
+def _columns_for(tables: tuple[str, ...], fields: AbstractSet[str]) -> frozenset[str] | None:
     """The columns of the first of `tables` that `fields` (selected on any of them: a
     union's fragments) read; None (all) when one of them is a field of none."""
     wanted = set(_ALWAYS[tables[0]])
@@ -296,12 +297,15 @@ def _statement(shape: _Shape) -> _Statement:
 
 
 async def fetch_stocks_page(
-    session: AsyncSession, where: StockWhere, page: KeysetPage, wanted: Mapping[str, set[str]]
+    session: AsyncSession,
+    where: StockWhere,
+    page: KeysetPage,
+    wanted: Mapping[str, frozenset[str]],
 ) -> tuple[KeysetResult, ToStock]:
     """One page of the stocks `where` selects, joined with the relations in `wanted`
     (the fields its nodes select, each with the fields selected under it), reading the
     columns those show, and the builder of its Stock nodes."""
-    item_fields = wanted.get("item", set())
+    item_fields = wanted.get("item", frozenset())
     shape = _Shape(
         location=where.location_id is not None,
         item_type=where.item_type is not None,
@@ -313,7 +317,7 @@ async def fetch_stocks_page(
         with_item="item" in wanted,
         with_incoming="incoming" in wanted,
         stock_columns=_columns_for(("stock",), set(wanted)),
-        location_columns=_columns_for(("location",), wanted.get("location", set())),
+        location_columns=_columns_for(("location",), wanted.get("location", frozenset())),
         item_columns=_columns_for(("inventory_item", "material"), item_fields),
         material_columns=_columns_for(("material", "inventory_item"), item_fields),
     )
