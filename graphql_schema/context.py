@@ -18,6 +18,7 @@ from app.auth.actions import Action
 from app.auth.errors import Forbidden, IdentityUnavailable
 from app.auth.identity import Identity
 from app.auth.principal import Principal
+from app.db.driver import Transactional
 from app.db.unit_of_work import UnitOfWork
 from app.request_context import current_request_id
 from app.services.context import Actor
@@ -80,6 +81,7 @@ class Context:
         return Reads(
             self.reader or self.sessions.read_sessions(),
             None if self.writing else self.read_budget,
+            self.sessions.engine,
         )
 
     @cached_property
@@ -102,6 +104,10 @@ class Context:
     async def read(self, query: Callable[[AsyncSession], Awaitable[R]]) -> R:
         """Run one read query on the request's read connection."""
         return await self.reads.run(query)
+
+    async def read_driver(self, query: Callable[[Transactional], Awaitable[R]]) -> R:
+        """Run driver statements on the request's read connection (see Reads.run_driver)."""
+        return await self.reads.run_driver(query)
 
     async def close(self) -> None:
         """Give the read connection back (the schema's ReadsClosing does, after each operation)."""

@@ -62,6 +62,10 @@ def use_driver_statements(enabled: bool) -> None:
     _Switch.enabled = enabled
 
 
+def driver_statements_enabled() -> bool:
+    return _Switch.enabled
+
+
 class _Row:
     """A SQLAlchemy row read as an asyncpg record is: by position or by column name."""
 

@@ -33,10 +33,15 @@ from typing import Any, cast
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Integer, Row, Select, Table, and_, bindparam, literal_column
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.driver import DriverStatement, driver_connection, processed, result_processors
+from app.db.driver import (
+    DriverStatement,
+    Transactional,
+    driver_connection,
+    processed,
+    result_processors,
+)
 from app.db.queries._lookup import units_as_text
 from app.db.queries.incoming import with_incoming
 from app.db.queries.keyset import KeysetPage, KeysetResult
@@ -297,12 +302,13 @@ def _statement(shape: _Shape) -> _Statement:
 
 
 async def fetch_stocks_page(
-    session: AsyncSession,
+    unit: Transactional,
     where: StockWhere,
     page: KeysetPage,
     wanted: Mapping[str, frozenset[str]],
 ) -> tuple[KeysetResult, ToStock]:
-    """One page of the stocks `where` selects, joined with the relations in `wanted`
+    """One page of the stocks `where` selects (on `unit`: the request's driver connection,
+    or its session with driver statements off), joined with the relations in `wanted`
     (the fields its nodes select, each with the fields selected under it), reading the
     columns those show, and the builder of its Stock nodes."""
     item_fields = wanted.get("item", frozenset())
@@ -332,14 +338,14 @@ async def fetch_stocks_page(
         if value is not None:
             parameters[name] = value
     make = statement.row._make
-    connection = await driver_connection(session)
+    connection = await driver_connection(unit)
     if isinstance(connection, asyncpg.Connection):
         rows = [
             make(processed(record, statement.processors))
             for record in await statement.driver.fetch(connection, parameters)
         ]
     else:  # the fast path off: SQLAlchemy reads and converts the rows itself
-        rows = [make(row) for row in await session.execute(statement.select, parameters)]
+        rows = [make(row) for row in await connection.execute(statement.select, parameters)]
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
     if page.backward:

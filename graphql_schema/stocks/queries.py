@@ -39,8 +39,8 @@ async def stock_connection(
         context.merchant_id, where.location_id, where.item_type, where.low_stock_only
     )
     wanted = node_selection(info)
-    result, to_stock = await context.read(
-        lambda session: fetch_stocks_page(session, scope, request.keyset, wanted)
+    result, to_stock = await context.read_driver(
+        lambda unit: fetch_stocks_page(unit, scope, request.keyset, wanted)
     )
 
     async def counter() -> int:
