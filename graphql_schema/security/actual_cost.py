@@ -10,7 +10,7 @@ cheaply.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
@@ -87,6 +87,8 @@ class _Plan:
 
     by_type: list[list[_Step]] = field(default_factory=list)
     costly: bool = field(init=False)  # some type has such a field
+    # The walk of an object's costly fields, compiled on first use (see _walk_children).
+    walk: Callable[[Mapping[str, Any]], int] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.costly = any(self.by_type)
@@ -152,39 +154,67 @@ class _Compiler:
 
 def _children(plan: _Plan, value: Mapping[str, Any]) -> int:
     # Without knowing the runtime type of an interface or union, the costliest counts.
+    walk = plan.walk
+    if walk is None:
+        walk = plan.walk = _walk_children(plan)
+    return walk(value)
+
+
+def _walk_children(plan: _Plan) -> Callable[[Mapping[str, Any]], int]:
+    """`_children` of this plan as a function: the plan's steps compiled once into
+    closures (a page of items walks ~1,500 values a request; the generic walk cost
+    ~0.35 ms of it)."""
     if not plan.costly:
-        return 0
-    best = 0
-    for steps in plan.by_type:
-        if not steps:
-            continue
-        total = 0
-        for step in steps:
-            field_value = value.get(step.key)
-            if field_value is not None:
-                total += _step(step, field_value)
-        best = max(best, total)
-    return best
+        return lambda value: 0
+    per_type = [[(step.key, _walk_step(step)) for step in steps] for steps in plan.by_type if steps]
+
+    def one_type(steps: list[tuple[str, Callable[[Any], int]]]) -> Callable[[Any], int]:
+        def children(value: Mapping[str, Any]) -> int:
+            total = 0
+            for key, walk in steps:
+                field_value = value.get(key)
+                if field_value is not None:
+                    total += walk(field_value)
+            return total
+
+        return children
+
+    if len(per_type) == 1:
+        return one_type(per_type[0])
+    walks = [one_type(steps) for steps in per_type]
+    return lambda value: max(walk(value) for walk in walks)
 
 
-def _step(step: _Step, value: Any) -> int:
-    if step.connection is not None:
-        return _connection(step.connection, value) if _is_mapping(value) else 0
+def _walk_step(step: _Step) -> Callable[[Any], int]:
+    connection = step.connection
+    if connection is not None:
+        return lambda value: _connection(connection, value) if _is_mapping(value) else 0
     assert step.children is not None
-    return _objects(step.children, value)
+    return _walk_objects(step.children)
 
 
-def _objects(plan: _Plan, value: Any) -> int:
-    if isinstance(value, list):
-        # A plain list counts as one object in the estimate: its costliest element here.
-        if not plan.costly:
-            # Each object costs 1: the list costs 1 as soon as one is an object (a page
-            # of items' recipe lines and stocks is hundreds of objects, walked per request).
-            return 1 if any(_objects(plan, v) for v in value) else 0
-        return max((_objects(plan, v) for v in value), default=0)
-    if not _is_mapping(value):
-        return 0
-    return 1 + _children(plan, value) if plan.costly else 1
+def _walk_objects(plan: _Plan) -> Callable[[Any], int]:
+    """`_objects(plan, value)` as a function of the value."""
+    costly = plan.costly
+
+    def objects(value: Any) -> int:
+        if type(value) is dict:
+            return 1 + _children(plan, value) if costly else 1
+        if isinstance(value, list):
+            # A plain list counts as one object in the estimate: its costliest element.
+            best = 0
+            for item in value:
+                found = objects(item)
+                if found > best:
+                    best = found
+                    if not costly:
+                        break  # 1, the most an object costs here
+            return best
+        if not _is_mapping(value):
+            return 0
+        return 1 + _children(plan, value) if costly else 1
+
+    return objects
 
 
 def _connection(plan: _ConnectionPlan, value: Mapping[str, Any]) -> int:

@@ -109,3 +109,34 @@ def test_every_mutation_field_costs_10_even_without_a_payload_selection() -> Non
     }
 
     assert actual(query, data) == 10 + 10 + 10
+
+
+def test_nested_lists_count_their_costliest_element_and_empty_ones_nothing() -> None:
+    # The items page's shape on the real schema: a connection of items, each with plain
+    # lists of recipe lines (each line an object with an object below) and of stocks.
+    from app.settings import Settings
+    from graphql_schema.schema import build_schema
+    from graphql_schema.security.cost import CONNECTION_OVERHEAD
+
+    query = """{ inventoryItems(first: 100) { nodes { id
+      recipe { quantity material { id } } stocks { id } } } }"""
+    line = {"quantity": "1", "material": {"id": "m"}}
+    data = {
+        "inventoryItems": {
+            "nodes": [
+                {
+                    "id": "a",
+                    "recipe": [line, line, {"quantity": "2", "material": None}],
+                    "stocks": [{"id": "s1"}, {"id": "s2"}],
+                },
+                {"id": "b", "recipe": [], "stocks": []},
+                {"id": "c", "recipe": [[line]], "stocks": None},
+            ]
+        }
+    }
+    # a: 1 + recipe (the costliest line: 1 + its material 1) + stocks (a list: 1);
+    # b: 1 (its empty lists cost nothing); c: 1 + a list in a list counts as its line, 2.
+    expected = CONNECTION_OVERHEAD + (1 + 2 + 1) + 1 + (1 + 2)
+
+    schema = build_schema(Settings())._schema
+    assert actual_cost(schema, parse(query), RULES, data) == expected
