@@ -16,7 +16,6 @@ import datetime
 import decimal
 import enum
 import uuid
-import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -195,9 +194,9 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
         key = _kept_key(self, details, item_type)
         if key is None:
             return plan_list(self, item_type, details, path)
-        kept = _KEPT_PLANS.get(self.schema)
+        kept = self.schema.__dict__.get(_KEPT_PLANS)
         if kept is None:
-            kept = _KEPT_PLANS[self.schema] = KeptPlans()
+            kept = self.schema.__dict__[_KEPT_PLANS] = KeptPlans()
         found = kept.get(key)
         if found is not None:
             return found[1]
@@ -289,9 +288,11 @@ class KeptPlans:
             self._plans.popitem(last=False)
 
 
-# Per schema: a page's plan is kept for the next request of the same operation (planning
-# it cost ~0.1-0.2 ms a request: collecting fields, coercing and converting arguments).
-_KEPT_PLANS: weakref.WeakKeyDictionary[Any, KeptPlans] = weakref.WeakKeyDictionary()
+# Where a schema keeps its plans (an attribute of the GraphQLSchema, so they go with it:
+# kept plans refer to their schema). A page's plan is kept for the next request of the
+# same operation (planning it cost ~0.1-0.2 ms a request: collecting fields, coercing and
+# converting arguments).
+_KEPT_PLANS = "_inventory_kept_list_plans"
 MAX_KEPT_PLANS = 512
 
 
