@@ -369,21 +369,20 @@ def _builder(statement: _Statement) -> ToStock:
         if incoming_at is not None:
             node.known_incoming = row[incoming_at]
         if location_at is not None:
-            values = row[location_at]
-            if values[0] is not None:
-                known = locations.get(values[0])
+            # The page's few locations built once: their columns sliced on the first only.
+            location_id = row[location_at.start]
+            if location_id is not None:
+                known = locations.get(location_id)
                 if known is None:
-                    known = locations[values[0]] = location_from_row(_LOCATION_ROW._make(values))
+                    known = location_from_row(_LOCATION_ROW._make(row[location_at]))
+                    locations[location_id] = known
                 node.known_location = known
         if item_at is not None and material_at is not None:
             if node.item_type is DomainItemType.PRODUCT:
-                values = row[item_at]
-                if values[0] is not None:
-                    node.known_item = item_from_row(_ITEM_ROW._make(values))
-            else:
-                values = row[material_at]
-                if values[0] is not None:
-                    node.known_item = material_from_row(_MATERIAL_ROW._make(values))
+                if row[item_at.start] is not None:
+                    node.known_item = item_from_row(_ITEM_ROW._make(row[item_at]))
+            elif row[material_at.start] is not None:
+                node.known_item = material_from_row(_MATERIAL_ROW._make(row[material_at]))
         return node
 
     return to_stock
