@@ -45,6 +45,8 @@ class GqlSocket:
         """The next message that is not a keep-alive."""
         while True:
             raw = await asyncio.wait_for(self.ws.recv(), within)
+            # Text frames, as both protocols require (browsers' clients refuse binary ones).
+            assert isinstance(raw, str), f"a binary frame: {raw[:80]!r}"
             message: dict[str, Any] = json.loads(raw)
             if message.get("type") not in ("ka", "ping", "pong"):
                 return message
