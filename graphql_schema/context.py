@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -53,6 +53,9 @@ class Context:
     # The HTTP response being prepared (its status and headers), when over HTTP.
     response: Response | None = None
     _allowed: set[Action] = field(default_factory=set)
+    # Resolvers' per-request batchers (e.g. items/page_batch.py), by their owner's name:
+    # they go with the request (a module-level map keyed by the request kept them all).
+    batchers: dict[str, Any] = field(default_factory=dict)
 
     @property
     def caller(self) -> Principal:

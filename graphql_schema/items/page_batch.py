@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.db.queries.items import ItemsPage, items_pages_with_availability
 from app.db.queries.keyset import KeysetResult
 from graphql_schema.context import Context
-from graphql_schema.reads import Reads
 
 
 @dataclass(eq=False)
@@ -76,13 +74,9 @@ class ItemPages:
                 a.answer.set_result(result)
 
 
-_pages: weakref.WeakKeyDictionary[Reads, ItemPages] = weakref.WeakKeyDictionary()
-
-
 def item_pages(context: Context) -> ItemPages:
-    """The request's batcher: it lives as long as the request's read connection."""
-    reads = context.reads
-    pages = _pages.get(reads)
+    """The request's batcher: it lives as long as the request (its context)."""
+    pages = context.batchers.get(__name__)
     if pages is None:
-        pages = _pages[reads] = ItemPages(context)
-    return pages
+        pages = context.batchers[__name__] = ItemPages(context)
+    return pages  # type: ignore[no-any-return]
