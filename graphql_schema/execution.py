@@ -36,7 +36,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graphql_schema.list_plan import Complete, RequestBound, plan_list, running
+from graphql_schema.list_plan import Complete, RequestBound, plan_list, running_on
 
 __all__ = ["BatchedListExecutor", "returns_its_event"]
 
@@ -112,9 +112,9 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """`answer` of the plan's column, or graphql-core's answer (`generic`) from the
         start when the plan gives up, at once or once awaited."""
-        running.set(self)
         try:
-            done = plan(values)
+            with running_on(self):
+                done = plan(values)
         except Exception:
             return generic()
         if isinstance(done, list):
@@ -127,9 +127,11 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
         answer: Callable[[list[Any]], Any],
         generic: Callable[[], Any],
     ) -> Any:
-        running.set(self)  # this coroutine may run in a task of its own
         try:
-            return answer(await done)
+            # Set in this coroutine: graphql-core may run it in a task of its own.
+            with running_on(self):
+                column = await done
+            return answer(column)
         except Exception:
             pass
         result = generic()
@@ -181,7 +183,8 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
         found = plans.get(key)
         if found is None:
             # Like graphql-core's own memo: keep the list alive so its id is not reused.
-            found = plans[key] = (details, self._kept_plan(details, item_type, path))
+            with running_on(self):
+                found = plans[key] = (details, self._kept_plan(details, item_type, path))
         return found[1]
 
     def _kept_plan(
@@ -190,7 +193,6 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
         """The list's plan from the schema's plans of earlier requests (the same document,
         operation and variables), planned and kept on a miss; planned for this request
         alone when it cannot be kept."""
-        running.set(self)
         key = _kept_key(self, details, item_type)
         if key is None:
             return plan_list(self, item_type, details, path)
@@ -211,27 +213,27 @@ class BatchedListExecutor(StrawberryGraphQLCoreExecutionContext):
     def _event_plan(
         self, key: Any, details: FieldDetailsList, item_type: GraphQLOutputType, path: Path
     ) -> Complete | None:
-        running.set(self)
         # Keyed by the document's field nodes: each event collects its fields anew.
         plans: dict[Any, tuple[Any, Complete | None]]
         plans = self.__dict__.setdefault("_event_plans", {})
         found = plans.get(key)
         if found is None:
-            found = plans[key] = (
-                [d.node for d in details],
-                plan_list(self, item_type, details, path),
-            )
+            with running_on(self):
+                found = plans[key] = (
+                    [d.node for d in details],
+                    plan_list(self, item_type, details, path),
+                )
         return found[1]
 
     def _event_root(self) -> tuple[str, Complete] | None:
         plans: dict[Any, Any] = self.__dict__.setdefault("_event_plans", {})
         found = plans.get(_EVENT_ROOT, _NOT_PLANNED)
         if found is _NOT_PLANNED:
-            found = plans[_EVENT_ROOT] = self._plan_event_root()
+            with running_on(self):
+                found = plans[_EVENT_ROOT] = self._plan_event_root()
         return cast(tuple[str, Complete] | None, found)
 
     def _plan_event_root(self) -> tuple[str, Complete] | None:
-        running.set(self)
         schema = self.schema
         root_type = schema.subscription_type
         if root_type is None:

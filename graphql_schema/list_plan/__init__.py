@@ -37,9 +37,9 @@ Strawberry's field definitions (`StrawberryField`, its resolver and argument con
 are used.
 """
 
-from graphql_schema.list_plan.bound import running
+from graphql_schema.list_plan.bound import running, running_on
 from graphql_schema.list_plan.columns import Complete, Unplanned
 from graphql_schema.list_plan.planner import plan_list
 from graphql_schema.list_plan.resolvers import RequestBound
 
-__all__ = ["Complete", "RequestBound", "Unplanned", "plan_list", "running"]
+__all__ = ["Complete", "RequestBound", "Unplanned", "plan_list", "running", "running_on"]

@@ -5,12 +5,15 @@ A plan is kept across requests of the same operation (execution.py `PlanCache`),
 holds no info of its own: each place that passes one holds an `InfoSlot`, which builds
 the info from the running request's executor the first time that request asks, and
 keeps it for the rest of the request. The running executor is set by the executor
-before it runs a plan (`running`), in the task that runs it: a plan's awaitables run in
+while it plans or runs a plan (`running_on`), in the task that runs it: a plan's awaitables run in
 that task, or in tasks gathered from it, which copy its context.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -19,9 +22,32 @@ from graphql.language import FieldNode
 from graphql.pyutils import Path
 from strawberry.types.field import StrawberryField
 
-__all__ = ["InfoSlot", "running"]
+__all__ = ["InfoSlot", "running", "running_on"]
 
-running: ContextVar[Any] = ContextVar("list_plan_running")
+# A weak reference: a timer scheduled meanwhile copies the context (asyncpg's statement
+# cache keeps one for 300 s per new statement), and must not keep the request (its
+# context, its loaders' rows) alive; the request's executor lives while it runs.
+_running: ContextVar[weakref.ref[Any]] = ContextVar("list_plan_running")
+
+
+@contextmanager
+def running_on(executor: Any) -> Iterator[None]:
+    """`executor` as the running one meanwhile, and the previous one again after."""
+    token = _running.set(weakref.ref(executor))
+    try:
+        yield
+    finally:
+        _running.reset(token)
+
+
+def running() -> Any:
+    """The executor planning or running a plan in this context."""
+    executor = _running.get()()
+    if executor is None:
+        raise LookupError("no executor is running a plan here")
+    return executor
+
+
 _INFOS = "_list_plan_infos"
 
 
@@ -46,7 +72,7 @@ class InfoSlot:
 
     def raw(self) -> GraphQLResolveInfo[Any]:
         """graphql-core's info, for the running request."""
-        executor = running.get()
+        executor = running()
         infos: dict[Any, Any] = executor.__dict__.setdefault(_INFOS, {})
         found = infos.get(self)
         if found is None:
@@ -58,7 +84,7 @@ class InfoSlot:
     def strawberry(self) -> Any:
         """Strawberry's info of the field (what its resolver is given), for the running
         request."""
-        executor = running.get()
+        executor = running()
         infos: dict[Any, Any] = executor.__dict__.setdefault(_INFOS, {})
         key = (self, "strawberry")
         found = infos.get(key)

@@ -98,7 +98,7 @@ class _Planner:
         # The running request's (set by the executor around planning and running): a kept
         # plan plans a union's member types when one first comes, on a later request, and
         # must not hold the planning request (its context, its loaders' rows).
-        return running.get()
+        return running()
 
     def values(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete:
         if isinstance(type_, GraphQLNonNull):

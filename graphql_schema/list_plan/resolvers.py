@@ -118,6 +118,10 @@ def strawberry_resolver(
     at_kwargs = [name for name, value in kwargs.items() if value is SOURCE]
     info_args = [at for at, value in enumerate(args) if value is info]
     info_kwargs = [name for name, value in kwargs.items() if value is info]
+    # The planning request's info is not kept (it holds that request's context): each
+    # run puts its own in these places.
+    args = [None if value is info else value for value in args]
+    kwargs = {name: None if value is info else value for name, value in kwargs.items()}
     if at_args == [0] and len(args) == 1 and not at_kwargs:
         method: Any = call.wrapped_func
         if info_kwargs:
