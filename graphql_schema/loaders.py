@@ -38,7 +38,8 @@ from app.db.queries.availability import availability_inputs
 from app.domain.availability import available_to_sell
 from app.domain.enums import ItemType, RecipeOwner
 from app.domain.prep import producible
-from graphql_schema.plain_rows import plain_row, plain_rows
+from graphql_schema.known_rows import KnownRows, KnownRowsLoader
+from graphql_schema.plain_rows import plain_row
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -63,6 +64,7 @@ class Loaders:
     def __init__(self, read: Read, merchant_id: uuid.UUID) -> None:
         self._read = read
         self._merchant_id = merchant_id
+        self._recipe_materials: KnownRows[uuid.UUID] = KnownRows(recipe_reads.line_material)
 
     def _mapped(self, query: RowsById, default: Any = None) -> DataLoader[Any, Any]:
         async def load(keys: list[Any]) -> list[Any]:
@@ -85,8 +87,16 @@ class Loaders:
         return self._mapped(items.items_by_product_variant)
 
     @cached_property
-    def material(self) -> DataLoader[uuid.UUID, AnyRow | None]:
-        return self._mapped(_plain_by_id(t.material))
+    def material(self) -> KnownRowsLoader[uuid.UUID]:
+        """Answers the materials of recipe lines read in this request from those reads."""
+
+        async def query(keys: list[uuid.UUID]) -> Mapping[uuid.UUID, Any]:
+            found: Mapping[uuid.UUID, Any] = await self._read(
+                lambda session: plain_rows_by_id(session, t.material, self._merchant_id, keys)
+            )
+            return found
+
+        return KnownRowsLoader(self._recipe_materials, query)
 
     @cached_property
     def stock(self) -> DataLoader[uuid.UUID, AnyRow | None]:
@@ -190,7 +200,12 @@ class Loaders:
         async def query(
             session: AsyncSession, merchant_id: uuid.UUID, keys: Iterable[uuid.UUID]
         ) -> Mapping[uuid.UUID, recipe_reads.RecipeRead]:
-            return await recipe_reads.recipes_by_owner(session, merchant_id, owner, keys)
+            found = await recipe_reads.recipes_by_owner(session, merchant_id, owner, keys)
+            # Each line came with its material's row: the material loader's, kept for it.
+            self._recipe_materials.keep(
+                {line.material_id: line for read in found.values() for line in read.lines}
+            )
+            return found
 
         return self._mapped(query)
 
@@ -215,7 +230,7 @@ class Loaders:
                 )
                 rows = await self._read(query)
                 for item_id, item_rows in rows.items():
-                    found[item_type, item_id, location_id] = list(plain_rows(item_rows))
+                    found[item_type, item_id, location_id] = item_rows
             return [found.get(key, []) for key in keys]
 
         return DataLoader(load_fn=load)
