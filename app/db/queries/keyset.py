@@ -56,26 +56,30 @@ async def fetch_page(
 
 
 def bound_page(
-    statement: Select[Any], id_column: ColumnElement[uuid.UUID], shape: PageShape
+    statement: Select[Any],
+    id_column: ColumnElement[uuid.UUID],
+    shape: PageShape,
+    prefix: str = "",
 ) -> Select[Any]:
     """`fetch_page`'s statement for the pages of this shape, its values bound parameters
-    (`keyset_params`): one statement, built and compiled once, for all of them."""
+    (`keyset_params`, their names prefixed for several pages in one statement): one
+    statement, built and compiled once, for all of them."""
     if shape.after:
-        statement = statement.where(id_column > bindparam("after", type_=Uuid))
+        statement = statement.where(id_column > bindparam(f"{prefix}after", type_=Uuid))
     if shape.before:
-        statement = statement.where(id_column < bindparam("before", type_=Uuid))
+        statement = statement.where(id_column < bindparam(f"{prefix}before", type_=Uuid))
     order = id_column.desc() if shape.backward else id_column.asc()
-    return statement.order_by(order).limit(bindparam("limit", type_=Integer))
+    return statement.order_by(order).limit(bindparam(f"{prefix}limit", type_=Integer))
 
 
-def keyset_params(page: KeysetPage) -> dict[str, Any]:
+def keyset_params(page: KeysetPage, prefix: str = "") -> dict[str, Any]:
     """The values of `bound_page`'s parameters: one row more than the limit tells
     whether there are more."""
-    params: dict[str, Any] = {"limit": page.limit + 1}
+    params: dict[str, Any] = {f"{prefix}limit": page.limit + 1}
     if page.after is not None:
-        params["after"] = page.after
+        params[f"{prefix}after"] = page.after
     if page.before is not None:
-        params["before"] = page.before
+        params[f"{prefix}before"] = page.before
     return params
 
 
