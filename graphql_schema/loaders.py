@@ -64,7 +64,9 @@ class Loaders:
     def __init__(self, read: Read, merchant_id: uuid.UUID) -> None:
         self._read = read
         self._merchant_id = merchant_id
-        self._recipe_materials: KnownRows[uuid.UUID] = KnownRows(recipe_reads.line_material)
+        self._recipe_materials: KnownRows[uuid.UUID] = KnownRows(
+            partial(recipe_reads.line_material, merchant_id=merchant_id)
+        )
 
     def _mapped(self, query: RowsById, default: Any = None) -> DataLoader[Any, Any]:
         async def load(keys: list[Any]) -> list[Any]:

@@ -24,13 +24,15 @@ async def _materials(lines: list[RecipeLine], info: Info) -> list[Material]:
     """RecipeLine.material of a column of lines (the list plan's batch, see batched): built
     from the rows their recipe's read brought (one object per material), the loader asked
     only for lines without one."""
+    merchant_id = info.context.merchant_id
     built: dict[uuid.UUID, Material] = {}
     unknown: list[uuid.UUID] = []
     for line in lines:
         pk = line.material_id
         if pk in built:
             continue
-        row = None if line.recipe_row is None else line_material(line.recipe_row)
+        read = line.recipe_row
+        row = None if read is None else line_material(read, merchant_id)
         if row is None:
             unknown.append(pk)
         else:

@@ -78,7 +78,7 @@ async def test_a_lines_material_is_the_row_the_material_loader_reads(
         str(m) for m in (cafe.beans, cafe.milk, cafe.beans)
     )
     for line in lines:
-        row = line_material(line)
+        row = line_material(line, merchant)
         assert row == loaded[line.material_id]
         assert row._fields == loaded[line.material_id]._fields
 
