@@ -3,9 +3,9 @@
 A page's recipes are read with their lines' materials (app/db/queries/recipes.py), so
 the material loader need not query them again. Priming its cache would cost a future
 per material (hundreds on a page, ~0.6 µs each) whether or not anything asks the
-loader; the rows are kept aside instead, and the loader's batch takes what it finds
-there before it queries the rest. Forgetting a key (after a write) drops its kept row
-too, so a later load reads it afresh.
+loader; the reads are kept aside instead, indexed only when the loader is asked, and
+its batch takes what it finds there before it queries the rest. Forgetting a key (after
+a write) drops its kept row too, so a later load reads it afresh.
 """
 
 from __future__ import annotations
@@ -19,32 +19,47 @@ K = TypeVar("K", bound=Hashable)
 
 
 class KnownRows(Generic[K]):
-    """Rows by key, each made only when asked (`make` of what was kept)."""
+    """Rows by key, from sources kept as they came (`keys_of` gives a source's (key, kept)
+    pairs) and indexed only when a key is asked for; each row made (`make` of what was
+    kept) only when asked. A later source's row of a key replaces an earlier one's."""
 
-    def __init__(self, make: Callable[[Any], Any]) -> None:
+    def __init__(
+        self, keys_of: Callable[[Any], Iterable[tuple[K, Any]]], make: Callable[[Any], Any]
+    ) -> None:
+        self._keys_of = keys_of
         self._make = make
+        self._sources: list[Any] = []
         self._kept: dict[K, Any] = {}
 
-    def keep(self, kept: Mapping[K, Any]) -> None:
-        self._kept.update(kept)
+    def keep(self, source: Any) -> None:
+        self._sources.append(source)
 
     def take(self, keys: Iterable[K]) -> tuple[dict[K, Any], list[K]]:
         """The rows of the keys kept, and the keys that were not."""
+        kept = self._indexed()
         found: dict[K, Any] = {}
         missing: list[K] = []
         for key in keys:
-            kept = self._kept.get(key)
-            if kept is None:
+            row = kept.get(key)
+            if row is None:
                 missing.append(key)
             else:
-                found[key] = self._make(kept)
+                found[key] = self._make(row)
         return found, missing
 
     def drop(self, key: K) -> None:
-        self._kept.pop(key, None)
+        self._indexed().pop(key, None)
 
     def drop_all(self) -> None:
+        self._sources.clear()
         self._kept.clear()
+
+    def _indexed(self) -> dict[K, Any]:
+        # In the order kept: a source kept before a drop is indexed before it.
+        for source in self._sources:
+            self._kept.update(self._keys_of(source))
+        self._sources.clear()
+        return self._kept
 
 
 class KnownRowsLoader(DataLoader[K, Any]):

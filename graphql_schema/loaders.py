@@ -9,7 +9,15 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property, partial
@@ -60,12 +68,20 @@ def _plain_by_id(table: Table) -> RowsById:
     return by_id
 
 
+def _lines_by_material(
+    reads: Mapping[uuid.UUID, recipe_reads.RecipeRead],
+) -> Iterator[tuple[uuid.UUID, Any]]:
+    for read in reads.values():
+        for line in read.lines:
+            yield line.material_id, line
+
+
 class Loaders:
     def __init__(self, read: Read, merchant_id: uuid.UUID) -> None:
         self._read = read
         self._merchant_id = merchant_id
         self._recipe_materials: KnownRows[uuid.UUID] = KnownRows(
-            partial(recipe_reads.line_material, merchant_id=merchant_id)
+            _lines_by_material, partial(recipe_reads.line_material, merchant_id=merchant_id)
         )
 
     def _mapped(self, query: RowsById, default: Any = None) -> DataLoader[Any, Any]:
@@ -204,9 +220,7 @@ class Loaders:
         ) -> Mapping[uuid.UUID, recipe_reads.RecipeRead]:
             found = await recipe_reads.recipes_by_owner(session, merchant_id, owner, keys)
             # Each line came with its material's row: the material loader's, kept for it.
-            self._recipe_materials.keep(
-                {line.material_id: line for read in found.values() for line in read.lines}
-            )
+            self._recipe_materials.keep(found)
             return found
 
         return self._mapped(query)

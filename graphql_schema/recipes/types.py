@@ -88,22 +88,19 @@ class ModifierRecipe:
 def recipe_lines(read: RecipeRead | None) -> list[RecipeLine]:
     if read is None:
         return []
-    lines = []
-    for row in read.lines:
-        line = recipe_line_of(row)
-        line.recipe_row = row
-        lines.append(line)
-    return lines
+    return [recipe_line_of(row, row) for row in read.lines]
 
 
-def recipe_line_of(row: Any) -> RecipeLine:
-    """A line from a row with material_id, quantity, entered_quantity and entered_unit."""
+def recipe_line_of(row: Any, recipe_row: Any = None) -> RecipeLine:
+    """A line from a row with material_id, quantity, entered_quantity and entered_unit
+    (and its material's columns, when it is a recipe read's: `recipe_row`)."""
     entered = row.entered_quantity
     return RecipeLine(
         material_id=row.material_id,
         quantity=row.quantity,
         entered_quantity=row.quantity if entered is None else entered,
         given_unit=row.entered_unit,
+        recipe_row=recipe_row,
     )
 
 

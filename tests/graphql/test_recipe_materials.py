@@ -127,3 +127,19 @@ async def test_a_page_answers_its_recipes_materials_as_the_material_query_withou
         )
         assert line["material"] == one["material"]
         assert line["enteredUnit"] == one["material"]["unit"]
+
+
+async def test_a_material_forgotten_before_the_loader_was_asked_is_read_again(
+    sessions: Sessions, engine: AsyncEngine, cafe: Cafe
+) -> None:
+    loaders = Loaders(reader(sessions), cafe.shop.merchant_id)
+    await loaders.variant_recipe.load(cafe.variants[0])
+    forget(loaders.material, cafe.milk)
+
+    with counted_statements(engine) as statements:
+        milk = await loaders.material.load(cafe.milk)
+    assert len(statements) == 1
+    with counted_statements(engine) as statements:
+        beans = await loaders.material.load(cafe.beans)
+    assert statements == []
+    assert (milk.id, beans.id) == (cafe.milk, cafe.beans)
