@@ -9,7 +9,15 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property, partial
@@ -38,7 +46,8 @@ from app.db.queries.availability import availability_inputs
 from app.domain.availability import available_to_sell
 from app.domain.enums import ItemType, RecipeOwner
 from app.domain.prep import producible
-from graphql_schema.plain_rows import plain_row, plain_rows
+from graphql_schema.known_rows import KnownRows, KnownRowsLoader
+from graphql_schema.plain_rows import plain_row
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -59,10 +68,21 @@ def _plain_by_id(table: Table) -> RowsById:
     return by_id
 
 
+def _lines_by_material(
+    reads: Mapping[uuid.UUID, recipe_reads.RecipeRead],
+) -> Iterator[tuple[uuid.UUID, Any]]:
+    for read in reads.values():
+        for line in read.lines:
+            yield line.material_id, line
+
+
 class Loaders:
     def __init__(self, read: Read, merchant_id: uuid.UUID) -> None:
         self._read = read
         self._merchant_id = merchant_id
+        self._recipe_materials: KnownRows[uuid.UUID] = KnownRows(
+            _lines_by_material, partial(recipe_reads.line_material, merchant_id=merchant_id)
+        )
 
     def _mapped(self, query: RowsById, default: Any = None) -> DataLoader[Any, Any]:
         async def load(keys: list[Any]) -> list[Any]:
@@ -85,8 +105,16 @@ class Loaders:
         return self._mapped(items.items_by_product_variant)
 
     @cached_property
-    def material(self) -> DataLoader[uuid.UUID, AnyRow | None]:
-        return self._mapped(_plain_by_id(t.material))
+    def material(self) -> KnownRowsLoader[uuid.UUID]:
+        """Answers the materials of recipe lines read in this request from those reads."""
+
+        async def query(keys: list[uuid.UUID]) -> Mapping[uuid.UUID, Any]:
+            found: Mapping[uuid.UUID, Any] = await self._read(
+                lambda session: plain_rows_by_id(session, t.material, self._merchant_id, keys)
+            )
+            return found
+
+        return KnownRowsLoader(self._recipe_materials, query)
 
     @cached_property
     def stock(self) -> DataLoader[uuid.UUID, AnyRow | None]:
@@ -190,7 +218,10 @@ class Loaders:
         async def query(
             session: AsyncSession, merchant_id: uuid.UUID, keys: Iterable[uuid.UUID]
         ) -> Mapping[uuid.UUID, recipe_reads.RecipeRead]:
-            return await recipe_reads.recipes_by_owner(session, merchant_id, owner, keys)
+            found = await recipe_reads.recipes_by_owner(session, merchant_id, owner, keys)
+            # Each line came with its material's row: the material loader's, kept for it.
+            self._recipe_materials.keep(found)
+            return found
 
         return self._mapped(query)
 
@@ -215,7 +246,7 @@ class Loaders:
                 )
                 rows = await self._read(query)
                 for item_id, item_rows in rows.items():
-                    found[item_type, item_id, location_id] = list(plain_rows(item_rows))
+                    found[item_type, item_id, location_id] = item_rows
             return [found.get(key, []) for key in keys]
 
         return DataLoader(load_fn=load)

@@ -2,8 +2,9 @@
 
 graphql-core starts an operation's root fields together (and the items of a list), so
 `head: inventoryItems(first: 250)` and `tail: inventoryItems(last: 250)` ask for their
-pages in the same turn of the event loop. Each page with availableToSell waits here for
-one loop turn; the pages gathered by then that ask for the same locations are read as
+pages in the same turn of the event loop. Each page (with availableToSell at the
+locations its nodes ask, if any) waits here for one loop turn; the pages gathered by
+then that ask for the same locations are read as
 one UNION ALL statement (app.db.queries.items.items_pages_with_availability): one round
 trip on the request's read connection instead of one per page. A page asked later is
 simply read in a later batch: batching saves round trips and never changes an answer.

@@ -1,16 +1,16 @@
 """Inventory item queries: the listing (with availableToSell prefetched for the page when
-its nodes ask for it), and one item by id or by product variant."""
+its nodes ask for it, its sibling pages read in the same statement), and one item by id
+or by product variant."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import strawberry
-from sqlalchemy import Row, Select
+from sqlalchemy import Row
 
-from app.db import tables as t
 from app.db.queries.items import ItemsPage, items_statement
-from app.db.queries.keyset import count_rows, fetch_page
+from app.db.queries.keyset import count_rows
 from graphql_schema.context import Info
 from graphql_schema.errors import bad_input
 from graphql_schema.ids import parse_external_id, parse_id
@@ -39,34 +39,30 @@ class ItemQueries:
         merchant_id = context.merchant_id
         locations = asked_locations(info)
 
-        def statement() -> Select[Any]:
-            # Built when needed: a page with availability without a search never is.
-            return items_statement(
+        async def counter() -> int:
+            counted = items_statement(
                 merchant_id, search=search, include_archived=bool(include_archived)
             )
-
-        async def counter() -> int:
-            counted = statement()
             return await context.read(lambda session: count_rows(session, counted))
 
-        id_column = t.inventory_item.c.id
-        if not locations:
-            plain = statement()
-            page = await context.read(
-                lambda session: fetch_page(session, plain, id_column, request.keyset)
-            )
-            return build_connection(request, page, item_from_row, counter)
-
-        # The page and its availableToSell at every location asked, in one statement (with
-        # its sibling pages, see page_batch.py).
+        # The page, and its availableToSell at every location asked, in one statement
+        # (with its sibling pages, see page_batch.py).
         asked = ItemsPage(request.keyset, search, bool(include_archived))
         result = await item_pages(context).read(asked, locations)
         first = len(result.rows[0]) - len(locations) if result.rows else 0
-        if len(locations) == 1:
+        if not locations:
+
+            def to_item(row: Row[Any]) -> InventoryItem:
+                item = item_from_row(row)
+                item.variant_pk = row.product_variant_id
+                return item
+
+        elif len(locations) == 1:
             (only,) = locations
 
             def to_item(row: Row[Any]) -> InventoryItem:
                 item = item_from_row(row)
+                item.variant_pk = row.product_variant_id
                 item.known_available = {only: row[first]}
                 return item
 
@@ -74,6 +70,7 @@ class ItemQueries:
 
             def to_item(row: Row[Any]) -> InventoryItem:
                 item = item_from_row(row)
+                item.variant_pk = row.product_variant_id
                 item.known_available = dict(zip(locations, row[first:], strict=True))
                 return item
 

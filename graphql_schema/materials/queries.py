@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from app.db import tables as t
-from app.db.queries.materials import materials_statement
+from app.db.queries.keyset import count_rows
+from app.db.queries.materials import materials_page, materials_statement
 from graphql_schema.context import Info
 from graphql_schema.ids import parse_id
 from graphql_schema.materials.types import TYPE_NAME, Material, load_material, material_from_row
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, keyset_connection, page_request
+from graphql_schema.relay import Connection, build_connection, page_request
 
 
 @strawberry.type
@@ -27,12 +27,19 @@ class MaterialQueries:
         include_archived: bool | None = False,
     ) -> Connection[Material]:
         request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
-        statement = materials_statement(
-            info.context.merchant_id, search=search, include_archived=bool(include_archived)
+        context = info.context
+        merchant_id, archived = context.merchant_id, bool(include_archived)
+        result = await context.read(
+            lambda session: materials_page(
+                session, merchant_id, request.keyset, search=search, include_archived=archived
+            )
         )
-        return await keyset_connection(
-            info.context, request, statement, t.material.c.id, material_from_row
-        )
+
+        async def counter() -> int:
+            counted = materials_statement(merchant_id, search=search, include_archived=archived)
+            return await context.read(lambda session: count_rows(session, counted))
+
+        return build_connection(request, result, material_from_row, counter)
 
     @secured(CanRead)
     async def material(self, info: Info, id: strawberry.ID) -> Material | None:

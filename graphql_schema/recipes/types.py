@@ -9,20 +9,42 @@ from typing import Any
 
 import strawberry
 
-from app.db.queries.recipes import RecipeRead
+from app.db.queries.recipes import RecipeRead, line_material
 from graphql_schema.context import Info
 from graphql_schema.list_plan.batch import batched
-from graphql_schema.materials.types import Material, load_material, materials_of
+from graphql_schema.materials.types import (
+    Material,
+    load_material,
+    material_from_row,
+    materials_of,
+)
 
 
 async def _materials(lines: list[RecipeLine], info: Info) -> list[Material]:
-    """RecipeLine.material of a column of lines (the list plan's batch, see batched)."""
-    return await materials_of(info, [line.material_id for line in lines])
+    """RecipeLine.material of a column of lines (the list plan's batch, see batched): built
+    from the rows their recipe's read brought (one object per material), the loader asked
+    only for lines without one."""
+    merchant_id = info.context.merchant_id
+    built: dict[uuid.UUID, Material] = {}
+    unknown: list[uuid.UUID] = []
+    for line in lines:
+        pk = line.material_id
+        if pk in built:
+            continue
+        read = line.recipe_row
+        row = None if read is None else line_material(read, merchant_id)
+        if row is None:
+            unknown.append(pk)
+        else:
+            built[pk] = material_from_row(row)
+    if unknown:
+        built.update(zip(unknown, await materials_of(info, unknown), strict=True))
+    return [built[line.material_id] for line in lines]
 
 
 async def _entered_units(lines: list[RecipeLine], info: Info) -> list[str]:
     """RecipeLine.enteredUnit of a column of lines (the list plan's batch)."""
-    materials = await materials_of(info, [line.material_id for line in lines])
+    materials = await _materials(lines, info)
     return [
         line.given_unit if line.given_unit is not None else material.unit
         for line, material in zip(lines, materials, strict=True)
@@ -38,6 +60,8 @@ class RecipeLine:
     entered_quantity: Decimal
     # None: entered in the material's base unit, shown as that unit.
     given_unit: strawberry.Private[str | None] = None
+    # The recipe read's row of the line, its material's columns with it (recipe_lines).
+    recipe_row: strawberry.Private[Any] = None
 
     @batched(_materials)
     async def material(self, info: Info) -> Material:
@@ -64,17 +88,19 @@ class ModifierRecipe:
 def recipe_lines(read: RecipeRead | None) -> list[RecipeLine]:
     if read is None:
         return []
-    return [recipe_line_of(row) for row in read.lines]
+    return [recipe_line_of(row, row) for row in read.lines]
 
 
-def recipe_line_of(row: Any) -> RecipeLine:
-    """A line from a row with material_id, quantity, entered_quantity and entered_unit."""
+def recipe_line_of(row: Any, recipe_row: Any = None) -> RecipeLine:
+    """A line from a row with material_id, quantity, entered_quantity and entered_unit
+    (and its material's columns, when it is a recipe read's: `recipe_row`)."""
     entered = row.entered_quantity
     return RecipeLine(
         material_id=row.material_id,
         quantity=row.quantity,
         entered_quantity=row.quantity if entered is None else entered,
         given_unit=row.entered_unit,
+        recipe_row=recipe_row,
     )
 
 

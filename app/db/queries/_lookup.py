@@ -85,6 +85,16 @@ def _by_ids(table: Table) -> Select[Any]:
 
 def contains_text(term: str, *columns: ColumnElement[Any]) -> ColumnElement[bool]:
     """Case-insensitive substring match on any of the columns (% and _ taken literally)."""
+    return matches_pattern(containing(term), *columns)
+
+
+def containing(term: str) -> str:
+    """The LIKE pattern of `term` anywhere, % and _ taken literally (`matches_pattern`)."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
+    return f"%{escaped}%"
+
+
+def matches_pattern(pattern: Any, *columns: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Case-insensitive match of a `containing` pattern (a value, or a bound parameter
+    for a statement built once) on any of the columns."""
     return or_(*(column.ilike(pattern, escape="\\") for column in columns))

@@ -1,31 +1,33 @@
-"""Recipe reads: the lines of product-variant and modifier-option recipes, by owner."""
+"""Recipe reads: the lines of product-variant and modifier-option recipes, by owner, each
+line with its material's row."""
 
 from __future__ import annotations
 
 import uuid
 from collections import namedtuple
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, any_, bindparam, select
+from sqlalchemy import Uuid, any_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.queries._lookup import uuid_array
+from app.db.driver import RowsStatement
+from app.db.queries._lookup import units_as_text, uuid_array
 from app.domain.enums import RecipeOwner
 
 
 @dataclass
 class RecipeRead:
-    recipe_id: uuid.UUID
     owner_id: uuid.UUID
     updated_at: datetime
     yield_quantity: Decimal | None = None  # prep recipes only
-    # Rows of (material_id, quantity, entered_quantity, entered_unit).
+    # Rows of (material_id, quantity, entered_quantity, entered_unit, ...): namedtuples,
+    # their material's columns after those (`line_material`).
     lines: list[Any] = field(default_factory=list)
 
 
@@ -40,48 +42,65 @@ async def recipes_by_owner(
     if not wanted:
         return {}
     parameters = {"merchant_id": merchant_id, "owner_type": owner_type, "owners": wanted}
-    result = await session.execute(_by_owner(), parameters)
     found: dict[uuid.UUID, RecipeRead] = {}
-    # Rows as namedtuples: a page's recipes are hundreds of lines, each read four times on
-    # the way to the answer, and a Row's attribute costs ~1.4 µs, a namedtuple's ~0.05 µs.
-    for row in map(_Line._make, result.all()):
+    for row in await _by_owner().fetch(session, parameters):
         read = found.get(row.owner_id)
         if read is None:
             read = found[row.owner_id] = RecipeRead(
-                row.recipe_id, row.owner_id, row.updated_at, row.yield_quantity
+                row.owner_id, row.updated_at, row.yield_quantity
             )
         if row.material_id is not None:
             read.lines.append(row)
     return found
 
 
-_Line = namedtuple(  # the columns of _by_owner, in order
-    "_Line",
-    "recipe_id owner_id updated_at yield_quantity material_id quantity"
-    " entered_quantity entered_unit",
+# A line's material as the material loader's rows are (app/db/queries/_lookup.
+# plain_rows_by_id: every column, `units` as JSON text), so a recipe's read answers its
+# lines' materials without a query of their own. Its id is the line's material_id and
+# its merchant the read's: not read again for every line (asyncpg decodes a uuid in
+# ~0.3 µs; a page's recipes have hundreds of lines).
+_KNOWN = ("id", "merchant_id")
+_MATERIAL_COLUMNS = tuple(c for c in t.material.c if c.name not in _KNOWN)
+_MATERIAL_FIELDS = [*_KNOWN, *(c.name for c in _MATERIAL_COLUMNS)]
+MaterialRow: Any = namedtuple("MaterialRow", _MATERIAL_FIELDS)  # type: ignore[misc]
+_make_material: Callable[[Iterable[Any]], Any] = MaterialRow._make
+_LINE_COLUMNS = (
+    t.recipe.c.owner_id,
+    t.recipe.c.updated_at,
+    t.recipe.c.yield_quantity,
+    t.recipe_line.c.material_id,
+    t.recipe_line.c.quantity,
+    t.recipe_line.c.entered_quantity,
+    t.recipe_line.c.entered_unit,
 )
+_MATERIAL = slice(len(_LINE_COLUMNS), len(_LINE_COLUMNS) + len(_MATERIAL_COLUMNS))
+
+
+def line_material(line: Any, merchant_id: uuid.UUID) -> Any:
+    """The material row of a line of the merchant's `recipes_by_owner` (None if its
+    material is not the merchant's, which the schema's references rule out)."""
+    if line.material__name is None:  # never null but where the join found no material
+        return None
+    return _make_material((line.material_id, merchant_id, *line[_MATERIAL]))
 
 
 @lru_cache(maxsize=1)
-def _by_owner() -> Select[Any]:
-    recipe, line = t.recipe, t.recipe_line
-    merchant_id = bindparam("merchant_id", type_=recipe.c.merchant_id.type)
-    return (
-        select(
-            recipe.c.id.label("recipe_id"),
-            recipe.c.owner_id,
-            recipe.c.updated_at,
-            recipe.c.yield_quantity,
-            line.c.material_id,
-            line.c.quantity,
-            line.c.entered_quantity,
-            line.c.entered_unit,
-        )
+def _by_owner() -> RowsStatement:
+    recipe, line, material = t.recipe, t.recipe_line, t.material
+    merchant_id = bindparam("merchant_id", type_=Uuid)
+    material_columns = (units_as_text(c).label(f"material__{c.name}") for c in _MATERIAL_COLUMNS)
+    statement = (
+        select(*_LINE_COLUMNS, *material_columns)
         .outerjoin(line, (line.c.recipe_id == recipe.c.id) & (line.c.merchant_id == merchant_id))
+        .outerjoin(
+            material,
+            (material.c.id == line.c.material_id) & (material.c.merchant_id == merchant_id),
+        )
         .where(
             recipe.c.merchant_id == merchant_id,
-            recipe.c.owner_type == bindparam("owner_type"),
+            recipe.c.owner_type == bindparam("owner_type", type_=recipe.c.owner_type.type),
             recipe.c.owner_id == any_(uuid_array("owners")),
         )
         .order_by(recipe.c.owner_id, line.c.position, line.c.id)
     )
+    return RowsStatement(statement)
