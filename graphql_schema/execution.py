@@ -331,10 +331,12 @@ def _frozen_value(value: Any) -> Any:
         return ("dict", tuple(sorted((k, _frozen_value(v)) for k, v in value.items())))
     if isinstance(value, list | tuple):
         return ("list", tuple(_frozen_value(v) for v in value))
-    if isinstance(value, str | int | float | bool | decimal.Decimal | enum.Enum) or value is None:
+    if isinstance(value, str | int | bool | enum.Enum | uuid.UUID) or value is None:
         return (type(value), value)
-    if isinstance(value, uuid.UUID | datetime.datetime | datetime.date):
-        return (type(value), value)
+    if isinstance(value, float | decimal.Decimal | datetime.datetime | datetime.date):
+        # Equal values that a resolver may still tell apart (1.0 and 1.00, the same moment
+        # in two time zones) are different keys: the kept plan holds the values it got.
+        return (type(value), repr(value))
     raise _Unfrozen
 
 

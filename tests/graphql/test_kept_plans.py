@@ -112,5 +112,7 @@ def test_variables_that_cannot_be_a_key_are_not_kept() -> None:
     assert execution._frozen({"l": "x", "n": [1, {"a": Decimal("1.5")}]}) is not None
     assert execution._frozen({"l": "x"}) == execution._frozen({"l": "x"})
     assert execution._frozen({"n": 1}) != execution._frozen({"n": True})
+    # Equal, but not the same value to a resolver: planned apart.
+    assert execution._frozen({"q": Decimal("1.0")}) != execution._frozen({"q": Decimal("1")})
     assert execution._frozen({"o": object()}) is None
     assert execution._frozen({}) is not None
