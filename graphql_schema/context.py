@@ -89,7 +89,7 @@ class Context:
 
     @cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self.reads.run, self.merchant_id)
+        return Loaders(self.reads.run, self.merchant_id, self.reads.run_driver)
 
     async def authorize(self, action: Action) -> None:
         """Ask identity once per action and request; refusals are top-level errors."""

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.db import tables as t
+from app.db.driver import Transactional
 from app.db.queries import count_sessions as count_reads
 from app.db.queries import (
     incoming,
@@ -52,18 +53,20 @@ from graphql_schema.plain_rows import plain_row
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-RowsById = Callable[[AsyncSession, uuid.UUID, Iterable[uuid.UUID]], Awaitable[Mapping[Any, Any]]]
+# Rows by key; those of loaders read on the driver (`on_driver`) take any Transactional.
+RowsById = Callable[[Any, uuid.UUID, Iterable[uuid.UUID]], Awaitable[Mapping[Any, Any]]]
 AnyRow = Row[Any]
 Read = Callable[[Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]
+ReadDriver = Callable[[Callable[[Transactional], Awaitable[Any]]], Awaitable[Any]]
 
 
 def _plain_by_id(table: Table) -> RowsById:
     # The rows by id as namedtuples read through the driver (DATABASE_DRIVER_STATEMENTS):
     # SQLAlchemy's row processing was ~6 µs a row more, on a page's hundreds of rows.
     async def by_id(
-        session: AsyncSession, merchant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+        unit: Transactional, merchant_id: uuid.UUID, ids: Iterable[uuid.UUID]
     ) -> dict[uuid.UUID, Any]:
-        return await plain_rows_by_id(session, table, merchant_id, ids)
+        return await plain_rows_by_id(unit, table, merchant_id, ids)
 
     return by_id
 
@@ -77,16 +80,25 @@ def _lines_by_material(
 
 
 class Loaders:
-    def __init__(self, read: Read, merchant_id: uuid.UUID) -> None:
+    def __init__(
+        self, read: Read, merchant_id: uuid.UUID, read_driver: ReadDriver | None = None
+    ) -> None:
         self._read = read
+        # Batches of driver statements only (RowsStatement), on the request's connection
+        # without a session when nothing else needs one (graphql_schema/reads.py).
+        self._read_driver: ReadDriver = read_driver or cast(ReadDriver, read)
         self._merchant_id = merchant_id
         self._recipe_materials: KnownRows[uuid.UUID] = KnownRows(
             _lines_by_material, partial(recipe_reads.line_material, merchant_id=merchant_id)
         )
 
-    def _mapped(self, query: RowsById, default: Any = None) -> DataLoader[Any, Any]:
+    def _mapped(
+        self, query: RowsById, default: Any = None, *, on_driver: bool = False
+    ) -> DataLoader[Any, Any]:
+        read = self._read_driver if on_driver else self._read
+
         async def load(keys: list[Any]) -> list[Any]:
-            found = await self._read(lambda session: query(session, self._merchant_id, keys))
+            found = await read(lambda unit: query(unit, self._merchant_id, keys))
             # Rows as namedtuples: the *_from_row builders read ten attributes of each.
             return [plain_row(found.get(key, default)) for key in keys]
 
@@ -94,11 +106,11 @@ class Loaders:
 
     @cached_property
     def location(self) -> DataLoader[uuid.UUID, AnyRow | None]:
-        return self._mapped(_plain_by_id(t.location))
+        return self._mapped(_plain_by_id(t.location), on_driver=True)
 
     @cached_property
     def item(self) -> DataLoader[uuid.UUID, AnyRow | None]:
-        return self._mapped(_plain_by_id(t.inventory_item))
+        return self._mapped(_plain_by_id(t.inventory_item), on_driver=True)
 
     @cached_property
     def item_by_variant(self) -> DataLoader[uuid.UUID, AnyRow | None]:
@@ -109,8 +121,8 @@ class Loaders:
         """Answers the materials of recipe lines read in this request from those reads."""
 
         async def query(keys: list[uuid.UUID]) -> Mapping[uuid.UUID, Any]:
-            found: Mapping[uuid.UUID, Any] = await self._read(
-                lambda session: plain_rows_by_id(session, t.material, self._merchant_id, keys)
+            found: Mapping[uuid.UUID, Any] = await self._read_driver(
+                lambda unit: plain_rows_by_id(unit, t.material, self._merchant_id, keys)
             )
             return found
 
@@ -118,7 +130,7 @@ class Loaders:
 
     @cached_property
     def stock(self) -> DataLoader[uuid.UUID, AnyRow | None]:
-        return self._mapped(_plain_by_id(t.stock))
+        return self._mapped(_plain_by_id(t.stock), on_driver=True)
 
     @cached_property
     def movement(self) -> DataLoader[uuid.UUID, AnyRow | None]:
@@ -216,14 +228,14 @@ class Loaders:
 
     def _recipes(self, owner: RecipeOwner) -> DataLoader[uuid.UUID, Any]:
         async def query(
-            session: AsyncSession, merchant_id: uuid.UUID, keys: Iterable[uuid.UUID]
+            unit: Transactional, merchant_id: uuid.UUID, keys: Iterable[uuid.UUID]
         ) -> Mapping[uuid.UUID, recipe_reads.RecipeRead]:
-            found = await recipe_reads.recipes_by_owner(session, merchant_id, owner, keys)
+            found = await recipe_reads.recipes_by_owner(unit, merchant_id, owner, keys)
             # Each line came with its material's row: the material loader's, kept for it.
             self._recipe_materials.keep(found)
             return found
 
-        return self._mapped(query)
+        return self._mapped(query, on_driver=True)
 
     @cached_property
     def stocks_of_item(
@@ -244,7 +256,7 @@ class Loaders:
                     item_ids=item_ids,
                     location_id=location_id,
                 )
-                rows = await self._read(query)
+                rows = await self._read_driver(query)
                 for item_id, item_rows in rows.items():
                     found[item_type, item_id, location_id] = item_rows
             return [found.get(key, []) for key in keys]

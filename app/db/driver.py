@@ -106,11 +106,14 @@ class RowsStatement:
         row_type: Any = namedtuple("row", names)  # type: ignore[misc]
         self._make: Callable[[Any], Any] = row_type._make
 
-    async def fetch(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Any]:
+    async def fetch(self, unit: Transactional, params: Mapping[str, Any]) -> list[Any]:
+        """Its rows on `unit`: a session, or the request's driver connection
+        (graphql_schema/reads.py `run_driver`)."""
         make, processors = self._make, self._processors
-        connection = await driver_connection(session)
+        connection = await driver_connection(unit)
         if not isinstance(connection, asyncpg.Connection):
-            return [make(row) for row in await session.execute(self.driver.statement, params)]
+            rows = await connection.execute(self.driver.statement, params)
+            return [make(row) for row in rows]
         records = await self.driver.fetch(connection, params)
         if not processors:
             return [make(record) for record in records]

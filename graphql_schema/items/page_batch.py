@@ -56,10 +56,8 @@ class ItemPages:
         merchant_id = self._context.merchant_id
         pages = [a.page for a in asked]
         try:
-            results = await self._context.read(
-                lambda session: items_pages_with_availability(
-                    session, merchant_id, pages, locations
-                )
+            results = await self._context.read_driver(
+                lambda unit: items_pages_with_availability(unit, merchant_id, pages, locations)
             )
         except asyncio.CancelledError:
             for a in asked:

@@ -29,9 +29,9 @@ class MaterialQueries:
         request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
         context = info.context
         merchant_id, archived = context.merchant_id, bool(include_archived)
-        result = await context.read(
-            lambda session: materials_page(
-                session, merchant_id, request.keyset, search=search, include_archived=archived
+        result = await context.read_driver(
+            lambda unit: materials_page(
+                unit, merchant_id, request.keyset, search=search, include_archived=archived
             )
         )
 

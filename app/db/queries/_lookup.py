@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.driver import RowsStatement
+from app.db.driver import RowsStatement, Transactional
 
 
 def uuid_array(name: str) -> Any:
@@ -46,7 +46,7 @@ async def rows_by_id(
 
 
 async def plain_rows_by_id(
-    session: AsyncSession, table: Table, merchant_id: uuid.UUID, ids: Iterable[uuid.UUID]
+    unit: Transactional, table: Table, merchant_id: uuid.UUID, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, Any]:
     """`rows_by_id`'s rows as namedtuples, read through the driver when driver statements
     are on (app/db/driver.RowsStatement), `units` as JSON text (`units_as_text`): what
@@ -54,7 +54,7 @@ async def plain_rows_by_id(
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return {}
-    rows = await _plain_by_ids(table).fetch(session, {"merchant_id": merchant_id, "ids": wanted})
+    rows = await _plain_by_ids(table).fetch(unit, {"merchant_id": merchant_id, "ids": wanted})
     return {row.id: row for row in rows}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Row, Select, Text, Uuid, bindparam, literal_column, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.driver import RowsStatement
+from app.db.driver import RowsStatement, Transactional
 from app.db.queries._lookup import (
     containing,
     contains_text,
@@ -52,7 +52,7 @@ class ItemsPage:
 
 
 async def items_pages_with_availability(
-    session: AsyncSession,
+    unit: Transactional,
     merchant_id: uuid.UUID,
     pages: Sequence[ItemsPage],
     location_ids: Sequence[uuid.UUID],
@@ -72,7 +72,7 @@ async def items_pages_with_availability(
         if p.search:
             params[f"page_{index}_pattern"] = containing(p.search)
     grouped: list[list[Any]] = [[] for _ in pages]
-    for row in await _pages_statement(tuple(shapes), len(location_ids)).fetch(session, params):
+    for row in await _pages_statement(tuple(shapes), len(location_ids)).fetch(unit, params):
         grouped[row.page_index].append(row)
     return [_keyset_result(rows, p.page) for rows, p in zip(grouped, pages, strict=True)]
 

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Row, Select, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.driver import RowsStatement
+from app.db.driver import RowsStatement, Transactional
 from app.db.queries._lookup import (
     containing,
     contains_text,
@@ -45,7 +45,7 @@ def materials_statement(
 
 
 async def materials_page(
-    session: AsyncSession,
+    unit: Transactional,
     merchant_id: uuid.UUID,
     page: KeysetPage,
     *,
@@ -59,7 +59,7 @@ async def materials_page(
     params["merchant_id"] = merchant_id
     if search:
         params["pattern"] = containing(search)
-    rows = await _page(include_archived, bool(search), page.shape).fetch(session, params)
+    rows = await _page(include_archived, bool(search), page.shape).fetch(unit, params)
     return keyset_result(rows, page)
 
 

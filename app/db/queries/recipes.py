@@ -13,10 +13,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Uuid, any_, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.driver import RowsStatement
+from app.db.driver import RowsStatement, Transactional
 from app.db.queries._lookup import units_as_text, uuid_array
 from app.domain.enums import RecipeOwner
 
@@ -32,7 +31,7 @@ class RecipeRead:
 
 
 async def recipes_by_owner(
-    session: AsyncSession,
+    unit: Transactional,
     merchant_id: uuid.UUID,
     owner_type: RecipeOwner,
     owner_ids: Iterable[uuid.UUID],
@@ -43,7 +42,7 @@ async def recipes_by_owner(
         return {}
     parameters = {"merchant_id": merchant_id, "owner_type": owner_type, "owners": wanted}
     found: dict[uuid.UUID, RecipeRead] = {}
-    for row in await _by_owner().fetch(session, parameters):
+    for row in await _by_owner().fetch(unit, parameters):
         read = found.get(row.owner_id)
         if read is None:
             read = found[row.owner_id] = RecipeRead(

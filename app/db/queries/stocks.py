@@ -11,7 +11,7 @@ from sqlalchemy import Row, Select, Uuid, any_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
-from app.db.driver import RowsStatement
+from app.db.driver import RowsStatement, Transactional
 from app.db.queries._lookup import rows_by_id, uuid_array
 from app.domain.enums import ItemType
 
@@ -45,7 +45,7 @@ async def stocks_by_id(
 
 
 async def stocks_of_items(
-    session: AsyncSession,
+    unit: Transactional,
     merchant_id: uuid.UUID,
     item_type: ItemType,
     item_ids: Iterable[uuid.UUID],
@@ -64,7 +64,7 @@ async def stocks_of_items(
         parameters["location_id"] = location_id
     found: dict[uuid.UUID, list[Any]] = {item_id: [] for item_id in wanted}
     product = item_type is ItemType.PRODUCT
-    for row in await _of_items(item_type, location_id is not None).fetch(session, parameters):
+    for row in await _of_items(item_type, location_id is not None).fetch(unit, parameters):
         found[row.inventory_item_id if product else row.material_id].append(row)
     return found
 
