@@ -51,6 +51,10 @@ def _counting_plans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 async def test_a_plan_is_kept_for_the_same_operation_and_planned_again_for_other_variables(
     gql: Gql, sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if not gql.settings.graphql_fast_execution:
+        # .ci/run's pass with the fast paths off: graphql-core completes every list, so no
+        # plan is made or kept; the answers are checked by the other tests here.
+        pytest.skip("list plans are off (GRAPHQL_FAST_EXECUTION=false)")
     places = await _shop(sessions, MERCHANT_A, "A")
     planned = _counting_plans(monkeypatch)
 
