@@ -11,7 +11,10 @@ and the connection's isolation level set and reset cost ~0.1 ms of CPU a request
 than the page's statement itself. The driver's connection runs each statement in
 autocommit, as the read sessions do, and goes back to the pool as it came (no
 transaction to end). A later read that needs a session gives that connection back
-first and opens the session, so a request never holds two.
+first and opens the session, so a request never holds two. A driver read that does not
+complete (its request cancelled: graphql-core cancels a field's siblings when an error
+nulls their parent) closes that connection instead: it may be left mid-statement, its
+backend holding the statement's locks.
 """
 
 from __future__ import annotations
@@ -73,7 +76,14 @@ class Reads:
                     await self._take_slot()
                     self._raw = await self._engine.raw_connection()
                 driver: Any = self._raw.driver_connection
-                return await query(driver)
+                try:
+                    return await query(driver)
+                except BaseException:
+                    # A statement cut short (cancelled with its request, or failed) may
+                    # leave the connection mid-protocol, its backend inside the
+                    # statement's transaction holding locks: closed, never pooled again.
+                    self._discard_raw()
+                    raise
         return await self.run(query)
 
     async def close(self) -> None:
@@ -92,6 +102,13 @@ class Reads:
         if self._budget is not None and not self._holds_slot:
             await self._budget.take()
             self._holds_slot = True
+
+    def _discard_raw(self) -> None:
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            # Terminates the driver's connection at once (no round trip, so it also runs
+            # while the request is being cancelled); the pool opens another when needed.
+            raw.invalidate()
 
     async def _give_back_raw(self) -> None:
         raw, self._raw = self._raw, None

@@ -4,6 +4,7 @@ budget's slot is taken once and given back at the end."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import asyncpg  # type: ignore[import-untyped]
@@ -82,3 +83,29 @@ async def test_a_driver_read_sees_what_was_committed_since_the_last_one(
         )
     assert await reads.run_driver(count) == 1
     await reads.close()
+
+
+async def test_a_driver_read_cut_short_closes_its_connection_instead_of_pooling_it(
+    engine: AsyncEngine, sessions: UnitOfWork
+) -> None:
+    # graphql-core cancels a field's siblings when an error nulls their parent: a page's
+    # statement can be cancelled mid-flight, its backend still inside it.
+    use_driver_statements(True)
+    reads = Reads(sessions.read_sessions(), None, engine)
+    backend = await reads.run_driver(_backend)
+    used: list[asyncpg.Connection] = []
+
+    async def slow(unit: Transactional) -> None:
+        assert isinstance(unit, asyncpg.Connection)
+        used.append(unit)
+        await unit.fetch("SELECT pg_sleep(1)")
+
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(reads.run_driver(slow), 0.2)
+    await reads.close()
+
+    assert used[0].is_closed()  # terminated, not given back to the pool
+    assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    other = Reads(sessions.read_sessions(), None, engine)
+    assert await other.run_driver(_backend) != backend  # another connection serves
+    await other.close()
