@@ -13,7 +13,7 @@ from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.ids import filter_id, parse_id
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, build_connection, node_selection, page_request
+from graphql_schema.relay import Connection, connection_of, node_selection, page_request
 from graphql_schema.stocks.page import StockWhere, fetch_stocks_page
 from graphql_schema.stocks.types import TYPE_NAME, Stock, load_stock
 
@@ -39,7 +39,7 @@ async def stock_connection(
         context.merchant_id, where.location_id, where.item_type, where.low_stock_only
     )
     wanted = node_selection(info)
-    result, to_stock = await context.read_driver(
+    nodes, has_more = await context.read_driver(
         lambda unit: fetch_stocks_page(unit, scope, request.keyset, wanted)
     )
 
@@ -52,7 +52,7 @@ async def stock_connection(
         )
         return await context.read(lambda session: count_rows(session, statement))
 
-    return build_connection(request, result, to_stock, counter)
+    return connection_of(request, nodes, [node.pk for node in nodes], has_more, counter)
 
 
 @strawberry.type

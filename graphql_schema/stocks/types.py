@@ -154,25 +154,80 @@ async def load_stock_item(
     return material_from_row(row)
 
 
-def stock_from_row(row: Row[Any] | WrittenStock) -> Stock:
-    product = row.item_type is DomainItemType.PRODUCT
-    item_id = row.inventory_item_id if product else row.material_id
+# The stock table's columns a Stock is built from, in the table's order: a page's record
+# sliced to them is `stock_of`'s arguments (graphql_schema/stocks/page.py).
+STOCK_COLUMNS = (
+    "id",
+    "location_id",
+    "item_type",
+    "inventory_item_id",
+    "material_id",
+    "on_hand",
+    "reserved",
+    "available",
+    "low_stock_threshold",
+    "par_level",
+    "reorder_point",
+    "version",
+    "updated_at",
+)
+# The enum by its text, and by itself (a StrEnum member hashes and compares as its text):
+# a record from the driver carries the text, a SQLAlchemy row the member.
+_ITEM_TYPES = {member.value: member for member in DomainItemType}
+
+
+def stock_of(
+    pk: uuid.UUID,
+    location_id: uuid.UUID,
+    item_type: DomainItemType | str,
+    inventory_item_id: uuid.UUID | None,
+    material_id: uuid.UUID | None,
+    on_hand: Decimal,
+    reserved: Decimal,
+    available: Decimal,
+    low_stock_threshold: Decimal | None,
+    par_level: Decimal | None,
+    reorder_point: Decimal | None,
+    version: int,
+    updated_at: datetime,
+) -> Stock:
+    """A Stock from the columns of STOCK_COLUMNS, in their order."""
+    kind = _ITEM_TYPES[item_type]
+    item_id = inventory_item_id if kind is DomainItemType.PRODUCT else material_id
     assert item_id is not None  # the table's one_item check
-    global_, bare = node_ids(TYPE_NAME, row.id)
+    global_, bare = node_ids(TYPE_NAME, pk)
     return Stock(
         id=strawberry.ID(global_),
         uuid=strawberry.ID(bare),
-        pk=row.id,
-        location_id=row.location_id,
+        pk=pk,
+        location_id=location_id,
         item_id=item_id,
-        item_type=row.item_type,
-        on_hand=row.on_hand,
-        reserved=row.reserved,
-        available=row.available,
-        low_stock_threshold=row.low_stock_threshold,
-        version=row.version,
-        updated_at=row.updated_at,
-        known_par=(row.par_level, row.reorder_point),
+        item_type=kind,
+        on_hand=on_hand,
+        reserved=reserved,
+        available=available,
+        low_stock_threshold=low_stock_threshold,
+        version=version,
+        updated_at=updated_at,
+        known_par=(par_level, reorder_point),
+    )
+
+
+def stock_from_row(row: Row[Any] | WrittenStock) -> Stock:
+    return stock_of(
+        row.id,
+        row.location_id,
+        row.item_type,
+        row.inventory_item_id,
+        row.material_id,
+        row.on_hand,
+        row.reserved,
+        row.available,
+        row.low_stock_threshold,
+        row.par_level,
+        row.reorder_point,
+        row.version,
+        row.updated_at,
     )
 
 
