@@ -4,8 +4,11 @@ A Strawberry resolver that awaits a dataloader runs once per object: on a page o
 items, 100 coroutines stepped through the loader's futures, and a nested list (each
 item's stocks, each recipe line's material) multiplies that. A field declared with
 `@batched(column)` is resolved by the plan with one call per column,
-`await column(objects, info, **arguments)`, answering one value per object: the values
-its resolver answers for each (tests/graphql/test_fast_lists.py compares both).
+`column(objects, info, **arguments)`, answering one value per object (or an awaitable
+of them): the values its resolver answers for each (tests/graphql/test_fast_lists.py
+compares both). A column answered at once may hold awaitables, settled as a resolver's
+are: a field that is mostly known (a relation the page joined) and loaded otherwise
+costs no call per object.
 graphql-core (the plan off, or given up) still calls the resolver per object, so the
 field keeps its resolver too.
 """
@@ -21,15 +24,20 @@ from strawberry.types.field import StrawberryField
 __all__ = ["ColumnResolver", "batched", "column_resolver"]
 
 COLUMN = "list_plan.column"
-# (objects, Strawberry info, **the field's arguments) -> one value per object
-ColumnResolver = Callable[..., Awaitable[list[Any]]]
+# (objects, Strawberry info, **the field's arguments) -> one value per object, or an
+# awaitable of them
+ColumnResolver = Callable[..., Awaitable[list[Any]] | list[Any]]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def batched(column: ColumnResolver) -> Callable[[F], F]:
+def batched(column: ColumnResolver, graphql_type: Any = None) -> Callable[[F], F]:
     """A Strawberry field (its resolver decorated) whose metadata names its resolver for
-    a whole column of objects."""
-    return cast(Callable[[F], F], strawberry.field(metadata={COLUMN: column}))
+    a whole column of objects (`graphql_type`: the field's type, where the resolver's
+    annotation is not one)."""
+    return cast(
+        Callable[[F], F],
+        strawberry.field(graphql_type=graphql_type, metadata={COLUMN: column}),
+    )
 
 
 def column_resolver(field: StrawberryField) -> ColumnResolver | None:

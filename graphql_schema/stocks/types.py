@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
@@ -20,6 +20,7 @@ from graphql_schema.context import Info
 from graphql_schema.enums import ItemType
 from graphql_schema.ids import node_ids, parse_id
 from graphql_schema.items.types import InventoryItem, item_from_row
+from graphql_schema.list_plan.batch import batched
 from graphql_schema.loaders import load_all
 from graphql_schema.locations.types import Location, location_from_row
 from graphql_schema.materials.types import Material, material_from_row
@@ -29,15 +30,42 @@ if TYPE_CHECKING:
     from graphql_schema.movements.types import StockMovement
 
 TYPE_NAME = "Stock"
-F = TypeVar("F", bound=Callable[..., Any])
 
 StockItem = Annotated[InventoryItem | Material, strawberry.union("StockItem")]
 
 
-def relation(graphql_type: object) -> Callable[[F], F]:
-    """A field whose resolver answers what the page prefetched, else a loader's awaitable
-    (its GraphQL type given, as the union of both is not one)."""
-    return cast(Callable[[F], F], strawberry.field(graphql_type=graphql_type))
+# Stock's relations and lowStock for a whole list (list_plan/batch.py), as their
+# resolvers below answer each.
+def _locations(stocks: list[Stock], info: Info) -> list[Location | Awaitable[Location]]:
+    return [
+        stock.known_location
+        if stock.known_location is not None
+        else load_stock_location(info, stock.location_id)
+        for stock in stocks
+    ]
+
+
+def _items(
+    stocks: list[Stock], info: Info
+) -> list[InventoryItem | Material | Awaitable[InventoryItem | Material]]:
+    return [
+        stock.known_item
+        if stock.known_item is not None
+        else load_stock_item(info, stock.item_type, stock.item_id)
+        for stock in stocks
+    ]
+
+
+def _incoming(stocks: list[Stock], info: Info) -> list[Decimal | Awaitable[Decimal]]:
+    load = info.context.loaders.incoming.load
+    return [
+        stock.known_incoming if stock.known_incoming is not None else load(stock.pk)
+        for stock in stocks
+    ]
+
+
+def _low_stock(stocks: list[Stock], info: Info) -> list[bool]:
+    return [is_low(stock.available, stock.low_stock_threshold) for stock in stocks]
 
 
 @strawberry.type
@@ -60,13 +88,16 @@ class Stock(Node):
     # (par level, reorder point) when built from a stock row; events carry neither.
     known_par: strawberry.Private[tuple[Decimal | None, Decimal | None] | None] = None
 
-    @relation(Location)
+    # The relations answer what the page prefetched, else a loader's awaitable (their
+    # GraphQL types given, as the union of both is not one); the list plan resolves them
+    # for a whole list at once (the columns above: no call per stock).
+    @batched(_locations, Location)
     def location(self, info: Info) -> Location | Awaitable[Location]:
         if self.known_location is not None:
             return self.known_location
         return load_stock_location(info, self.location_id)
 
-    @relation(StockItem)
+    @batched(_items, StockItem)
     def item(self, info: Info) -> InventoryItem | Material | Awaitable[InventoryItem | Material]:
         if self.known_item is not None:
             return self.known_item
@@ -108,13 +139,13 @@ class Stock(Node):
         row = await info.context.loaders.stock.load(self.pk)
         return (None, None) if row is None else (row.par_level, row.reorder_point)
 
-    @relation(Decimal)
+    @batched(_incoming, Decimal)
     def incoming(self, info: Info) -> Decimal | Awaitable[Decimal]:
         if self.known_incoming is not None:
             return self.known_incoming
         return info.context.loaders.incoming.load(self.pk)
 
-    @strawberry.field
+    @batched(_low_stock)
     def low_stock(self) -> bool:
         return is_low(self.available, self.low_stock_threshold)
 

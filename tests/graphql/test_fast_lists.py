@@ -112,6 +112,8 @@ QUERIES = [
     """{ inventoryItems { nodes { id name stocks { id location { name } } } } }""",
     # incoming through the loader (the stocks of items, not a stocks page)
     """{ inventoryItems { nodes { id stocks { id incoming lowStock } } } }""",
+    # the relations of stocks no page joined: loaded for the whole list (Stock's columns)
+    f"""{{ materials {{ nodes {{ id stocks {{ id incoming lowStock {ITEM} {LOCATION} }} }} }} }}""",
     """{ materials { nodes { id name sku unit archived } } }""",
 ]
 
