@@ -15,6 +15,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    get_nullable_type,
     is_abstract_type,
     is_leaf_type,
     is_object_type,
@@ -52,6 +53,7 @@ from graphql_schema.list_plan.resolvers import (
     Unsupported,
     attribute,
     column_call,
+    is_attribute,
     kept,
     strawberry_resolver,
     type_name,
@@ -180,9 +182,15 @@ class _Planner:
         keys: list[str] = []
         resolvers: list[Resolve] = []
         completers: list[Complete] = []
+        # The columns whose values may be awaitables to settle before completing them.
+        # A leaf read from an attribute is not scanned: an awaitable there (an attribute
+        # holding one) fails its leaf's coercion, and graphql-core answers the list.
+        watched: list[int] = []
         for key, field_details in grouped.items():
             step = self._field(type_, field_details)
             if step is not None:
+                if step[2]:
+                    watched.append(len(keys))
                 keys.append(key)
                 resolvers.append(step[0])
                 completers.append(step[1])
@@ -237,7 +245,7 @@ class _Planner:
             batches = [at for at, column in enumerate(columns) if type(column) is not list]
             waiting = [
                 (column, at)
-                for column in columns
+                for column in [columns[at] for at in watched]
                 if type(column) is list
                 for at, value in enumerate(column)
                 if type(value) not in settled and value is not None and may_wait(value)
@@ -253,16 +261,19 @@ class _Planner:
 
     def _field(
         self, parent: GraphQLObjectType, details: FieldDetailsList
-    ) -> tuple[Resolve, Complete] | None:
+    ) -> tuple[Resolve, Complete, bool] | None:
+        """The field's resolve and complete steps, and whether its values may wait."""
         node = details[0].node
         name = node.name.value
         if name == "__typename":
             type_name = parent.name
-            return (lambda values: [type_name] * len(values)), same
+            return (lambda values: [type_name] * len(values)), same, False
         field_def = self._executor.schema.get_field(parent, name)
         if field_def is None:
             return None  # graphql-core skips it too (validation refuses it before)
-        return self._resolver(parent, field_def, details), self.values(field_def.type, details)
+        resolve = self._resolver(parent, field_def, details)
+        leaf = is_leaf_type(get_nullable_type(field_def.type))
+        return resolve, self.values(field_def.type, details), not (leaf and is_attribute(resolve))
 
     def _resolver(
         self, parent: GraphQLObjectType, field_def: GraphQLField, details: FieldDetailsList

@@ -164,4 +164,16 @@ def type_name(name: Any) -> str:
 
 def attribute(name: str) -> Resolve:
     read = operator.attrgetter(name)
-    return lambda values: [read(value) for value in values]
+
+    def attribute(values: Column) -> Column:
+        return [read(value) for value in values]
+
+    return attribute
+
+
+_ATTRIBUTE = attribute("").__code__
+
+
+def is_attribute(resolve: Resolve) -> bool:
+    """Whether `resolve` reads an attribute of each object (made by `attribute`)."""
+    return getattr(resolve, "__code__", None) is _ATTRIBUTE
