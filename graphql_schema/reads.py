@@ -14,7 +14,8 @@ transaction to end). A later read that needs a session gives that connection bac
 first and opens the session, so a request never holds two. A driver read that does not
 complete (its request cancelled: graphql-core cancels a field's siblings when an error
 nulls their parent) closes that connection instead: it may be left mid-statement, its
-backend holding the statement's locks.
+backend holding the statement's locks, and the backend stops the statement once it sees
+its client gone (the engine's client_connection_check_interval, app/db/engine.py).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ IDLE_PING_AFTER = 5.0
 # A ping that hangs (a silent network loss) fails the checkout instead of the request.
 PING_TIMEOUT = 5.0
 _CHECKED_IN_AT = "inventory_checked_in_at"
+CLIENT_CHECK_INTERVAL = "250ms"
 
 
 def create_engine(
@@ -50,7 +51,16 @@ def create_engine(
         max_overflow=pool_size,
         pool_recycle=1800,
         # A database that hangs instead of refusing must still fail fast (503, retry).
-        connect_args={"server_settings": {"application_name": application_name}, "timeout": 5},
+        connect_args={
+            "server_settings": {
+                "application_name": application_name,
+                # A statement whose connection was closed under it (a read cut short is
+                # closed, not pooled: graphql_schema/reads.py) stops within this, its
+                # locks released, instead of running to its end (PostgreSQL 14+).
+                "client_connection_check_interval": CLIENT_CHECK_INTERVAL,
+            },
+            "timeout": 5,
+        },
         pool_timeout=pool_timeout,
     )
     event.listen(engine.sync_engine.pool, "checkin", _checked_in)

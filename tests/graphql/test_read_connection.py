@@ -109,3 +109,33 @@ async def test_a_driver_read_cut_short_closes_its_connection_instead_of_pooling_
     other = Reads(sessions.read_sessions(), None, engine)
     assert await other.run_driver(_backend) != backend  # another connection serves
     await other.close()
+
+
+@pytest.mark.parametrize("driver_read", [True, False], ids=["driver", "session"])
+async def test_a_read_cut_short_leaves_no_lock_behind(
+    engine: AsyncEngine, sessions: UnitOfWork, driver_read: bool
+) -> None:
+    # What a cancelled read left behind once blocked the next test's TRUNCATE: whether it
+    # ran on the pooled connection or in a session, once the request's reads are closed
+    # no backend may still hold the statement's locks.
+    use_driver_statements(driver_read)
+    reads = Reads(sessions.read_sessions(), None, engine)
+    sleeping = "SELECT pg_sleep(5) FROM (SELECT count(*) FROM stock) AS locked"
+
+    async def slow(unit: Transactional) -> None:
+        if isinstance(unit, AsyncSession):
+            await unit.execute(text(sleeping))
+        else:
+            await unit.fetch(sleeping)
+
+    read = reads.run_driver(slow) if driver_read else reads.run(slow)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(read, 0.3)
+    await reads.close()
+
+    async with engine.connect() as connection:
+        await connection.execute(text("SET lock_timeout = '1s'"))
+        # Fails (lock timeout) while a backend still holds the page's share lock.
+        await connection.execute(text("LOCK TABLE stock IN ACCESS EXCLUSIVE MODE"))
+        await connection.rollback()
+    use_driver_statements(Settings().database_driver_statements)
