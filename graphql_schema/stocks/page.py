@@ -26,7 +26,6 @@ from __future__ import annotations
 import uuid
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
@@ -201,7 +200,8 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def _columns_for(tables: tuple[str, ...], fields: AbstractSet[str]) -> frozenset[str] | None:
+@lru_cache(maxsize=256)
+def _columns_for(tables: tuple[str, ...], fields: frozenset[str]) -> frozenset[str] | None:
     """The columns of the first of `tables` that `fields` (selected on any of them: a
     union's fragments) read; None (all) when one of them is a field of none."""
     wanted = set(_ALWAYS[tables[0]])
@@ -322,7 +322,7 @@ async def fetch_stocks_page(
         with_location="location" in wanted,
         with_item="item" in wanted,
         with_incoming="incoming" in wanted,
-        stock_columns=_columns_for(("stock",), set(wanted)),
+        stock_columns=_columns_for(("stock",), frozenset(wanted)),
         location_columns=_columns_for(("location",), wanted.get("location", frozenset())),
         item_columns=_columns_for(("inventory_item", "material"), item_fields),
         material_columns=_columns_for(("material", "inventory_item"), item_fields),
