@@ -103,13 +103,15 @@ class _Planner:
         return running()
 
     def values(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete:
+        of_type = get_nullable_type(type_)
+        if is_leaf_type(of_type):
+            # Nulls are the leaves' own to keep or refuse, in their one pass.
+            return leaves(of_type, self._is_awaitable, nullable=of_type is type_)  # type: ignore[arg-type]
         if isinstance(type_, GraphQLNonNull):
             return non_null(self._of_type(type_.of_type, details))
         return nullable(self._of_type(type_, details))
 
     def _of_type(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Complete:
-        if is_leaf_type(type_):
-            return leaves(type_, self._is_awaitable)  # type: ignore[arg-type]
         if isinstance(type_, GraphQLList):
             return flattened(self.values(type_.of_type, details))
         if is_abstract_type(type_):

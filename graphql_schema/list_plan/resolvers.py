@@ -166,7 +166,7 @@ def attribute(name: str) -> Resolve:
     read = operator.attrgetter(name)
 
     def attribute(values: Column) -> Column:
-        return [read(value) for value in values]
+        return list(map(read, values))  # no Python-level loop
 
     return attribute
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NewType, TypeVar
 
 import pytest
 import strawberry
@@ -271,6 +271,15 @@ def _lookup(name: str) -> str:
     return f"looked up {name}"
 
 
+# A scalar whose coercion answers null for a negative value: an error in graphql-core,
+# even in a nullable field (a null given is not one).
+Score = NewType("Score", int)
+SCORE = strawberry.scalar(
+    name="Score", serialize=lambda value: None if value < 0 else value, parse_value=int
+)
+SCALARS: dict[object, Any] = {Score: SCORE}  # every schema of Things needs it
+
+
 @strawberry.type
 class Tag:
     name: str
@@ -296,6 +305,7 @@ class Thing(Named):  # an interface, so graphql-core checks the class of each th
     size: int
     colour: Colour
     note: str | None
+    score: Score | None
     tag: Tag
     tags: list[Tag]
     mark: Annotated[Tag | Label, strawberry.union("Mark")]
@@ -311,6 +321,7 @@ class Impostor:
 
     def __init__(self) -> None:
         self.name, self.size, self.colour, self.note = "impostor", 1, Colour.RED, None
+        self.score = None
         self.tag, self.mark, self.known_owner = Tag(name="t"), Tag(name="m"), "x"
         self.tags: list[Tag] = []
 
@@ -321,6 +332,7 @@ def thing(i: int, **changes: Any) -> Any:
         "size": i,
         "colour": Colour.BLUE if i % 2 else Colour.RED,
         "note": None if i % 2 else f"note {i}",
+        "score": None if i % 2 else i,
         "tag": Tag(name=f"tag {i}"),
         "tags": [Tag(name="a"), Tag(name="b")],
         "mark": Label(text="l") if i % 2 else Tag(name="t"),
@@ -339,6 +351,7 @@ SPOILED: dict[str, Any] = {
     "a string for a list": {"tags": "ab"},
     "a relation not prefetched": {"known_owner": None},
     "an exception as a value": {"note": ValueError("boom")},
+    "a coercion answering null in a nullable field": {"score": -1},
     "an object of the wrong class": {"tag": Label(text="not a tag")},
     "a union member of no member type": {"mark": "neither"},
     "a subclass of a union member": {"mark": SubTag(name="sub")},
@@ -353,11 +366,13 @@ def schema_answering(things: list[Any], executor: type[Any] | None) -> strawberr
             return things
 
     if executor is None:
-        return strawberry.Schema(query=Query)
-    return strawberry.Schema(query=Query, execution_context_class=executor)
+        return strawberry.Schema(query=Query, scalar_overrides=SCALARS)
+    return strawberry.Schema(
+        query=Query, execution_context_class=executor, scalar_overrides=SCALARS
+    )
 
 
-THINGS = """{ things { __typename name size colour note owner tag { name } tags { name }
+THINGS = """{ things { __typename name size colour note score owner tag { name } tags { name }
   mark { __typename ... on Tag { name } ... on Label { text } } } }"""
 
 
@@ -410,7 +425,10 @@ async def test_a_middleware_sees_every_field_so_the_fast_pass_stays_off() -> Non
             return [thing(1), thing(2)]
 
     schema = strawberry.Schema(
-        query=Query, extensions=[Watcher], execution_context_class=BatchedListExecutor
+        query=Query,
+        extensions=[Watcher],
+        execution_context_class=BatchedListExecutor,
+        scalar_overrides=SCALARS,
     )
 
     result = await schema.execute("{ things { name tag { name } } }")

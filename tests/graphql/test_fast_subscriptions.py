@@ -18,7 +18,7 @@ from graphql import parse
 
 from graphql_schema import execution
 from graphql_schema.execution import BatchedListExecutor, returns_its_event
-from tests.graphql.test_fast_lists import SPOILED, THINGS, Thing, answer, thing
+from tests.graphql.test_fast_lists import SCALARS, SPOILED, THINGS, Thing, answer, thing
 
 EVENT = THINGS.replace("{ things {", "subscription { thing {", 1)
 
@@ -38,9 +38,12 @@ def schema_streaming(things: list[Any], executor: type[Any] | None) -> strawberr
                 yield one
 
     if executor is None:
-        return strawberry.Schema(query=Query, subscription=Subscription)
+        return strawberry.Schema(query=Query, subscription=Subscription, scalar_overrides=SCALARS)
     return strawberry.Schema(
-        query=Query, subscription=Subscription, execution_context_class=executor
+        query=Query,
+        subscription=Subscription,
+        execution_context_class=executor,
+        scalar_overrides=SCALARS,
     )
 
 
@@ -130,7 +133,9 @@ async def test_an_aliased_root_field_with_arguments_in_a_fragment_answers_as_gra
     answers = []
     for executor in (BatchedListExecutor, None):
         kwargs = {} if executor is None else {"execution_context_class": executor}
-        schema = strawberry.Schema(query=Query, subscription=Subscription, **kwargs)
+        schema = strawberry.Schema(
+            query=Query, subscription=Subscription, scalar_overrides=SCALARS, **kwargs
+        )
         stream = await schema.subscribe(document, variable_values={"size": 7})
         assert not isinstance(stream, strawberry.types.ExecutionResult)
         answers.append([answer(result) async for result in stream])
