@@ -57,6 +57,7 @@ from graphql_schema.units.mutations import UnitMutations
 from graphql_schema.units.queries import UnitQueries
 from graphql_schema.usage.queries import UsageQueries
 from graphql_schema.usage.unmapped import UnmappedSaleQueries
+from graphql_schema.validation_memo import DocumentValidation
 from graphql_schema.vendors.mutations import VendorMutations
 from graphql_schema.vendors.queries import VendorQueries
 
@@ -201,7 +202,9 @@ def build_schema(
         extensions=[
             *extensions,
             lambda: ParserCache(maxsize=PARSED_QUERIES_KEPT),
-            lambda: ValidationCache(maxsize=PARSED_QUERIES_KEPT),
+            DocumentValidation
+            if settings.graphql_fast_execution
+            else lambda: ValidationCache(maxsize=PARSED_QUERIES_KEPT),
             ReadsClosing,
         ],
         scalar_overrides=dict(SCALAR_OVERRIDES),
