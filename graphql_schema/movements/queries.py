@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import strawberry
 
 from app.db import tables as t
-from app.db.queries.movements import MovementFilter, movements_statement
+from app.db.queries.keyset import count_rows
+from app.db.queries.movements import MovementFilter, movements_pages, movements_statement
 from graphql_schema.context import Info
 from graphql_schema.enums import MovementType, ReferenceType
 from graphql_schema.ids import filter_id
 from graphql_schema.movements.types import TYPE_NAME, StockMovement, movement_from_row
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, keyset_connection, page_request
+from graphql_schema.relay import Connection, build_connection, keyset_connection, page_request
 
 
 async def movement_connection(
@@ -29,6 +32,37 @@ async def movement_connection(
     return await keyset_connection(
         info.context, request, statement, t.stock_movement.c.id, movement_from_row
     )
+
+
+async def movement_connections(
+    info: Info,
+    stock_ids: list[uuid.UUID],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> list[Connection[StockMovement]]:
+    """`movement_connection` of each stock, their pages read in one statement (a page of
+    stocks asking for their movements: list_plan/batch.py); a totalCount is each one's."""
+    request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
+    context = info.context
+    merchant_id = context.merchant_id
+    pages = await context.read(
+        lambda session: movements_pages(session, merchant_id, stock_ids, request.keyset)
+    )
+
+    def counter(stock_id: uuid.UUID) -> Callable[[], Awaitable[int]]:
+        # Its statement built only when a totalCount is asked for.
+        async def count() -> int:
+            statement = movements_statement(merchant_id, MovementFilter(stock_id=stock_id))
+            return await context.read(lambda session: count_rows(session, statement))
+
+        return count
+
+    return [
+        build_connection(request, pages[stock_id], movement_from_row, counter(stock_id))
+        for stock_id in stock_ids
+    ]
 
 
 @strawberry.type

@@ -64,6 +64,21 @@ def _incoming(stocks: list[Stock], info: Info) -> list[Decimal | Awaitable[Decim
     ]
 
 
+async def _movements(
+    stocks: list[Stock],
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> list[Connection[StockMovement]]:
+    from graphql_schema.movements.queries import movement_connections
+
+    return await movement_connections(
+        info, [stock.pk for stock in stocks], first, after, last, before
+    )
+
+
 def _low_stock(stocks: list[Stock], info: Info) -> list[bool]:
     return [is_low(stock.available, stock.low_stock_threshold) for stock in stocks]
 
@@ -149,7 +164,7 @@ class Stock(Node):
     def low_stock(self) -> bool:
         return is_low(self.available, self.low_stock_threshold)
 
-    @strawberry.field
+    @batched(_movements)
     async def movements(
         self,
         info: Info,

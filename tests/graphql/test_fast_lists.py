@@ -259,6 +259,50 @@ async def test_batched_fields_answer_as_their_resolvers_with_no_field_through_gr
     assert [line["enteredUnit"] for line in nodes[2]["recipe"]] == ["g", "kg", "kg"]
 
 
+ADJUST = """mutation($i: StockAdjustInput!) { stockAdjust(input: $i) { userErrors { code } } }"""
+MOVEMENTS_PAGE = """{ pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  edges { cursor node { id deltaOnHand onHandAfter } } nodes { id } totalCount }"""
+
+
+async def test_the_movements_of_a_page_of_stocks_are_read_together_as_each_stocks(
+    stocks: None, gql: Gql, generic_gql: Gql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stock.movements on a page of stocks is one statement for all of them (batched),
+    answering each stock's page as its own connection does: forward, backward and from
+    a cursor, stocks with no movement among them."""
+    nodes = (await gql.data("{ stocks { nodes { id } } }"))["stocks"]["nodes"]
+    for k, node in enumerate(nodes):
+        for j in range(k % 4):  # 0 to 3 movements a stock
+            change = {"stock": {"stockId": node["id"]}, "delta": f"{j + 1}", "reason": "t"}
+            data = await gql.data(ADJUST, {"i": change})
+            assert data["stockAdjust"]["userErrors"] == []
+    third = nodes[3]["id"]
+    history = await gql.data(
+        "query($s: ID!) { stockMovements(stockId: $s) { edges { cursor } } }", {"s": third}
+    )
+    cursor = history["stockMovements"]["edges"][0]["cursor"]
+    reads = 0
+    execute = AsyncSession.execute
+
+    async def counted(self: AsyncSession, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal reads
+        reads += "stock_movement" in str(statement)  # the page of stocks is not counted
+        return await execute(self, statement, *args, **kwargs)
+
+    for arguments in ("first: 2", "last: 2", f'first: 5, after: "{cursor}"', "first: 0"):
+        query = f"{{ stocks {{ nodes {{ id movements({arguments}) {MOVEMENTS_PAGE} }} }} }}"
+        generic = await generic_gql(query)
+        monkeypatch.setattr(AsyncSession, "execute", counted)
+        reads = 0
+        fast = await gql(query)
+        monkeypatch.setattr(AsyncSession, "execute", execute)
+
+        assert fast.errors is None, fast.errors
+        assert answer(fast) == answer(generic), arguments
+        # The movements in one statement; each stock's totalCount its own.
+        assert reads == 1 + len(nodes), arguments
+
+
 # ---- a small schema where the fast pass has to give up --------------------------------
 
 
