@@ -24,6 +24,7 @@ from app.domain.enums import ItemType
 from app.settings import Settings
 from graphql_schema.execution import BatchedListExecutor
 from graphql_schema.schema import build_schema
+from graphql_schema.stocks import queries as stock_queries
 from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, MERCHANT_B, Gql
 
@@ -301,6 +302,31 @@ async def test_the_movements_of_a_page_of_stocks_are_read_together_as_each_stock
         assert answer(fast) == answer(generic), arguments
         # The movements in one statement; each stock's totalCount its own.
         assert reads == 1 + len(nodes), arguments
+
+
+async def test_each_location_of_a_page_of_stocks_reads_its_stocks_once(
+    stocks: None, gql: Gql, generic_gql: Gql, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Location.stocks under a page of stocks: one page per location (the fixture's two),
+    not one per stock, answering as graphql-core's per-object resolvers."""
+    pages = 0
+    fetch = stock_queries.fetch_stocks_page
+
+    async def counted(*args: Any) -> Any:
+        nonlocal pages
+        pages += 1
+        return await fetch(*args)
+
+    query = """{ stocks { nodes { id location { name stocks(first: 2, itemType: MATERIAL) {
+      pageInfo { hasNextPage endCursor } nodes { id onHand item { __typename } } } } } } }"""
+    generic = await generic_gql(query)
+    monkeypatch.setattr(stock_queries, "fetch_stocks_page", counted)
+
+    fast = await gql(query)
+
+    assert fast.errors is None, fast.errors
+    assert answer(fast) == answer(generic)
+    assert pages == 1 + 2  # the page, then each location's
 
 
 # ---- a small schema where the fast pass has to give up --------------------------------
