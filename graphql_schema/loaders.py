@@ -170,6 +170,11 @@ class Loaders:
         return self._mapped(incoming.incoming_by_stock_id, Decimal(0))
 
     @cached_property
+    def movement_count(self) -> DataLoader[uuid.UUID, int]:
+        """Keyed by stock id: the totalCount of the stock's movements."""
+        return self._mapped(movements.movement_counts, 0)
+
+    @cached_property
     def count_session(self) -> DataLoader[uuid.UUID, AnyRow | None]:
         return self._mapped(count_reads.sessions_by_id)
 

@@ -9,7 +9,6 @@ from datetime import datetime
 import strawberry
 
 from app.db import tables as t
-from app.db.queries.keyset import count_rows
 from app.db.queries.movements import MovementFilter, movements_pages, movements_statement
 from graphql_schema.context import Info
 from graphql_schema.enums import MovementType, ReferenceType
@@ -43,7 +42,8 @@ async def movement_connections(
     before: str | None,
 ) -> list[Connection[StockMovement]]:
     """`movement_connection` of each stock, their pages read in one statement (a page of
-    stocks asking for their movements: list_plan/batch.py); a totalCount is each one's."""
+    stocks asking for their movements: list_plan/batch.py), their totalCounts in another
+    (a dataloader's batch)."""
     request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
     context = info.context
     merchant_id = context.merchant_id
@@ -52,12 +52,7 @@ async def movement_connections(
     )
 
     def counter(stock_id: uuid.UUID) -> Callable[[], Awaitable[int]]:
-        # Its statement built only when a totalCount is asked for.
-        async def count() -> int:
-            statement = movements_statement(merchant_id, MovementFilter(stock_id=stock_id))
-            return await context.read(lambda session: count_rows(session, statement))
-
-        return count
+        return lambda: context.loaders.movement_count.load(stock_id)
 
     return [
         build_connection(request, pages[stock_id], movement_from_row, counter(stock_id))
