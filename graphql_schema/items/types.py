@@ -28,15 +28,13 @@ LOCATION = "Location"
 
 async def _recipes(items: list[InventoryItem], info: Info) -> list[list[RecipeLine]]:
     """InventoryItem.recipe of a column of items (the list plan's batch, see batched)."""
-    from graphql_schema.recipes.types import recipe_lines
+    from graphql_schema.recipes.types import variant_recipes
 
-    loader = info.context.loaders.variant_recipe
     variants = [
         uuid.UUID(item.product_variant_id) if item.variant_pk is None else item.variant_pk
         for item in items
     ]
-    reads = await load_all(loader, variants)
-    return [recipe_lines(read) for read in reads]
+    return await variant_recipes(info, variants)
 
 
 async def _stocks(

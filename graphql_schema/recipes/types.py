@@ -9,15 +9,18 @@ from typing import Any
 
 import strawberry
 
-from app.db.queries.recipes import RecipeRead, line_material
+from app.db.queries.recipes import RecipeRead, line_material, recipe_lines_by_owner
+from app.domain.enums import RecipeOwner
 from graphql_schema.context import Info
 from graphql_schema.list_plan.batch import batched
+from graphql_schema.loaders import load_all
 from graphql_schema.materials.types import (
     Material,
     load_material,
     material_from_row,
     materials_of,
 )
+from graphql_schema.shown_columns import Below, columns_of, fields_below
 
 
 async def _materials(lines: list[RecipeLine], info: Info) -> list[Material]:
@@ -83,6 +86,50 @@ class ModifierRecipe:
     modifier_option_id: strawberry.ID
     lines: list[RecipeLine]
     updated_at: datetime
+
+
+# RecipeLine's fields, and the material columns each shows besides the material's own
+# fields (enteredUnit falls back on the material's unit).
+_LINE_FIELDS: dict[str, frozenset[str]] = {
+    "__typename": frozenset(),
+    "quantity": frozenset(),
+    "enteredQuantity": frozenset(),
+    "enteredUnit": frozenset({"unit"}),
+    "material": frozenset(),
+}
+
+
+def shown_material_columns(below: Below) -> frozenset[str] | None:
+    """The material columns that a selection of recipe lines (`below`: its fields, each
+    with the fields under it) shows; None (all) when it holds a field not mapped."""
+    if any(name not in _LINE_FIELDS for name in below):
+        return None
+    columns = columns_of("material", below.get("material", frozenset()))
+    if columns is None:
+        return None
+    for name in below:
+        columns |= _LINE_FIELDS[name]
+    return columns
+
+
+async def variant_recipes(info: Info, variants: list[uuid.UUID]) -> list[list[RecipeLine]]:
+    """The recipe lines of these product variants, for a column of `recipe` fields
+    (`info`'s): a read of the material columns its selection shows, not the loader's
+    (whose rows, all columns, another selection may be answered from), when it shows
+    only mapped fields."""
+    context = info.context
+    columns = shown_material_columns(fields_below(info))
+    if columns is None:
+        reads = await load_all(context.loaders.variant_recipe, variants)
+        return [recipe_lines(read) for read in reads]
+    merchant_id = context.merchant_id
+    found = await context.read_driver(
+        lambda unit: recipe_lines_by_owner(
+            unit, merchant_id, RecipeOwner.PRODUCT_VARIANT, variants, columns
+        )
+    )
+    none: list[Any] = []
+    return [[recipe_line_of(row, row) for row in found.get(v, none)] for v in variants]
 
 
 def recipe_lines(read: RecipeRead | None) -> list[RecipeLine]:
