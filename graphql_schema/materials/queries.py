@@ -10,7 +10,8 @@ from graphql_schema.context import Info
 from graphql_schema.ids import parse_id
 from graphql_schema.materials.types import TYPE_NAME, Material, load_material, material_from_row
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, build_connection, page_request
+from graphql_schema.relay import Connection, build_connection, node_selection, page_request
+from graphql_schema.shown_columns import columns_of
 
 
 @strawberry.type
@@ -29,9 +30,17 @@ class MaterialQueries:
         request = page_request(TYPE_NAME, first, after, last, before, limits=info.context.limits)
         context = info.context
         merchant_id, archived = context.merchant_id, bool(include_archived)
+        # Only the columns the nodes' fields show (the others NULL): a page's own rows,
+        # never a loader's.
+        columns = columns_of("material", node_selection(info).keys())
         result = await context.read_driver(
             lambda unit: materials_page(
-                unit, merchant_id, request.keyset, search=search, include_archived=archived
+                unit,
+                merchant_id,
+                request.keyset,
+                search=search,
+                include_archived=archived,
+                columns=columns,
             )
         )
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Uuid, bindparam, select
+from sqlalchemy import ColumnElement, Row, Select, Uuid, bindparam, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -51,22 +51,31 @@ async def materials_page(
     *,
     search: str | None = None,
     include_archived: bool = False,
+    columns: frozenset[str] | None = None,
 ) -> KeysetResult:
     """A page of `materials_statement`'s materials as keyset.fetch_page reads it, rows as
-    namedtuples of the columns material_from_row reads (`units` as JSON text), through
-    one statement per shape read through the driver (app/db/driver.RowsStatement)."""
+    namedtuples of the columns material_from_row reads (`units` as JSON text), those
+    outside `columns` (None: all) NULL, through one statement per shape read through the
+    driver (app/db/driver.RowsStatement)."""
     params = keyset_params(page)
     params["merchant_id"] = merchant_id
     if search:
         params["pattern"] = containing(search)
-    rows = await _page(include_archived, bool(search), page.shape).fetch(unit, params)
+    statement = _page(include_archived, bool(search), page.shape, columns)
+    rows = await statement.fetch(unit, params)
     return keyset_result(rows, page)
 
 
-@lru_cache(maxsize=32)
-def _page(include_archived: bool, search: bool, shape: PageShape) -> RowsStatement:
+@lru_cache(maxsize=128)
+def _page(
+    include_archived: bool, search: bool, shape: PageShape, read: frozenset[str] | None
+) -> RowsStatement:
     material = t.material
-    columns = [units_as_text(c) for c in material.c if c.name not in _UNREAD_ON_PAGES]
+    columns = [
+        units_as_text(c) if read is None or c.name in read else literal_column("NULL").label(c.name)
+        for c in material.c
+        if c.name not in _UNREAD_ON_PAGES
+    ]
     statement = select(*columns).where(
         material.c.merchant_id == bindparam("merchant_id", type_=Uuid)
     )

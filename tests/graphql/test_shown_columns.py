@@ -1,0 +1,94 @@
+"""The materials page reads only the columns its selection shows (graphql_schema/shown_columns.py), the others NULL. So
+each field of Material and of Stock, selected alone there, must answer what the same
+object answers read by id (its whole row): a field whose columns the map leaves out
+would answer null or a wrong value here. The fields come from the served schema, so a
+field added later is checked too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import GraphQLObjectType, get_named_type, is_leaf_type
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db.queries.keyset import KeysetPage
+from app.db.queries.materials import materials_page
+from app.domain.enums import ItemType
+from graphql_schema.ids import global_id
+from tests.graphql import seed
+from tests.graphql.conftest import MERCHANT_A, Gql
+
+
+@pytest.fixture
+async def shop(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
+    """A product and a material with every optional column set, a stock of each."""
+    location = await seed.location(sessions, MERCHANT_A, "Bar")
+    product, _ = await seed.item(sessions, MERCHANT_A, "Flat white")
+    material = await seed.material(sessions, MERCHANT_A, "Milk", unit="ml")
+    async with sessions.begin() as session:
+        await session.execute(
+            text(
+                "UPDATE material SET sku = 'SKU-M', average_unit_cost = 0.0012, "
+                "units = jsonb_build_array(jsonb_build_object("
+                "'name', 'case', 'quantity', '6', 'unit', unit)) WHERE id = :id"
+            ),
+            {"id": material},
+        )
+    stocks = []
+    for item_type, pk in ((ItemType.PRODUCT, product), (ItemType.MATERIAL, material)):
+        stocks.append(await seed.stock(sessions, MERCHANT_A, location, item_type, pk, "30"))
+    async with sessions.begin() as session:
+        await session.execute(
+            text(
+                "UPDATE stock SET par_level = 12000, reorder_point = 3000, "
+                "low_stock_threshold = 2000, version = version + 4 WHERE id = ANY(:ids)"
+            ),
+            {"ids": stocks},
+        )
+    return {
+        "location": location,
+        "product": product,
+        "material": material,
+        "stocks": [global_id("Stock", pk) for pk in stocks],
+    }
+
+
+def _leaves(schema: strawberry.Schema, type_name: str) -> list[str]:
+    found = schema._schema.type_map[type_name]
+    assert isinstance(found, GraphQLObjectType)
+    return [
+        name
+        for name, field in found.fields.items()
+        if is_leaf_type(get_named_type(field.type)) and not field.args
+    ]
+
+
+async def test_each_material_field_on_the_page_answers_as_the_material_read_by_id(
+    gql: Gql, schema: strawberry.Schema, shop: dict[str, Any]
+) -> None:
+    for name in [*_leaves(schema, "Material"), "units { name factor }"]:
+        page = await gql.data(f"{{ materials {{ nodes {{ id {name} }} }} }}")
+        (node,) = page["materials"]["nodes"]
+        one = await gql.data(
+            f"query($id: ID!) {{ material(id: $id) {{ {name} }} }}", {"id": node["id"]}
+        )
+        key = name.split()[0]
+        assert node[key] == one["material"][key], (name, node, one)
+
+
+async def test_a_materials_page_of_shown_columns_leaves_the_others_null(
+    sessions: async_sessionmaker[AsyncSession], shop: dict[str, Any]
+) -> None:
+    shown = frozenset({"id", "name"})
+    async with sessions() as session:
+        narrow = await materials_page(session, MERCHANT_A, KeysetPage(10), columns=shown)
+        whole = await materials_page(session, MERCHANT_A, KeysetPage(10))
+
+    ((row,), (full,)) = narrow.rows, whole.rows
+    assert row._fields == full._fields
+    assert (row.id, row.name) == (full.id, full.name)
+    assert full.sku is not None and full.created_at is not None
+    assert (row.sku, row.created_at, row.average_unit_cost) == (None, None, None)
