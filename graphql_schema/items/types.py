@@ -41,9 +41,9 @@ async def _stocks(
     items: list[InventoryItem], info: Info, location_id: strawberry.ID | None = None
 ) -> list[list[Stock]]:
     """InventoryItem.stocks of a column of items (the list plan's batch, see batched)."""
-    from graphql_schema.stocks.types import stocks_of_items
+    from graphql_schema.item_stocks import shown_stocks_of_items
 
-    return await stocks_of_items(info, ItemType.PRODUCT, [i.pk for i in items], location_id)
+    return await shown_stocks_of_items(info, ItemType.PRODUCT, [i.pk for i in items], location_id)
 
 
 async def _available(

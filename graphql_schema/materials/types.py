@@ -29,9 +29,11 @@ async def _stocks(
     materials: list[Material], info: Info, location_id: strawberry.ID | None = None
 ) -> list[list[Stock]]:
     """Material.stocks of a column of materials (the list plan's batch, see batched)."""
-    from graphql_schema.stocks.types import stocks_of_items
+    from graphql_schema.item_stocks import shown_stocks_of_items
 
-    return await stocks_of_items(info, ItemType.MATERIAL, [m.pk for m in materials], location_id)
+    return await shown_stocks_of_items(
+        info, ItemType.MATERIAL, [m.pk for m in materials], location_id
+    )
 
 
 @strawberry.type

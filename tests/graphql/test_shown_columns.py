@@ -1,4 +1,5 @@
-"""The materials page reads only the columns its selection shows (graphql_schema/shown_columns.py), the others NULL. So
+"""The materials page and the stocks of a page's items and materials read only the
+columns their selection shows (graphql_schema/shown_columns.py), the others NULL. So
 each field of Material and of Stock, selected alone there, must answer what the same
 object answers read by id (its whole row): a field whose columns the map leaves out
 would answer null or a wrong value here. The fields come from the served schema, so a
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.queries.keyset import KeysetPage
 from app.db.queries.materials import materials_page
+from app.db.queries.stocks import stocks_of_items
 from app.domain.enums import ItemType
 from graphql_schema.ids import global_id
 from tests.graphql import seed
@@ -79,6 +81,44 @@ async def test_each_material_field_on_the_page_answers_as_the_material_read_by_i
         assert node[key] == one["material"][key], (name, node, one)
 
 
+@pytest.mark.parametrize("root", ["inventoryItems", "materials"])
+async def test_each_stock_field_of_a_pages_items_answers_as_the_stock_read_by_id(
+    gql: Gql, schema: strawberry.Schema, shop: dict[str, Any], root: str
+) -> None:
+    for name in _leaves(schema, "Stock"):
+        page = await gql.data(f"{{ {root} {{ nodes {{ stocks {{ id {name} }} }} }} }}")
+        (node,) = page[root]["nodes"]
+        (stock,) = node["stocks"]
+        assert stock["id"] in shop["stocks"]
+        one = await gql.data(
+            f"query($id: ID!) {{ stock(id: $id) {{ {name} }} }}", {"id": stock["id"]}
+        )
+        assert stock[name] == one["stock"][name], (name, stock, one)
+
+
+async def test_the_stocks_of_items_read_of_shown_columns_leaves_the_others_null(
+    sessions: async_sessionmaker[AsyncSession], shop: dict[str, Any]
+) -> None:
+    product = shop["product"]
+    shown = frozenset({"id", "on_hand"})
+    async with sessions() as session:
+        narrow = await stocks_of_items(
+            session, MERCHANT_A, ItemType.PRODUCT, [product], None, shown
+        )
+        whole = await stocks_of_items(session, MERCHANT_A, ItemType.PRODUCT, [product])
+
+    ((row,), (full,)) = narrow[product], whole[product]
+    assert row._fields == full._fields
+    assert (row.id, row.on_hand, row.inventory_item_id) == (
+        full.id,
+        full.on_hand,
+        full.inventory_item_id,
+    )
+    assert full.version is not None
+    assert full.par_level is not None
+    assert (row.version, row.par_level, row.updated_at) == (None, None, None)
+
+
 async def test_a_materials_page_of_shown_columns_leaves_the_others_null(
     sessions: async_sessionmaker[AsyncSession], shop: dict[str, Any]
 ) -> None:
@@ -90,5 +130,6 @@ async def test_a_materials_page_of_shown_columns_leaves_the_others_null(
     ((row,), (full,)) = narrow.rows, whole.rows
     assert row._fields == full._fields
     assert (row.id, row.name) == (full.id, full.name)
-    assert full.sku is not None and full.created_at is not None
+    assert full.sku is not None
+    assert full.created_at is not None
     assert (row.sku, row.created_at, row.average_unit_cost) == (None, None, None)
