@@ -35,29 +35,44 @@ class ItemPages:
 
     def __init__(self, context: Context) -> None:
         self._context = context
-        self._asked: dict[tuple[uuid.UUID, ...], list[_Asked]] = {}
+        # By (locations, columns read): the pages of one statement read the same columns.
+        self._asked: dict[tuple[tuple[uuid.UUID, ...], frozenset[str] | None], list[_Asked]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
-    async def read(self, page: ItemsPage, locations: Sequence[uuid.UUID]) -> KeysetResult:
+    async def read(
+        self,
+        page: ItemsPage,
+        locations: Sequence[uuid.UUID],
+        columns: frozenset[str] | None = None,
+    ) -> KeysetResult:
+        """The page, with availableToSell at `locations`, its item columns outside
+        `columns` (None: all) NULL."""
         asked = _Asked(page)
         if not self._asked:
             asyncio.get_running_loop().call_soon(self._dispatch)
-        self._asked.setdefault(tuple(locations), []).append(asked)
+        self._asked.setdefault((tuple(locations), columns), []).append(asked)
         return await asked.answer
 
     def _dispatch(self) -> None:
         batches, self._asked = self._asked, {}
-        for locations, asked in batches.items():
-            task = asyncio.create_task(self._read(locations, asked))
+        for (locations, columns), asked in batches.items():
+            task = asyncio.create_task(self._read(locations, columns, asked))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
-    async def _read(self, locations: tuple[uuid.UUID, ...], asked: list[_Asked]) -> None:
+    async def _read(
+        self,
+        locations: tuple[uuid.UUID, ...],
+        columns: frozenset[str] | None,
+        asked: list[_Asked],
+    ) -> None:
         merchant_id = self._context.merchant_id
         pages = [a.page for a in asked]
         try:
             results = await self._context.read_driver(
-                lambda unit: items_pages_with_availability(unit, merchant_id, pages, locations)
+                lambda unit: items_pages_with_availability(
+                    unit, merchant_id, pages, locations, columns
+                )
             )
         except asyncio.CancelledError:
             for a in asked:

@@ -18,7 +18,8 @@ from graphql_schema.items.availability import asked_locations
 from graphql_schema.items.page_batch import item_pages
 from graphql_schema.items.types import TYPE_NAME, InventoryItem, item_from_row, load_item
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, build_connection, page_request
+from graphql_schema.relay import Connection, build_connection, node_selection, page_request
+from graphql_schema.shown_columns import columns_of
 
 
 @strawberry.type
@@ -48,7 +49,10 @@ class ItemQueries:
         # The page, and its availableToSell at every location asked, in one statement
         # (with its sibling pages, see page_batch.py).
         asked = ItemsPage(request.keyset, search, bool(include_archived))
-        result = await item_pages(context).read(asked, locations)
+        # Only the item columns the nodes' fields show (the others NULL): the page's own
+        # rows, never a loader's.
+        columns = columns_of("inventory_item", node_selection(info).keys())
+        result = await item_pages(context).read(asked, locations, columns)
         first = len(result.rows[0]) - len(locations) if result.rows else 0
         if not locations:
 

@@ -1,9 +1,9 @@
-"""The materials page and the stocks of a page's items and materials read only the
-columns their selection shows (graphql_schema/shown_columns.py), the others NULL. So
-each field of Material and of Stock, selected alone there, must answer what the same
-object answers read by id (its whole row): a field whose columns the map leaves out
-would answer null or a wrong value here. The fields come from the served schema, so a
-field added later is checked too."""
+"""The inventoryItems and materials pages and the stocks of a page's items and materials
+read only the columns their selection shows (graphql_schema/shown_columns.py), the others
+NULL. So each field of InventoryItem, Material and Stock, selected alone there, must
+answer what the same object answers read by id (its whole row): a field whose columns
+the map leaves out would answer null or a wrong value here. The fields come from the
+served schema, so a field added later is checked too."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.queries.items import ItemsPage, items_pages_with_availability
 from app.db.queries.keyset import KeysetPage
 from app.db.queries.materials import materials_page
 from app.db.queries.stocks import stocks_of_items
@@ -31,14 +32,15 @@ async def shop(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
     product, _ = await seed.item(sessions, MERCHANT_A, "Flat white")
     material = await seed.material(sessions, MERCHANT_A, "Milk", unit="ml")
     async with sessions.begin() as session:
-        await session.execute(
-            text(
-                "UPDATE material SET sku = 'SKU-M', average_unit_cost = 0.0012, "
-                "units = jsonb_build_array(jsonb_build_object("
-                "'name', 'case', 'quantity', '6', 'unit', unit)) WHERE id = :id"
-            ),
-            {"id": material},
-        )
+        for table, pk in (("inventory_item", product), ("material", material)):
+            await session.execute(
+                text(
+                    f"UPDATE {table} SET sku = 'SKU-' || name, average_unit_cost = 0.0012, "
+                    "units = jsonb_build_array(jsonb_build_object("
+                    "'name', 'case', 'quantity', '6', 'unit', unit)) WHERE id = :id"
+                ),
+                {"id": pk},
+            )
     stocks = []
     for item_type, pk in ((ItemType.PRODUCT, product), (ItemType.MATERIAL, material)):
         stocks.append(await seed.stock(sessions, MERCHANT_A, location, item_type, pk, "30"))
@@ -81,6 +83,26 @@ async def test_each_material_field_on_the_page_answers_as_the_material_read_by_i
         assert node[key] == one["material"][key], (name, node, one)
 
 
+async def test_each_item_field_on_the_page_answers_as_the_item_read_by_id(
+    gql: Gql, schema: strawberry.Schema, shop: dict[str, Any]
+) -> None:
+    location = global_id("Location", shop["location"])
+    fields = [
+        *_leaves(schema, "InventoryItem"),
+        "units { name factor }",
+        f'availableToSell(locationId: "{location}")',
+        "recipe { quantity }",
+    ]
+    for name in fields:
+        page = await gql.data(f"{{ inventoryItems {{ nodes {{ id {name} }} }} }}")
+        (node,) = page["inventoryItems"]["nodes"]
+        one = await gql.data(
+            f"query($id: ID!) {{ inventoryItem(id: $id) {{ {name} }} }}", {"id": node["id"]}
+        )
+        key = name.split()[0].split("(")[0]
+        assert node[key] == one["inventoryItem"][key], (name, node, one)
+
+
 @pytest.mark.parametrize("root", ["inventoryItems", "materials"])
 async def test_each_stock_field_of_a_pages_items_answers_as_the_stock_read_by_id(
     gql: Gql, schema: strawberry.Schema, shop: dict[str, Any], root: str
@@ -117,6 +139,28 @@ async def test_the_stocks_of_items_read_of_shown_columns_leaves_the_others_null(
     assert full.version is not None
     assert full.par_level is not None
     assert (row.version, row.par_level, row.updated_at) == (None, None, None)
+
+
+async def test_an_items_page_of_shown_columns_leaves_the_others_null(
+    sessions: async_sessionmaker[AsyncSession], shop: dict[str, Any]
+) -> None:
+    asked = [ItemsPage(KeysetPage(10))]
+    async with sessions() as session:
+        (narrow,) = await items_pages_with_availability(
+            session, MERCHANT_A, asked, [], frozenset({"id", "name"})
+        )
+        (whole,) = await items_pages_with_availability(session, MERCHANT_A, asked, [])
+
+    ((row,), (full,)) = narrow.rows, whole.rows
+    assert row._fields == full._fields
+    assert (row.id, row.name, row.product_variant_id) == (
+        full.id,
+        full.name,
+        full.product_variant_id,
+    )
+    assert full.sku is not None
+    assert full.created_at is not None
+    assert (row.sku, row.created_at, row.average_unit_cost) == (None, None, None)
 
 
 async def test_a_materials_page_of_shown_columns_leaves_the_others_null(

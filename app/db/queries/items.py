@@ -56,6 +56,7 @@ async def items_pages_with_availability(
     merchant_id: uuid.UUID,
     pages: Sequence[ItemsPage],
     location_ids: Sequence[uuid.UUID],
+    columns: frozenset[str] | None = None,
 ) -> list[KeysetResult]:
     """Pages of the merchant's items as keyset.fetch_page reads each, every row with
     availableToSell at each location as its last columns (in their order); several pages
@@ -63,7 +64,8 @@ async def items_pages_with_availability(
     availability): one round trip for the sibling connections of one operation.
 
     Rows are namedtuples of the columns item_from_row reads (`units` as JSON text), after
-    `page_index`; read through the driver (app/db/driver.RowsStatement)."""
+    `page_index`, those outside `columns` (None: all) NULL but those availability reads
+    (`_ALWAYS_ON_PAGES`); read through the driver (app/db/driver.RowsStatement)."""
     params = available_to_sell_params(merchant_id, location_ids)
     shapes = []
     for index, p in enumerate(pages):
@@ -72,7 +74,8 @@ async def items_pages_with_availability(
         if p.search:
             params[f"page_{index}_pattern"] = containing(p.search)
     grouped: list[list[Any]] = [[] for _ in pages]
-    for row in await _pages_statement(tuple(shapes), len(location_ids)).fetch(unit, params):
+    statement = _pages_statement(tuple(shapes), len(location_ids), columns)
+    for row in await statement.fetch(unit, params):
         grouped[row.page_index].append(row)
     return [_keyset_result(rows, p.page) for rows, p in zip(grouped, pages, strict=True)]
 
@@ -81,18 +84,27 @@ async def items_pages_with_availability(
 # of asyncpg's CPU for it. A builder that comes to read one fails on every page's row
 # (no such attribute), in the items tests.
 _UNREAD_ON_PAGES = {"merchant_id", "product_id", "provisional", "source_lsn"}
+# Read whatever the selection: the keyset's column and those availability reads.
+_ALWAYS_ON_PAGES = frozenset({"id", "product_variant_id", "track_inventory"})
 
 
 @functools.lru_cache(maxsize=64)
 def _pages_statement(
-    shapes: tuple[tuple[bool, bool, PageShape], ...], locations: int
+    shapes: tuple[tuple[bool, bool, PageShape], ...],
+    locations: int,
+    read: frozenset[str] | None = None,
 ) -> RowsStatement:
     """Pages of these shapes (archived included, searched, keyset shape), every value a
     bound parameter: built once per shape (a build and its cache key cost ~2 ms of CPU a
     request), one prepared statement each."""
     item = t.inventory_item
     merchant_id = bindparam("ats_merchant_id", type_=Uuid)
-    columns = [units_as_text(c) for c in item.c if c.name not in _UNREAD_ON_PAGES]
+    kept = None if read is None else read | _ALWAYS_ON_PAGES
+    columns = [
+        units_as_text(c) if kept is None or c.name in kept else literal_column("NULL").label(c.name)
+        for c in item.c
+        if c.name not in _UNREAD_ON_PAGES
+    ]
     parts = []
     for index, (include_archived, search, shape) in enumerate(shapes):
         statement = select(*columns).where(item.c.merchant_id == merchant_id)
