@@ -9,15 +9,16 @@ from typing import Any
 
 import strawberry
 
-from app.db.queries.recipes import RecipeRead, line_material, recipe_lines_by_owner
+from app.db.queries.recipes import RecipeRead, recipe_lines_by_owner
 from app.domain.enums import RecipeOwner
 from graphql_schema.context import Info
+from graphql_schema.ids import node_ids
 from graphql_schema.list_plan.batch import batched
 from graphql_schema.loaders import load_all
+from graphql_schema.materials.types import TYPE_NAME as MATERIAL
 from graphql_schema.materials.types import (
     Material,
     load_material,
-    material_from_row,
     materials_of,
 )
 from graphql_schema.shown_columns import Below, columns_of, fields_below
@@ -27,7 +28,6 @@ async def _materials(lines: list[RecipeLine], info: Info) -> list[Material]:
     """RecipeLine.material of a column of lines (the list plan's batch, see batched): built
     from the rows their recipe's read brought (one object per material), the loader asked
     only for lines without one."""
-    merchant_id = info.context.merchant_id
     built: dict[uuid.UUID, Material] = {}
     unknown: list[uuid.UUID] = []
     for line in lines:
@@ -35,14 +35,33 @@ async def _materials(lines: list[RecipeLine], info: Info) -> list[Material]:
         if pk in built:
             continue
         read = line.recipe_row
-        row = None if read is None else line_material(read, merchant_id)
-        if row is None:
+        # line_material's test: never null but where the join found no material.
+        if read is None or read.material__name is None:
             unknown.append(pk)
         else:
-            built[pk] = material_from_row(row)
+            built[pk] = material_of_line(read)
     if unknown:
         built.update(zip(unknown, await materials_of(info, unknown), strict=True))
     return [built[line.material_id] for line in lines]
+
+
+def material_of_line(line: Any) -> Material:
+    """material_from_row(line_material(line, ...)) of a recipe read's line, without making
+    the material's row first (~0.7 µs a line, on a page's hundreds)."""
+    global_, bare = node_ids(MATERIAL, line.material_id)
+    return Material(
+        id=strawberry.ID(global_),
+        uuid=strawberry.ID(bare),
+        pk=line.material_id,
+        name=line.material__name,
+        sku=line.material__sku,
+        unit=line.material__unit,
+        archived=line.material__archived,
+        average_unit_cost=line.material__average_unit_cost,
+        created_at=line.material__created_at,
+        updated_at=line.material__updated_at,
+        own_units=line.material__units,
+    )
 
 
 async def _entered_units(lines: list[RecipeLine], info: Info) -> list[str]:

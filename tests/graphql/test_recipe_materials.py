@@ -22,6 +22,8 @@ from app.db.queries.recipes import line_material, recipe_lines_by_owner, recipes
 from app.domain.enums import RecipeOwner
 from graphql_schema.ids import global_id
 from graphql_schema.loaders import Loaders, forget
+from graphql_schema.materials.types import material_from_row
+from graphql_schema.recipes.types import material_of_line
 from tests.availability.world import Sessions, material, product
 from tests.graphql.conftest import Gql
 from tests.graphql.statements import counted_statements
@@ -236,3 +238,20 @@ async def test_a_narrow_recipe_read_never_answers_the_material_loader(gql: Gql, 
     )
     assert both["material"] == alone["material"]
     assert alone["material"]["createdAt"] is not None
+
+
+async def test_a_lines_material_is_built_as_from_the_material_row(
+    sessions: Sessions, cafe: Cafe
+) -> None:
+    merchant = cafe.shop.merchant_id
+    async with sessions() as session:
+        reads = await recipes_by_owner(
+            session, merchant, RecipeOwner.PRODUCT_VARIANT, cafe.variants
+        )
+
+    lines = [line for read in reads.values() for line in read.lines]
+    assert len(lines) == 3
+    for line in lines:
+        built = material_of_line(line)
+        assert built == material_from_row(line_material(line, merchant))
+        assert built.own_units is not None
