@@ -1,6 +1,6 @@
 """The stocks of a column of inventory items or materials (their `stocks` field on a
-page), reading only the stock columns the field's selection shows (graphql_schema/
-shown_columns.py), in one statement for the column.
+page), reading only the stock columns the field's selection shows (`STOCK_COLUMNS`; see
+graphql_schema/shown_columns.py), in one statement for the column.
 
 Read apart from the stocks_of_item loader, whose rows (every column) other selections
 of the request may be answered from; and without its future per key (load_all primes
@@ -11,21 +11,62 @@ map does not name is answered by the loader, as before.
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from app.db.queries import stocks as stock_reads
 from app.domain.enums import ItemType
 from graphql_schema.context import Info
 from graphql_schema.ids import parse_id
-from graphql_schema.shown_columns import columns_of, fields_below
+from graphql_schema.shown_columns import fields_below
 from graphql_schema.stocks.types import Stock, stock_from_row, stocks_of_items
+
+# Stock's fields, each with the stock columns stock_from_row takes its value from; the id
+# and the item's column are always read, item_type is the read's constant (the item
+# type asked). Finer than the stocks page's map (whose _ALWAYS serves its joins).
+_NONE: tuple[str, ...] = ()
+STOCK_COLUMNS: dict[str, tuple[str, ...]] = {
+    "__typename": _NONE,
+    "id": _NONE,
+    "uuid": _NONE,
+    "itemType": _NONE,
+    "onHand": ("on_hand",),
+    "reserved": ("reserved",),
+    "available": ("available",),
+    "lowStockThreshold": ("low_stock_threshold",),
+    "lowStock": ("available", "low_stock_threshold"),
+    "version": ("version",),
+    "updatedAt": ("updated_at",),
+    "location": ("location_id",),
+    "item": _NONE,
+    "incoming": _NONE,
+    "onHandIn": ("on_hand",),
+    "availableIn": ("available",),
+    "onHandAt": _NONE,
+    "movements": _NONE,
+    "parLevel": ("par_level", "reorder_point"),
+    "reorderPoint": ("par_level", "reorder_point"),
+}
+_ALWAYS = frozenset({"id"})
+
+
+@lru_cache(maxsize=256)
+def stock_columns(fields: frozenset[str]) -> frozenset[str] | None:
+    """The stock columns these Stock fields read; None (all) when one is not mapped."""
+    columns = set(_ALWAYS)
+    for name in fields:
+        read = STOCK_COLUMNS.get(name)
+        if read is None:
+            return None
+        columns.update(read)
+    return frozenset(columns)
 
 
 async def shown_stocks_of_items(
     info: Info, item_type: ItemType, item_ids: list[uuid.UUID], location_id: str | None
 ) -> list[list[Stock]]:
     """Each item's stocks as `stocks_of_item` answers them (`info`: the stocks field's)."""
-    columns = columns_of("stock", fields_below(info).keys())
+    columns = stock_columns(frozenset(fields_below(info)))
     if columns is None:
         return await stocks_of_items(info, item_type, item_ids, location_id)
     location_pk = None
