@@ -46,6 +46,34 @@ def fields_below(info: Info) -> Below:
     return frozen
 
 
+# (operation id, response path without list indices) -> (operation, node field names)
+_GIVEN: dict[tuple[int, tuple[str, ...]], tuple[Any, frozenset[str]]] = {}
+
+
+def node_fields_given_arguments(info: Info) -> frozenset[str]:
+    """The names of this connection's node fields (nodes or edges.node, through
+    fragments) given an argument anywhere in the selection: kept per operation and
+    position, like `fields_below`."""
+    operation = info.operation
+    key = (id(operation), tuple(k for k in info.path.as_list() if isinstance(k, str)))
+    kept = _GIVEN.get(key)
+    if kept is not None and kept[0] is operation:
+        return kept[1]
+    found: set[str] = set()
+    for connection in info.selected_fields:
+        for field in _fields(connection.selections):
+            nodes = [field] if field.name == "nodes" else []
+            if field.name == "edges":
+                nodes = [f for f in _fields(field.selections) if f.name == "node"]
+            for node in nodes:
+                found.update(f.name for f in _fields(node.selections) if f.arguments)
+    frozen = frozenset(found)
+    if len(_GIVEN) >= 1024:
+        _GIVEN.clear()
+    _GIVEN[key] = (operation, frozen)
+    return frozen
+
+
 def _fields(selections: Sequence[Selection]) -> Iterator[SelectedField]:
     for selection in selections:
         if isinstance(selection, SelectedField):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import namedtuple
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -84,6 +85,30 @@ def _null(name: str) -> Any:
 _UNREAD_BY_ITEM = {"merchant_id", "created_at"}
 
 
+def item_stock_columns(item_type: ItemType, columns: frozenset[str], prefix: str = "") -> list[Any]:
+    """What `stocks_of_items` selects of a stock reading `columns` (labelled with
+    `prefix`): every column it reads, those outside `columns` NULL but the item's own,
+    without item_type (`item_stock_row`'s constant)."""
+    stock = t.stock
+    column = stock.c.inventory_item_id if item_type is ItemType.PRODUCT else stock.c.material_id
+    return [
+        c.label(f"{prefix}{c.name}")
+        if c.name in columns or c is column
+        else _null(f"{prefix}{c.name}")
+        for c in stock.c
+        if c.name not in _UNREAD_BY_ITEM and c.name != "item_type"
+    ]
+
+
+@lru_cache(maxsize=4)
+def item_stock_row(item_type: ItemType) -> Any:
+    """The row type of `item_stock_columns`' values: a namedtuple of them whose
+    item_type is `item_type`, as `stocks_of_items` answers rows."""
+    names = [c.name for c in t.stock.c if c.name not in _UNREAD_BY_ITEM and c.name != "item_type"]
+    fields: Any = namedtuple("row", names)  # type: ignore[misc]
+    return type("row", (fields,), {"__slots__": (), "item_type": item_type})
+
+
 @lru_cache(maxsize=64)
 def _of_items(
     item_type: ItemType, at_location: bool, columns: frozenset[str] | None = None
@@ -92,12 +117,11 @@ def _of_items(
     column = stock.c.inventory_item_id if item_type is ItemType.PRODUCT else stock.c.material_id
     # With columns given, item_type is the rows' constant (the WHERE fixes it by the
     # item's column): its decoding and enum conversion cost ~1 µs a row.
-    unread = _UNREAD_BY_ITEM if columns is None else {*_UNREAD_BY_ITEM, "item_type"}
-    read = [
-        c if columns is None or c.name in columns or c is column else _null(c.name)
-        for c in stock.c
-        if c.name not in unread
-    ]
+    read = (
+        [c for c in stock.c if c.name not in _UNREAD_BY_ITEM]
+        if columns is None
+        else item_stock_columns(item_type, columns)
+    )
     statement = select(*read).where(
         stock.c.merchant_id == bindparam("merchant_id", type_=Uuid),
         column == any_(uuid_array("items")),
