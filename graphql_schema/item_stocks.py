@@ -11,6 +11,7 @@ map does not name is answered by the loader, as before.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +19,7 @@ from app.db.queries import stocks as stock_reads
 from app.domain.enums import ItemType
 from graphql_schema.context import Info
 from graphql_schema.ids import parse_id
-from graphql_schema.shown_columns import fields_below
+from graphql_schema.shown_columns import Below, fields_below, node_fields_given_arguments
 from graphql_schema.stocks.types import Stock, stock_from_row, stocks_of_items
 
 # Stock's fields, each with the stock columns stock_from_row takes its value from; the id
@@ -60,6 +61,26 @@ def stock_columns(fields: frozenset[str]) -> frozenset[str] | None:
             return None
         columns.update(read)
     return frozenset(columns)
+
+
+def stocks_read_with_page(info: Info, wanted: Below) -> frozenset[str] | None:
+    """The stock columns a page (`info`: its connection's) reads with its items when its
+    nodes select `stocks` without arguments (at every location: what their stocks field
+    answers from the page's read), showing only mapped fields; else None."""
+    if "stocks" not in wanted or "stocks" in node_fields_given_arguments(info):
+        return None
+    return stock_columns(wanted["stocks"])
+
+
+def known_stocks(items: Sequence[Any], location_id: str | None) -> list[list[Stock]] | None:
+    """The stocks of a column of items or materials when their page read them (each
+    `known_stock_rows`) and no location narrows them; else None."""
+    if location_id is not None:
+        return None
+    known = [item.known_stock_rows for item in items]
+    if any(rows is None for rows in known):
+        return None
+    return [[stock_from_row(row) for row in rows or ()] for rows in known]
 
 
 async def shown_stocks_of_items(

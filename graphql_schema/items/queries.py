@@ -1,6 +1,7 @@
 """Inventory item queries: the listing (with availableToSell prefetched for the page when
-its nodes ask for it, its sibling pages read in the same statement), and one item by id
-or by product variant."""
+its nodes ask for it, and their stocks when they ask for all of them; only the item
+columns its nodes show; its sibling pages read in the same statement), and one item by
+id or by product variant."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.db.queries.keyset import count_rows
 from graphql_schema.context import Info
 from graphql_schema.errors import bad_input
 from graphql_schema.ids import parse_external_id, parse_id
+from graphql_schema.item_stocks import stocks_read_with_page
 from graphql_schema.items.availability import asked_locations
 from graphql_schema.items.page_batch import item_pages
 from graphql_schema.items.types import TYPE_NAME, InventoryItem, item_from_row, load_item
@@ -51,8 +53,10 @@ class ItemQueries:
         asked = ItemsPage(request.keyset, search, bool(include_archived))
         # Only the item columns the nodes' fields show (the others NULL): the page's own
         # rows, never a loader's.
-        columns = columns_of("inventory_item", node_selection(info).keys())
-        result = await item_pages(context).read(asked, locations, columns)
+        wanted = node_selection(info)
+        columns = columns_of("inventory_item", wanted.keys())
+        stock_columns = stocks_read_with_page(info, wanted)
+        result, stocks = await item_pages(context).read(asked, locations, columns, stock_columns)
         first = len(result.rows[0]) - len(locations) if result.rows else 0
         if not locations:
 
@@ -78,7 +82,15 @@ class ItemQueries:
                 item.known_available = dict(zip(locations, row[first:], strict=True))
                 return item
 
-        return build_connection(request, result, to_item, counter)
+        if stocks is None:
+            return build_connection(request, result, to_item, counter)
+
+        def with_stocks(row: Row[Any]) -> InventoryItem:
+            item = to_item(row)
+            item.known_stock_rows = stocks[row.id]
+            return item
+
+        return build_connection(request, result, with_stocks, counter)
 
     @secured(CanRead, description="By id or by productVariantId.")
     async def inventory_item(

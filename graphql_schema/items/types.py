@@ -41,7 +41,11 @@ async def _stocks(
     items: list[InventoryItem], info: Info, location_id: strawberry.ID | None = None
 ) -> list[list[Stock]]:
     """InventoryItem.stocks of a column of items (the list plan's batch, see batched)."""
-    from graphql_schema.item_stocks import shown_stocks_of_items
+    from graphql_schema.item_stocks import known_stocks, shown_stocks_of_items
+
+    known = known_stocks(items, location_id)
+    if known is not None:
+        return known
 
     return await shown_stocks_of_items(info, ItemType.PRODUCT, [i.pk for i in items], location_id)
 
@@ -91,6 +95,9 @@ class InventoryItem(Node):
     known_cost: strawberry.Private[tuple[Decimal | None] | None] = None
     # product_variant_id as the page's row holds it: parsing the ID back costs ~1 µs.
     variant_pk: strawberry.Private[uuid.UUID | None] = None
+    # Its stocks at every location, when its page read them with it (items/queries.py):
+    # the columns that page's stocks selection shows.
+    known_stock_rows: strawberry.Private[list[Any] | None] = None
 
     # Moving average per base unit, in the merchant's purchase currency.
     @strawberry.field
@@ -122,8 +129,10 @@ class InventoryItem(Node):
     async def stocks(
         self, info: Info, location_id: strawberry.ID | None = None
     ) -> list[Annotated[Stock, strawberry.lazy("graphql_schema.stocks.types")]]:
-        from graphql_schema.stocks.types import stocks_of_item
+        from graphql_schema.stocks.types import stock_from_row, stocks_of_item
 
+        if location_id is None and self.known_stock_rows is not None:
+            return [stock_from_row(row) for row in self.known_stock_rows]
         return await stocks_of_item(info, ItemType.PRODUCT, self.pk, location_id)
 
     @batched(_available)

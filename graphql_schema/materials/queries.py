@@ -14,20 +14,11 @@ from app.db.queries.materials import (
 )
 from graphql_schema.context import Info
 from graphql_schema.ids import parse_id
-from graphql_schema.item_stocks import stock_columns
+from graphql_schema.item_stocks import stocks_read_with_page
 from graphql_schema.materials.types import TYPE_NAME, Material, load_material, material_from_row
 from graphql_schema.permissions import CanRead, secured
 from graphql_schema.relay import Connection, build_connection, node_selection, page_request
-from graphql_schema.shown_columns import Below, columns_of, node_fields_given_arguments
-
-
-def _stocks_read_with_page(info: Info, wanted: Below) -> frozenset[str] | None:
-    """The stock columns to read with the page when its nodes select `stocks` without
-    arguments (at every location, what Material.stocks answers from the page's read),
-    showing only mapped fields; else None."""
-    if "stocks" not in wanted or "stocks" in node_fields_given_arguments(info):
-        return None
-    return stock_columns(wanted["stocks"])
+from graphql_schema.shown_columns import columns_of
 
 
 @strawberry.type
@@ -55,7 +46,7 @@ class MaterialQueries:
             counted = materials_statement(merchant_id, search=search, include_archived=archived)
             return await context.read(lambda session: count_rows(session, counted))
 
-        stock_columns = _stocks_read_with_page(info, wanted)
+        stock_columns = stocks_read_with_page(info, wanted)
         if stock_columns is not None:
             # The page's stocks in its own statement: one round trip less.
             result, stocks = await context.read_driver(

@@ -29,13 +29,11 @@ async def _stocks(
     materials: list[Material], info: Info, location_id: strawberry.ID | None = None
 ) -> list[list[Stock]]:
     """Material.stocks of a column of materials (the list plan's batch, see batched)."""
-    from graphql_schema.item_stocks import shown_stocks_of_items
-    from graphql_schema.stocks.types import stock_from_row
+    from graphql_schema.item_stocks import known_stocks, shown_stocks_of_items
 
-    if location_id is None:
-        known = [m.known_stock_rows for m in materials]
-        if all(rows is not None for rows in known):
-            return [[stock_from_row(row) for row in rows or ()] for rows in known]
+    known = known_stocks(materials, location_id)
+    if known is not None:
+        return known
 
     return await shown_stocks_of_items(
         info, ItemType.MATERIAL, [m.pk for m in materials], location_id
