@@ -99,11 +99,16 @@ class RowsStatement:
     statements are on (asyncpg records, the values SQLAlchemy would convert converted by
     its own result processors), else through the session, SQLAlchemy converting them."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any], constants: Mapping[str, Any] | None = None) -> None:
+        """`constants`: attributes every row answers without the statement reading them
+        (a value its WHERE fixes: not decoded nor converted per row)."""
         self.driver = DriverStatement(statement)
         self._processors = result_processors(statement)
         names = [str(column.key) for column in statement.selected_columns]
-        row_type: Any = namedtuple("row", names)  # type: ignore[misc]
+        fields: Any = namedtuple("row", names)  # type: ignore[misc]
+        row_type: Any = (
+            type("row", (fields,), {"__slots__": (), **constants}) if constants else fields
+        )
         self._make: Callable[[Any], Any] = row_type._make
 
     async def fetch(self, unit: Transactional, params: Mapping[str, Any]) -> list[Any]:

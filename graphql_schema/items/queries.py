@@ -1,6 +1,7 @@
 """Inventory item queries: the listing (with availableToSell prefetched for the page when
-its nodes ask for it, its sibling pages read in the same statement), and one item by id
-or by product variant."""
+its nodes ask for it, and their stocks when they ask for all of them; only the item
+columns its nodes show; its sibling pages read in the same statement), and one item by
+id or by product variant."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from app.db.queries.keyset import count_rows
 from graphql_schema.context import Info
 from graphql_schema.errors import bad_input
 from graphql_schema.ids import parse_external_id, parse_id
+from graphql_schema.item_stocks import stocks_read_with_page
 from graphql_schema.items.availability import asked_locations
 from graphql_schema.items.page_batch import item_pages
 from graphql_schema.items.types import TYPE_NAME, InventoryItem, item_from_row, load_item
 from graphql_schema.permissions import CanRead, secured
-from graphql_schema.relay import Connection, build_connection, page_request
+from graphql_schema.relay import Connection, build_connection, node_selection, page_request
+from graphql_schema.shown_columns import columns_of
 
 
 @strawberry.type
@@ -48,7 +51,12 @@ class ItemQueries:
         # The page, and its availableToSell at every location asked, in one statement
         # (with its sibling pages, see page_batch.py).
         asked = ItemsPage(request.keyset, search, bool(include_archived))
-        result = await item_pages(context).read(asked, locations)
+        # Only the item columns the nodes' fields show (the others NULL): the page's own
+        # rows, never a loader's.
+        wanted = node_selection(info)
+        columns = columns_of("inventory_item", wanted.keys())
+        stock_columns = stocks_read_with_page(info, wanted)
+        result, stocks = await item_pages(context).read(asked, locations, columns, stock_columns)
         first = len(result.rows[0]) - len(locations) if result.rows else 0
         if not locations:
 
@@ -74,7 +82,15 @@ class ItemQueries:
                 item.known_available = dict(zip(locations, row[first:], strict=True))
                 return item
 
-        return build_connection(request, result, to_item, counter)
+        if stocks is None:
+            return build_connection(request, result, to_item, counter)
+
+        def with_stocks(row: Row[Any]) -> InventoryItem:
+            item = to_item(row)
+            item.known_stock_rows = stocks[row.id]
+            return item
+
+        return build_connection(request, result, with_stocks, counter)
 
     @secured(CanRead, description="By id or by productVariantId.")
     async def inventory_item(

@@ -28,24 +28,26 @@ LOCATION = "Location"
 
 async def _recipes(items: list[InventoryItem], info: Info) -> list[list[RecipeLine]]:
     """InventoryItem.recipe of a column of items (the list plan's batch, see batched)."""
-    from graphql_schema.recipes.types import recipe_lines
+    from graphql_schema.recipes.types import variant_recipes
 
-    loader = info.context.loaders.variant_recipe
     variants = [
         uuid.UUID(item.product_variant_id) if item.variant_pk is None else item.variant_pk
         for item in items
     ]
-    reads = await load_all(loader, variants)
-    return [recipe_lines(read) for read in reads]
+    return await variant_recipes(info, variants)
 
 
 async def _stocks(
     items: list[InventoryItem], info: Info, location_id: strawberry.ID | None = None
 ) -> list[list[Stock]]:
     """InventoryItem.stocks of a column of items (the list plan's batch, see batched)."""
-    from graphql_schema.stocks.types import stocks_of_items
+    from graphql_schema.item_stocks import known_stocks, shown_stocks_of_items
 
-    return await stocks_of_items(info, ItemType.PRODUCT, [i.pk for i in items], location_id)
+    known = known_stocks(items, location_id)
+    if known is not None:
+        return known
+
+    return await shown_stocks_of_items(info, ItemType.PRODUCT, [i.pk for i in items], location_id)
 
 
 async def _available(
@@ -93,6 +95,9 @@ class InventoryItem(Node):
     known_cost: strawberry.Private[tuple[Decimal | None] | None] = None
     # product_variant_id as the page's row holds it: parsing the ID back costs ~1 µs.
     variant_pk: strawberry.Private[uuid.UUID | None] = None
+    # Its stocks at every location, when its page read them with it (items/queries.py):
+    # the columns that page's stocks selection shows.
+    known_stock_rows: strawberry.Private[list[Any] | None] = None
 
     # Moving average per base unit, in the merchant's purchase currency.
     @strawberry.field
@@ -124,8 +129,10 @@ class InventoryItem(Node):
     async def stocks(
         self, info: Info, location_id: strawberry.ID | None = None
     ) -> list[Annotated[Stock, strawberry.lazy("graphql_schema.stocks.types")]]:
-        from graphql_schema.stocks.types import stocks_of_item
+        from graphql_schema.stocks.types import stock_from_row, stocks_of_item
 
+        if location_id is None and self.known_stock_rows is not None:
+            return [stock_from_row(row) for row in self.known_stock_rows]
         return await stocks_of_item(info, ItemType.PRODUCT, self.pk, location_id)
 
     @batched(_available)

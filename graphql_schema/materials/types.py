@@ -29,9 +29,15 @@ async def _stocks(
     materials: list[Material], info: Info, location_id: strawberry.ID | None = None
 ) -> list[list[Stock]]:
     """Material.stocks of a column of materials (the list plan's batch, see batched)."""
-    from graphql_schema.stocks.types import stocks_of_items
+    from graphql_schema.item_stocks import known_stocks, shown_stocks_of_items
 
-    return await stocks_of_items(info, ItemType.MATERIAL, [m.pk for m in materials], location_id)
+    known = known_stocks(materials, location_id)
+    if known is not None:
+        return known
+
+    return await shown_stocks_of_items(
+        info, ItemType.MATERIAL, [m.pk for m in materials], location_id
+    )
 
 
 @strawberry.type
@@ -45,6 +51,9 @@ class Material(Node):
     created_at: datetime
     updated_at: datetime
     own_units: strawberry.Private[Any] = None
+    # Its stocks at every location, when its page read them with it (materials/queries.py):
+    # the columns that page's stocks selection shows.
+    known_stock_rows: strawberry.Private[list[Any] | None] = None
 
     @strawberry.field
     def units(self) -> list[ItemUnit]:
@@ -71,8 +80,10 @@ class Material(Node):
     async def stocks(
         self, info: Info, location_id: strawberry.ID | None = None
     ) -> list[Annotated[Stock, strawberry.lazy("graphql_schema.stocks.types")]]:
-        from graphql_schema.stocks.types import stocks_of_item
+        from graphql_schema.stocks.types import stock_from_row, stocks_of_item
 
+        if location_id is None and self.known_stock_rows is not None:
+            return [stock_from_row(row) for row in self.known_stock_rows]
         return await stocks_of_item(info, ItemType.MATERIAL, self.pk, location_id)
 
 

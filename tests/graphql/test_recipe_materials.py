@@ -11,14 +11,19 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import strawberry
+from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.db import tables as t
 from app.db.queries._lookup import plain_rows_by_id
-from app.db.queries.recipes import line_material, recipes_by_owner
+from app.db.queries.recipes import line_material, recipe_lines_by_owner, recipes_by_owner
 from app.domain.enums import RecipeOwner
+from graphql_schema.ids import global_id
 from graphql_schema.loaders import Loaders, forget
+from graphql_schema.materials.types import material_from_row
+from graphql_schema.recipes.types import material_of_line
 from tests.availability.world import Sessions, material, product
 from tests.graphql.conftest import Gql
 from tests.graphql.statements import counted_statements
@@ -143,3 +148,110 @@ async def test_a_material_forgotten_before_the_loader_was_asked_is_read_again(
         beans = await loaders.material.load(cafe.beans)
     assert statements == []
     assert (milk.id, beans.id) == (cafe.milk, cafe.beans)
+
+
+def _material_leaves(schema: strawberry.Schema) -> list[str]:
+    found = schema._schema.type_map["Material"]
+    assert isinstance(found, GraphQLObjectType)
+    return [
+        name
+        for name, field in found.fields.items()
+        if is_leaf_type(get_named_type(field.type)) and not field.args
+    ]
+
+
+async def test_each_material_field_of_a_pages_recipe_lines_answers_as_the_material_query(
+    gql: Gql, schema: strawberry.Schema, cafe: Cafe
+) -> None:
+    # A page's recipe lines read only the material columns their selection shows (the
+    # others NULL): each field selected alone must still answer its own value.
+    merchant = cafe.shop.merchant_id
+    for name in [*_material_leaves(schema), "units { name factor }"]:
+        page = await gql.data(
+            f"{{ inventoryItems {{ nodes {{ recipe {{ material {{ id {name} }} }} }} }} }}",
+            merchant_id=merchant,
+        )
+        key = name.split()[0]
+        lines = [line for node in page["inventoryItems"]["nodes"] for line in node["recipe"]]
+        assert len(lines) == 3
+        for line in lines:
+            one = await gql.data(
+                f"query($id: ID!) {{ material(id: $id) {{ {name} }} }}",
+                {"id": line["material"]["id"]},
+                merchant_id=merchant,
+            )
+            assert line["material"][key] == one["material"][key], (name, line, one)
+
+
+async def test_entered_unit_alone_answers_the_materials_unit(gql: Gql, cafe: Cafe) -> None:
+    page = await gql.data(
+        "{ inventoryItems { nodes { recipe { enteredUnit } } } }",
+        merchant_id=cafe.shop.merchant_id,
+    )
+    units = sorted(
+        line["enteredUnit"] for n in page["inventoryItems"]["nodes"] for line in n["recipe"]
+    )
+    assert units == ["g", "g", "ml"]
+
+
+async def test_a_recipe_read_of_shown_columns_leaves_the_others_null(
+    sessions: Sessions, cafe: Cafe
+) -> None:
+    merchant = cafe.shop.merchant_id
+    async with sessions() as session:
+        narrow = await recipe_lines_by_owner(
+            session, merchant, RecipeOwner.PRODUCT_VARIANT, cafe.variants, frozenset({"unit"})
+        )
+        full = await recipes_by_owner(session, merchant, RecipeOwner.PRODUCT_VARIANT, cafe.variants)
+
+    assert set(narrow) == set(full)
+    for variant, lines in narrow.items():
+        whole = full[variant].lines
+        assert [(line.material_id, line.quantity) for line in lines] == [
+            (line.material_id, line.quantity) for line in whole
+        ]
+        for line, all_of_it in zip(lines, whole, strict=True):
+            assert line._fields == all_of_it._fields
+            assert (line.material__name, line.material__unit) == (
+                all_of_it.material__name,
+                all_of_it.material__unit,
+            )
+            assert all_of_it.material__created_at is not None
+            assert (line.material__created_at, line.updated_at) == (None, None)
+
+
+async def test_a_narrow_recipe_read_never_answers_the_material_loader(gql: Gql, cafe: Cafe) -> None:
+    # The page shows only names; the material asked in the same request answers its
+    # whole row (the narrow lines must not reach the loader's kept rows).
+    merchant = cafe.shop.merchant_id
+    whole = "sku unit averageUnitCost createdAt updatedAt units { name factor }"
+    alone = await gql.data(
+        f"query($id: ID!) {{ material(id: $id) {{ {whole} }} }}",
+        {"id": global_id("Material", cafe.milk)},
+        merchant_id=merchant,
+    )
+    both = await gql.data(
+        "query($id: ID!) { inventoryItems { nodes { recipe { material { name } } } } "
+        f"material(id: $id) {{ {whole} }} }}",
+        {"id": global_id("Material", cafe.milk)},
+        merchant_id=merchant,
+    )
+    assert both["material"] == alone["material"]
+    assert alone["material"]["createdAt"] is not None
+
+
+async def test_a_lines_material_is_built_as_from_the_material_row(
+    sessions: Sessions, cafe: Cafe
+) -> None:
+    merchant = cafe.shop.merchant_id
+    async with sessions() as session:
+        reads = await recipes_by_owner(
+            session, merchant, RecipeOwner.PRODUCT_VARIANT, cafe.variants
+        )
+
+    lines = [line for read in reads.values() for line in read.lines]
+    assert len(lines) == 3
+    for line in lines:
+        built = material_of_line(line)
+        assert built == material_from_row(line_material(line, merchant))
+        assert built.own_units is not None

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterable, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, Text, Uuid, bindparam, literal_column, select, union_all
+from sqlalchemy import (
+    Row,
+    Select,
+    Text,
+    Uuid,
+    and_,
+    bindparam,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -28,6 +39,8 @@ from app.db.queries.keyset import (
     bound_page,
     keyset_params,
 )
+from app.db.queries.stocks import item_stock_columns, item_stock_row
+from app.domain.enums import ItemType
 
 
 def items_statement(
@@ -56,6 +69,7 @@ async def items_pages_with_availability(
     merchant_id: uuid.UUID,
     pages: Sequence[ItemsPage],
     location_ids: Sequence[uuid.UUID],
+    columns: frozenset[str] | None = None,
 ) -> list[KeysetResult]:
     """Pages of the merchant's items as keyset.fetch_page reads each, every row with
     availableToSell at each location as its last columns (in their order); several pages
@@ -63,7 +77,53 @@ async def items_pages_with_availability(
     availability): one round trip for the sibling connections of one operation.
 
     Rows are namedtuples of the columns item_from_row reads (`units` as JSON text), after
-    `page_index`; read through the driver (app/db/driver.RowsStatement)."""
+    `page_index`, those outside `columns` (None: all) NULL but those availability reads
+    (`_ALWAYS_ON_PAGES`); read through the driver (app/db/driver.RowsStatement)."""
+    shapes, params = _pages_params(merchant_id, pages, location_ids)
+    grouped: list[list[Any]] = [[] for _ in pages]
+    statement = _pages_statement(shapes, len(location_ids), columns)
+    for row in await statement.fetch(unit, params):
+        grouped[row.page_index].append(row)
+    return [_keyset_result(rows, p.page) for rows, p in zip(grouped, pages, strict=True)]
+
+
+async def items_pages_with_stocks(
+    unit: Transactional,
+    merchant_id: uuid.UUID,
+    pages: Sequence[ItemsPage],
+    location_ids: Sequence[uuid.UUID],
+    columns: frozenset[str] | None,
+    stock_columns: frozenset[str],
+) -> tuple[list[KeysetResult], dict[uuid.UUID, list[Any]]]:
+    """`items_pages_with_availability`'s pages, and the stocks of their items (every
+    location) as stocks.stocks_of_items reads them with `stock_columns`, in the same
+    statement (the pages LEFT JOIN their stocks): one round trip instead of two."""
+    shapes, params = _pages_params(merchant_id, pages, location_ids)
+    statement, item_make, stock_at = _pages_with_stocks(
+        shapes, len(location_ids), columns, stock_columns
+    )
+    make_stock = item_stock_row(ItemType.PRODUCT)._make
+    grouped: list[list[Any]] = [[] for _ in pages]
+    stocks: dict[uuid.UUID, list[Any]] = {}
+    last: Any = None
+    taking = False  # the current row's item's stocks not yet taken (from another page)
+    for row in await statement.fetch(unit, params):
+        key = (row.page_index, row.id)
+        if key != last:
+            last = key
+            grouped[row.page_index].append(item_make(row[:stock_at]))
+            taking = row.id not in stocks
+            if taking:
+                stocks[row.id] = []
+        if taking and row.stock__id is not None:
+            stocks[row.id].append(make_stock(row[stock_at:]))
+    results = [_keyset_result(rows, p.page) for rows, p in zip(grouped, pages, strict=True)]
+    return results, stocks
+
+
+def _pages_params(
+    merchant_id: uuid.UUID, pages: Sequence[ItemsPage], location_ids: Sequence[uuid.UUID]
+) -> tuple[tuple[tuple[bool, bool, PageShape], ...], dict[str, Any]]:
     params = available_to_sell_params(merchant_id, location_ids)
     shapes = []
     for index, p in enumerate(pages):
@@ -71,28 +131,34 @@ async def items_pages_with_availability(
         params.update(keyset_params(p.page, f"page_{index}_"))
         if p.search:
             params[f"page_{index}_pattern"] = containing(p.search)
-    grouped: list[list[Any]] = [[] for _ in pages]
-    for row in await _pages_statement(tuple(shapes), len(location_ids)).fetch(unit, params):
-        grouped[row.page_index].append(row)
-    return [_keyset_result(rows, p.page) for rows, p in zip(grouped, pages, strict=True)]
+    return tuple(shapes), params
 
 
 # Columns item_from_row does not read, left out of pages: decoding a row's uuids is most
 # of asyncpg's CPU for it. A builder that comes to read one fails on every page's row
 # (no such attribute), in the items tests.
 _UNREAD_ON_PAGES = {"merchant_id", "product_id", "provisional", "source_lsn"}
+# Read whatever the selection: the keyset's column and those availability reads.
+_ALWAYS_ON_PAGES = frozenset({"id", "product_variant_id", "track_inventory"})
 
 
 @functools.lru_cache(maxsize=64)
 def _pages_statement(
-    shapes: tuple[tuple[bool, bool, PageShape], ...], locations: int
+    shapes: tuple[tuple[bool, bool, PageShape], ...],
+    locations: int,
+    read: frozenset[str] | None = None,
 ) -> RowsStatement:
     """Pages of these shapes (archived included, searched, keyset shape), every value a
     bound parameter: built once per shape (a build and its cache key cost ~2 ms of CPU a
     request), one prepared statement each."""
     item = t.inventory_item
     merchant_id = bindparam("ats_merchant_id", type_=Uuid)
-    columns = [units_as_text(c) for c in item.c if c.name not in _UNREAD_ON_PAGES]
+    kept = None if read is None else read | _ALWAYS_ON_PAGES
+    columns = [
+        units_as_text(c) if kept is None or c.name in kept else literal_column("NULL").label(c.name)
+        for c in item.c
+        if c.name not in _UNREAD_ON_PAGES
+    ]
     parts = []
     for index, (include_archived, search, shape) in enumerate(shapes):
         statement = select(*columns).where(item.c.merchant_id == merchant_id)
@@ -111,6 +177,38 @@ def _pages_statement(
     # Sorted by PG (a few hundred rows, ~0.1 ms) rather than in Python (~1 ms).
     ordered = selected.selected_columns
     return RowsStatement(selected.order_by(ordered.page_index, ordered.id))
+
+
+@functools.lru_cache(maxsize=64)
+def _pages_with_stocks(
+    shapes: tuple[tuple[bool, bool, PageShape], ...],
+    locations: int,
+    read: frozenset[str] | None,
+    stock_columns: frozenset[str],
+) -> tuple[RowsStatement, Callable[[Any], Any], int]:
+    """`_pages_statement` LEFT JOIN each item's stocks (within the merchant), ordered by
+    page, item, stock; with the maker of a page row from a row's columns before its
+    stock's, and where those begin."""
+    stock = t.stock
+    pages = _pages_statement(shapes, locations, read).driver.statement
+    assert isinstance(pages, Select)
+    paged = pages.subquery("paged")
+    statement = (
+        select(*paged.c, *item_stock_columns(ItemType.PRODUCT, stock_columns, "stock__"))
+        .select_from(
+            paged.outerjoin(
+                stock,
+                and_(
+                    stock.c.merchant_id == bindparam("ats_merchant_id", type_=Uuid),
+                    stock.c.inventory_item_id == paged.c.id,
+                ),
+            )
+        )
+        .order_by(paged.c.page_index, paged.c.id, stock.c.id)
+    )
+    names = [str(column.key) for column in paged.c]
+    item_row: Any = namedtuple("row", names)  # type: ignore[misc]
+    return RowsStatement(statement), item_row._make, len(names)
 
 
 def _keyset_result(rows: list[Any], page: KeysetPage) -> KeysetResult:

@@ -1,0 +1,96 @@
+"""The columns a selection shows, for reads that leave the others NULL.
+
+A materials page, a page's recipe lines with their materials and the stocks of a page's
+items read only the columns their selection's fields take values from: asyncpg decoding
+timestamps, numbers and uuids nobody asked for was most of those reads' CPU (a page's
+300 recipe lines: ~0.7 ms). The map of fields to columns is the stocks page's
+(graphql_schema/stocks/page.py `_COLUMNS`, tested field by field there and here): a field
+it does not name reads every column. Rows read this way must never reach a cache that
+another selection reads (the loaders'), which could show the columns left NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
+from typing import Any
+
+from strawberry.types.nodes import SelectedField, Selection
+
+from graphql_schema.context import Info
+
+Below = Mapping[str, frozenset[str]]
+
+# (operation id, response path without list indices) -> (operation, fields below)
+_KEPT: dict[tuple[int, tuple[str, ...]], tuple[Any, dict[str, frozenset[str]]]] = {}
+
+
+def fields_below(info: Info) -> Below:
+    """The fields selected under this field (through fragments), each with the names of
+    the fields selected under it (empty for a leaf). Names only, whatever the variables:
+    kept per operation and position (Strawberry's selected_fields costs ~40 µs)."""
+    operation = info.operation
+    key = (id(operation), tuple(k for k in info.path.as_list() if isinstance(k, str)))
+    kept = _KEPT.get(key)
+    if kept is not None and kept[0] is operation:
+        return kept[1]
+    found: dict[str, set[str]] = {}
+    for field in info.selected_fields:
+        for below in _fields(field.selections):
+            found.setdefault(below.name, set()).update(f.name for f in _fields(below.selections))
+    frozen = {name: frozenset(names) for name, names in found.items()}
+    if len(_KEPT) >= 1024:
+        _KEPT.clear()
+    _KEPT[key] = (operation, frozen)  # the operation kept: its id is not reused
+    return frozen
+
+
+# (operation id, response path without list indices) -> (operation, node field names)
+_GIVEN: dict[tuple[int, tuple[str, ...]], tuple[Any, frozenset[str]]] = {}
+
+
+def node_fields_given_arguments(info: Info) -> frozenset[str]:
+    """The names of this connection's node fields (nodes or edges.node, through
+    fragments) given an argument anywhere in the selection: kept per operation and
+    position, like `fields_below`."""
+    operation = info.operation
+    key = (id(operation), tuple(k for k in info.path.as_list() if isinstance(k, str)))
+    kept = _GIVEN.get(key)
+    if kept is not None and kept[0] is operation:
+        return kept[1]
+    found: set[str] = set()
+    for connection in info.selected_fields:
+        for field in _fields(connection.selections):
+            nodes = [field] if field.name == "nodes" else []
+            if field.name == "edges":
+                nodes = [f for f in _fields(field.selections) if f.name == "node"]
+            for node in nodes:
+                found.update(f.name for f in _fields(node.selections) if f.arguments)
+    frozen = frozenset(found)
+    if len(_GIVEN) >= 1024:
+        _GIVEN.clear()
+    _GIVEN[key] = (operation, frozen)
+    return frozen
+
+
+def _fields(selections: Sequence[Selection]) -> Iterator[SelectedField]:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:
+            yield from _fields(selection.selections)
+
+
+@lru_cache(maxsize=256)
+def shown_columns(table: str, fields: frozenset[str]) -> frozenset[str] | None:
+    """The columns of `table` ("stock", "material", ...) that these fields of its type
+    read, with those that build its object; None (all) when one is not in the map."""
+    # Imported here: the stocks page imports the item and material types, which use this.
+    from graphql_schema.stocks.page import _columns_for
+
+    return _columns_for((table,), fields)
+
+
+def columns_of(table: str, fields: AbstractSet[str]) -> frozenset[str] | None:
+    return shown_columns(table, frozenset(fields))
