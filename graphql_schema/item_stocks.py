@@ -1,5 +1,5 @@
 """The stocks of a column of inventory items or materials (their `stocks` field on a
-page), reading only the stock columns the field's selection shows (`STOCK_COLUMNS`; see
+page), reading only the stock columns the field's selection shows (`STOCK_FIELD_COLUMNS`; see
 graphql_schema/shown_columns.py), in one statement for the column.
 
 Read apart from the stocks_of_item loader, whose rows (every column) other selections
@@ -26,7 +26,7 @@ from graphql_schema.stocks.types import Stock, stock_from_row, stocks_of_items
 # and the item's column are always read, item_type is the read's constant (the item
 # type asked). Finer than the stocks page's map (whose _ALWAYS serves its joins).
 _NONE: tuple[str, ...] = ()
-STOCK_COLUMNS: dict[str, tuple[str, ...]] = {
+STOCK_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
     "__typename": _NONE,
     "id": _NONE,
     "uuid": _NONE,
@@ -56,7 +56,7 @@ def stock_columns(fields: frozenset[str]) -> frozenset[str] | None:
     """The stock columns these Stock fields read; None (all) when one is not mapped."""
     columns = set(_ALWAYS)
     for name in fields:
-        read = STOCK_COLUMNS.get(name)
+        read = STOCK_FIELD_COLUMNS.get(name)
         if read is None:
             return None
         columns.update(read)

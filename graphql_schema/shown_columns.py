@@ -4,8 +4,8 @@ A materials page, a page's recipe lines with their materials and the stocks of a
 items read only the columns their selection's fields take values from: asyncpg decoding
 timestamps, numbers and uuids nobody asked for was most of those reads' CPU (a page's
 300 recipe lines: ~0.7 ms). The map of fields to columns is the stocks page's
-(graphql_schema/stocks/page.py `_COLUMNS`, tested field by field there and here): a field
-it does not name reads every column. Rows read this way must never reach a cache that
+(`FIELD_COLUMNS` below, tested field by field in test_page_columns and test_shown_columns):
+a field it does not name reads every column. Rows read this way must never reach a cache that
 another selection reads (the loaders'), which could show the columns left NULL.
 """
 
@@ -82,14 +82,118 @@ def _fields(selections: Sequence[Selection]) -> Iterator[SelectedField]:
             yield from _fields(selection.selections)
 
 
+# For each table, the columns (besides those always read) that each GraphQL field of its
+# type takes its value from, through the table's *_from_row builder. A field absent here
+# reads all of them. `_ALWAYS` are read whatever the selection (what builds the node).
+_ALWAYS = {
+    "stock": {
+        "id",
+        "location_id",
+        "item_type",
+        "inventory_item_id",
+        "material_id",
+        "on_hand",
+        "reserved",
+        "available",
+        "low_stock_threshold",
+    },
+    "location": {"id"},
+    "inventory_item": {"id"},
+    "material": {"id"},
+}
+_NONE: tuple[str, ...] = ()
+FIELD_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "stock": {
+        "__typename": _NONE,
+        "id": _NONE,
+        "uuid": _NONE,
+        "itemType": _NONE,
+        "onHand": _NONE,
+        "reserved": _NONE,
+        "available": _NONE,
+        "lowStockThreshold": _NONE,
+        "lowStock": _NONE,
+        "version": ("version",),
+        "updatedAt": ("updated_at",),
+        "location": _NONE,
+        "item": _NONE,
+        "incoming": _NONE,
+        # From loaders, by the stock's or item's id.
+        "onHandIn": _NONE,
+        "availableIn": _NONE,
+        "onHandAt": _NONE,
+        "movements": _NONE,
+        "parLevel": ("par_level", "reorder_point"),
+        "reorderPoint": ("par_level", "reorder_point"),
+    },
+    "location": {
+        "__typename": _NONE,
+        "id": _NONE,
+        "uuid": _NONE,
+        "name": ("name",),
+        "code": ("code",),
+        "address": ("address",),
+        "isDefault": ("is_default",),
+        "archived": ("archived",),
+        "createdAt": ("created_at",),
+        "stocks": _NONE,
+    },
+    "inventory_item": {
+        "__typename": _NONE,
+        "id": _NONE,
+        "uuid": _NONE,
+        "productVariantId": ("product_variant_id",),
+        "sku": ("sku",),
+        "name": ("name",),
+        "trackInventory": ("track_inventory",),
+        "unit": ("unit",),
+        "archived": ("archived",),
+        "createdAt": ("created_at",),
+        "updatedAt": ("updated_at",),
+        "averageUnitCost": ("average_unit_cost",),
+        "units": ("unit", "units"),
+        "recipe": ("product_variant_id",),
+        "stocks": _NONE,
+        "availableToSell": _NONE,
+    },
+    "material": {
+        "__typename": _NONE,
+        "id": _NONE,
+        "uuid": _NONE,
+        "name": ("name",),
+        "sku": ("sku",),
+        "unit": ("unit",),
+        "archived": ("archived",),
+        "averageUnitCost": ("average_unit_cost",),
+        "createdAt": ("created_at",),
+        "updatedAt": ("updated_at",),
+        "units": ("unit", "units"),
+        "prepRecipe": _NONE,
+        "producible": _NONE,
+        "stocks": _NONE,
+    },
+}
+
+
 @lru_cache(maxsize=256)
+def columns_for(tables: tuple[str, ...], fields: frozenset[str]) -> frozenset[str] | None:
+    """The columns of the first of `tables` that `fields` (selected on any of them: a
+    union's fragments) read; None (all) when one of them is a field of none."""
+    wanted = set(_ALWAYS[tables[0]])
+    own = FIELD_COLUMNS[tables[0]]
+    for name in fields:
+        columns = own.get(name)
+        if columns is not None:
+            wanted.update(columns)
+        elif not any(name in FIELD_COLUMNS[other] for other in tables[1:]):
+            return None
+    return frozenset(wanted)
+
+
 def shown_columns(table: str, fields: frozenset[str]) -> frozenset[str] | None:
     """The columns of `table` ("stock", "material", ...) that these fields of its type
     read, with those that build its object; None (all) when one is not in the map."""
-    # Imported here: the stocks page imports the item and material types, which use this.
-    from graphql_schema.stocks.page import _columns_for
-
-    return _columns_for((table,), fields)
+    return columns_for((table,), fields)
 
 
 def columns_of(table: str, fields: AbstractSet[str]) -> frozenset[str] | None:

@@ -9,7 +9,8 @@ built once. A relation the join did not find stays unknown, and the resolver ask
 loader, as it does for stocks reached any other way.
 
 A page reads only the columns its nodes' selection shows: each field of Stock and of the
-joined types names the columns its builder's value for it comes from (`_COLUMNS`); the
+joined types names the columns its builder's value for it comes from (`FIELD_COLUMNS`,
+graphql_schema/shown_columns.py); the
 others are read as NULL (the same row shape, so the builders are the same), which saves
 asyncpg decoding timestamps, uuids and numbers nobody asked for (~0.3 ms of a dashboard
 page's 41 columns). A field not named there (one added later) reads every column.
@@ -49,6 +50,7 @@ from app.domain.enums import ItemType as DomainItemType
 from graphql_schema.items.types import item_from_row
 from graphql_schema.locations.types import Location, location_from_row
 from graphql_schema.materials.types import material_from_row
+from graphql_schema.shown_columns import columns_for
 from graphql_schema.stocks.types import STOCK_COLUMNS, Stock, stock_of
 
 
@@ -73,7 +75,7 @@ class _Shape:
     with_location: bool
     with_item: bool
     with_incoming: bool
-    # The columns read of each table (None: all), see _COLUMNS.
+    # The columns read of each table (None: all), see shown_columns.FIELD_COLUMNS.
     stock_columns: frozenset[str] | None = None
     location_columns: frozenset[str] | None = None
     item_columns: frozenset[str] | None = None
@@ -105,114 +107,6 @@ _UNREAD = {
     "inventory_item": {"merchant_id", "product_id", "provisional", "source_lsn"},
     "material": {"merchant_id", "default_low_stock_threshold"},
 }
-
-
-# For each table, the columns (besides those always read) that each GraphQL field of its
-# type takes its value from, through the table's *_from_row builder. A field absent here
-# reads all of them. `_ALWAYS` are read whatever the selection (what builds the node).
-_ALWAYS = {
-    "stock": {
-        "id",
-        "location_id",
-        "item_type",
-        "inventory_item_id",
-        "material_id",
-        "on_hand",
-        "reserved",
-        "available",
-        "low_stock_threshold",
-    },
-    "location": {"id"},
-    "inventory_item": {"id"},
-    "material": {"id"},
-}
-_NONE: tuple[str, ...] = ()
-_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
-    "stock": {
-        "__typename": _NONE,
-        "id": _NONE,
-        "uuid": _NONE,
-        "itemType": _NONE,
-        "onHand": _NONE,
-        "reserved": _NONE,
-        "available": _NONE,
-        "lowStockThreshold": _NONE,
-        "lowStock": _NONE,
-        "version": ("version",),
-        "updatedAt": ("updated_at",),
-        "location": _NONE,
-        "item": _NONE,
-        "incoming": _NONE,
-        # From loaders, by the stock's or item's id.
-        "onHandIn": _NONE,
-        "availableIn": _NONE,
-        "onHandAt": _NONE,
-        "movements": _NONE,
-        "parLevel": ("par_level", "reorder_point"),
-        "reorderPoint": ("par_level", "reorder_point"),
-    },
-    "location": {
-        "__typename": _NONE,
-        "id": _NONE,
-        "uuid": _NONE,
-        "name": ("name",),
-        "code": ("code",),
-        "address": ("address",),
-        "isDefault": ("is_default",),
-        "archived": ("archived",),
-        "createdAt": ("created_at",),
-        "stocks": _NONE,
-    },
-    "inventory_item": {
-        "__typename": _NONE,
-        "id": _NONE,
-        "uuid": _NONE,
-        "productVariantId": ("product_variant_id",),
-        "sku": ("sku",),
-        "name": ("name",),
-        "trackInventory": ("track_inventory",),
-        "unit": ("unit",),
-        "archived": ("archived",),
-        "createdAt": ("created_at",),
-        "updatedAt": ("updated_at",),
-        "averageUnitCost": ("average_unit_cost",),
-        "units": ("unit", "units"),
-        "recipe": ("product_variant_id",),
-        "stocks": _NONE,
-        "availableToSell": _NONE,
-    },
-    "material": {
-        "__typename": _NONE,
-        "id": _NONE,
-        "uuid": _NONE,
-        "name": ("name",),
-        "sku": ("sku",),
-        "unit": ("unit",),
-        "archived": ("archived",),
-        "averageUnitCost": ("average_unit_cost",),
-        "createdAt": ("created_at",),
-        "updatedAt": ("updated_at",),
-        "units": ("unit", "units"),
-        "prepRecipe": _NONE,
-        "producible": _NONE,
-        "stocks": _NONE,
-    },
-}
-
-
-@lru_cache(maxsize=256)
-def _columns_for(tables: tuple[str, ...], fields: frozenset[str]) -> frozenset[str] | None:
-    """The columns of the first of `tables` that `fields` (selected on any of them: a
-    union's fragments) read; None (all) when one of them is a field of none."""
-    wanted = set(_ALWAYS[tables[0]])
-    own = _COLUMNS[tables[0]]
-    for name in fields:
-        columns = own.get(name)
-        if columns is not None:
-            wanted.update(columns)
-        elif not any(name in _COLUMNS[other] for other in tables[1:]):
-            return None
-    return frozenset(wanted)
 
 
 def _read_columns(table: Table) -> list[Any]:
@@ -322,10 +216,10 @@ async def fetch_stocks_page(
         with_location="location" in wanted,
         with_item="item" in wanted,
         with_incoming="incoming" in wanted,
-        stock_columns=_columns_for(("stock",), frozenset(wanted)),
-        location_columns=_columns_for(("location",), wanted.get("location", frozenset())),
-        item_columns=_columns_for(("inventory_item", "material"), item_fields),
-        material_columns=_columns_for(("material", "inventory_item"), item_fields),
+        stock_columns=columns_for(("stock",), frozenset(wanted)),
+        location_columns=columns_for(("location",), wanted.get("location", frozenset())),
+        item_columns=columns_for(("inventory_item", "material"), item_fields),
+        material_columns=columns_for(("material", "inventory_item"), item_fields),
     )
     statement = _statement(shape)
     parameters: dict[str, Any] = {"merchant_id": where.merchant_id, "limit": page.limit + 1}

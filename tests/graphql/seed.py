@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.models import InventoryItem, Location, Material, Stock, Vendor
@@ -93,3 +95,49 @@ async def stock(
             assert row is not None
             row.low_stock_threshold = Decimal(threshold)
     return stock_id
+
+
+@dataclass(frozen=True)
+class FullShop:
+    location: uuid.UUID
+    product: uuid.UUID
+    material: uuid.UUID
+    stocks: list[uuid.UUID]  # the product's, then the material's
+
+
+async def every_column_set(
+    sessions: async_sessionmaker[AsyncSession], merchant: uuid.UUID
+) -> FullShop:
+    """A location, a product and a material with every optional column set, a stock of
+    each with a par level, reorder point, threshold and a version past 1: for the tests of
+    reads that leave the columns a selection does not show NULL."""
+    at = await location(sessions, merchant, "Bar")
+    product, _ = await item(sessions, merchant, "Flat white")
+    milk = await material(sessions, merchant, "Milk", unit="ml")
+    async with sessions.begin() as session:
+        await session.execute(
+            text("UPDATE location SET code = 'B1', address = '1 Quay' WHERE id = :id"),
+            {"id": at},
+        )
+        for table, pk in (("inventory_item", product), ("material", milk)):
+            await session.execute(
+                text(
+                    f"UPDATE {table} SET sku = 'SKU-' || name, average_unit_cost = 0.0012, "
+                    "units = jsonb_build_array(jsonb_build_object("
+                    "'name', 'case', 'quantity', '6', 'unit', unit)) WHERE id = :id"
+                ),
+                {"id": pk},
+            )
+    stocks = [
+        await stock(sessions, merchant, at, item_type, pk, on_hand="30")
+        for item_type, pk in ((ItemType.PRODUCT, product), (ItemType.MATERIAL, milk))
+    ]
+    async with sessions.begin() as session:
+        await session.execute(
+            text(
+                "UPDATE stock SET par_level = 12000, reorder_point = 3000, "
+                "low_stock_threshold = 2000, version = version + 4 WHERE id = ANY(:ids)"
+            ),
+            {"ids": stocks},
+        )
+    return FullShop(at, product, milk, stocks)

@@ -1,9 +1,10 @@
-"""A stocks page reads only the columns its selection shows (stocks/page.py `_COLUMNS`);
-every other column comes back NULL. So each field of Stock, Location, InventoryItem and
-Material, selected alone on the page, must answer what the same object answers when read
-by id (its whole row, through the loaders): a field whose columns the map leaves out
-would answer null or a wrong value here. The fields are taken from the served schema, so
-a field added later is checked too (and, absent from the map, reads every column)."""
+"""A stocks page reads only the columns its selection shows (`FIELD_COLUMNS` of
+graphql_schema/shown_columns.py); every other column comes back NULL. So each field of
+Stock, Location, InventoryItem and Material, selected alone on the page, must answer
+what the same object answers when read by id (its whole row, through the loaders): a
+field whose columns the map leaves out would answer null or a wrong value here. The
+fields are taken from the served schema, so a field added later is checked too (and,
+absent from the map, reads every column)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,10 @@ from graphql import (
     is_leaf_type,
     is_object_type,
 )
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.domain.enums import ItemType
 from graphql_schema.ids import global_id
-from graphql_schema.stocks.page import _COLUMNS
+from graphql_schema.shown_columns import FIELD_COLUMNS
 from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, Gql
 
@@ -63,35 +62,8 @@ def _selection(field_name: str, field: GraphQLField, location: str) -> str:
 @pytest.fixture
 async def shop(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
     """A location, a product and a material with every optional column set, a stock of each."""
-    location = await seed.location(sessions, MERCHANT_A, "Bar")
-    product, _ = await seed.item(sessions, MERCHANT_A, "Flat white")
-    material = await seed.material(sessions, MERCHANT_A, "Milk", unit="ml")
-    async with sessions.begin() as session:
-        await session.execute(
-            text("UPDATE location SET code = 'B1', address = '1 Quay' WHERE id = :id"),
-            {"id": location},
-        )
-        for table, pk in (("inventory_item", product), ("material", material)):
-            await session.execute(
-                text(
-                    f"UPDATE {table} SET sku = 'SKU-' || name, average_unit_cost = 0.0012, "
-                    "units = jsonb_build_array(jsonb_build_object("
-                    "'name', 'case', 'quantity', '6', 'unit', unit)) WHERE id = :id"
-                ),
-                {"id": pk},
-            )
-    stocks = []
-    for item_type, pk in ((ItemType.PRODUCT, product), (ItemType.MATERIAL, material)):
-        stock = await seed.stock(sessions, MERCHANT_A, location, item_type, pk, on_hand="30")
-        stocks.append(stock)
-    async with sessions.begin() as session:
-        await session.execute(
-            text(
-                "UPDATE stock SET par_level = 12000, reorder_point = 3000, "
-                "low_stock_threshold = 2000, version = version + 4 WHERE id = ANY(:ids)"
-            ),
-            {"ids": stocks},
-        )
+    full = await seed.every_column_set(sessions, MERCHANT_A)
+    location, product, material, stocks = full.location, full.product, full.material, full.stocks
     return {
         "location": global_id("Location", location),
         "ids": {
@@ -164,5 +136,5 @@ def test_the_column_map_names_only_fields_of_its_types(schema: strawberry.Schema
         ("inventory_item", "InventoryItem"),
         ("material", "Material"),
     ):
-        named = set(_COLUMNS[table]) - {"__typename"}
+        named = set(FIELD_COLUMNS[table]) - {"__typename"}
         assert named == set(_fields(schema, type_name)), table

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.queries.items import ItemsPage, items_pages_with_availability
@@ -21,38 +20,16 @@ from app.db.queries.materials import materials_page
 from app.db.queries.stocks import stocks_of_items
 from app.domain.enums import ItemType
 from graphql_schema.ids import global_id
-from graphql_schema.item_stocks import STOCK_COLUMNS, stock_columns
+from graphql_schema.item_stocks import STOCK_FIELD_COLUMNS, stock_columns
 from tests.graphql import seed
 from tests.graphql.conftest import MERCHANT_A, Gql
 
 
 @pytest.fixture
 async def shop(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
-    """A product and a material with every optional column set, a stock of each."""
-    location = await seed.location(sessions, MERCHANT_A, "Bar")
-    product, _ = await seed.item(sessions, MERCHANT_A, "Flat white")
-    material = await seed.material(sessions, MERCHANT_A, "Milk", unit="ml")
-    async with sessions.begin() as session:
-        for table, pk in (("inventory_item", product), ("material", material)):
-            await session.execute(
-                text(
-                    f"UPDATE {table} SET sku = 'SKU-' || name, average_unit_cost = 0.0012, "
-                    "units = jsonb_build_array(jsonb_build_object("
-                    "'name', 'case', 'quantity', '6', 'unit', unit)) WHERE id = :id"
-                ),
-                {"id": pk},
-            )
-    stocks = []
-    for item_type, pk in ((ItemType.PRODUCT, product), (ItemType.MATERIAL, material)):
-        stocks.append(await seed.stock(sessions, MERCHANT_A, location, item_type, pk, "30"))
-    async with sessions.begin() as session:
-        await session.execute(
-            text(
-                "UPDATE stock SET par_level = 12000, reorder_point = 3000, "
-                "low_stock_threshold = 2000, version = version + 4 WHERE id = ANY(:ids)"
-            ),
-            {"ids": stocks},
-        )
+    """A location, a product and a material with every optional column set, a stock of each."""
+    full = await seed.every_column_set(sessions, MERCHANT_A)
+    location, product, material, stocks = full.location, full.product, full.material, full.stocks
     return {
         "location": location,
         "product": product,
@@ -194,7 +171,7 @@ def test_the_stock_column_map_names_the_fields_of_stock(schema: strawberry.Schem
     # A misspelt field would never be read from the map; a new field, absent, reads all.
     found = schema._schema.type_map["Stock"]
     assert isinstance(found, GraphQLObjectType)
-    assert set(STOCK_COLUMNS) - {"__typename"} == set(found.fields)
+    assert set(STOCK_FIELD_COLUMNS) - {"__typename"} == set(found.fields)
 
 
 def test_a_stock_selection_reads_the_columns_of_its_fields() -> None:
