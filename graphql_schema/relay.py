@@ -8,13 +8,12 @@ assumes). totalCount runs its COUNT only when asked.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import ColumnElement, Row, Select
-from strawberry.types.nodes import SelectedField, Selection
 
 from app.db.queries.keyset import KeysetPage, KeysetResult, count_rows, fetch_page
 from graphql_schema.context import Context, Info
@@ -22,6 +21,7 @@ from graphql_schema.errors import bad_input
 from graphql_schema.ids import decode_cursor, encode_cursor
 from graphql_schema.plain_rows import plain_rows
 from graphql_schema.security.limits import SecurityLimits
+from graphql_schema.selected import Kept, connection_nodes, fields, per_position
 
 T = TypeVar("T")
 
@@ -168,43 +168,17 @@ def node_selection(info: Info) -> Mapping[str, frozenset[str]]:
     """The fields a query selects on this connection's nodes (nodes and edges.node), each
     with the names of the fields selected under it (empty for a leaf), through fragments
     (a union's or interface's fragments merged). Names only, whatever the variables: kept
-    per operation and position (Strawberry's selected_fields costs ~40 µs a request)."""
-    operation = info.operation
-    key = (id(operation), tuple(k for k in info.path.as_list() if isinstance(k, str)))
-    kept = _NODE_SELECTIONS.get(key)
-    if kept is not None and kept[0] is operation:
-        return kept[1]
-    found = {name: frozenset(below) for name, below in _node_selection(info).items()}
-    if len(_NODE_SELECTIONS) >= 1024:
-        _NODE_SELECTIONS.clear()
-    _NODE_SELECTIONS[key] = (operation, found)  # the operation kept: its id is not reused
-    return found
+    per operation and position."""
+    return per_position(_NODE_SELECTIONS, info, _node_selection)
 
 
-# (operation id, response path without list indices) -> (operation, node selection)
-_NODE_SELECTIONS: dict[tuple[int, tuple[str, ...]], tuple[Any, dict[str, frozenset[str]]]] = {}
+_NODE_SELECTIONS: Kept[dict[str, frozenset[str]]] = {}
 
 
-def _node_selection(info: Info) -> dict[str, set[str]]:
+def _node_selection(info: Info) -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
-
-    def fields(selections: Sequence[Selection]) -> Iterator[SelectedField]:
-        for selection in selections:
-            if isinstance(selection, SelectedField):
-                yield selection
-            else:
-                yield from fields(selection.selections)
-
-    def add(selections: Sequence[Selection]) -> None:
-        for field in fields(selections):
-            found.setdefault(field.name, set()).update(f.name for f in fields(field.selections))
-
     for connection in info.selected_fields:
-        for field in fields(connection.selections):
-            if field.name == "nodes":
-                add(field.selections)
-            elif field.name == "edges":
-                for edge_field in fields(field.selections):
-                    if edge_field.name == "node":
-                        add(edge_field.selections)
-    return found
+        for node in connection_nodes(connection.selections):
+            for field in fields(node.selections):
+                found.setdefault(field.name, set()).update(f.name for f in fields(field.selections))
+    return {name: frozenset(below) for name, below in found.items()}

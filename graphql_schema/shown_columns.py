@@ -11,75 +11,50 @@ another selection reads (the loaders'), which could show the columns left NULL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
-from typing import Any
-
-from strawberry.types.nodes import SelectedField, Selection
 
 from graphql_schema.context import Info
+from graphql_schema.selected import Kept, connection_nodes, fields, per_position
 
 Below = Mapping[str, frozenset[str]]
-
-# (operation id, response path without list indices) -> (operation, fields below)
-_KEPT: dict[tuple[int, tuple[str, ...]], tuple[Any, dict[str, frozenset[str]]]] = {}
 
 
 def fields_below(info: Info) -> Below:
     """The fields selected under this field (through fragments), each with the names of
     the fields selected under it (empty for a leaf). Names only, whatever the variables:
-    kept per operation and position (Strawberry's selected_fields costs ~40 µs)."""
-    operation = info.operation
-    key = (id(operation), tuple(k for k in info.path.as_list() if isinstance(k, str)))
-    kept = _KEPT.get(key)
-    if kept is not None and kept[0] is operation:
-        return kept[1]
+    kept per operation and position."""
+    return per_position(_BELOW, info, _fields_below)
+
+
+def _fields_below(info: Info) -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
     for field in info.selected_fields:
-        for below in _fields(field.selections):
-            found.setdefault(below.name, set()).update(f.name for f in _fields(below.selections))
-    frozen = {name: frozenset(names) for name, names in found.items()}
-    if len(_KEPT) >= 1024:
-        _KEPT.clear()
-    _KEPT[key] = (operation, frozen)  # the operation kept: its id is not reused
-    return frozen
-
-
-# (operation id, response path without list indices) -> (operation, node field names)
-_GIVEN: dict[tuple[int, tuple[str, ...]], tuple[Any, frozenset[str]]] = {}
+        for below in fields(field.selections):
+            found.setdefault(below.name, set()).update(f.name for f in fields(below.selections))
+    return {name: frozenset(names) for name, names in found.items()}
 
 
 def node_fields_given_arguments(info: Info) -> frozenset[str]:
     """The names of this connection's node fields (nodes or edges.node, through
     fragments) given an argument anywhere in the selection: kept per operation and
     position, like `fields_below`."""
-    operation = info.operation
-    key = (id(operation), tuple(k for k in info.path.as_list() if isinstance(k, str)))
-    kept = _GIVEN.get(key)
-    if kept is not None and kept[0] is operation:
-        return kept[1]
-    found: set[str] = set()
-    for connection in info.selected_fields:
-        for field in _fields(connection.selections):
-            nodes = [field] if field.name == "nodes" else []
-            if field.name == "edges":
-                nodes = [f for f in _fields(field.selections) if f.name == "node"]
-            for node in nodes:
-                found.update(f.name for f in _fields(node.selections) if f.arguments)
-    frozen = frozenset(found)
-    if len(_GIVEN) >= 1024:
-        _GIVEN.clear()
-    _GIVEN[key] = (operation, frozen)
-    return frozen
+    return per_position(_GIVEN, info, _node_fields_given_arguments)
 
 
-def _fields(selections: Sequence[Selection]) -> Iterator[SelectedField]:
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            yield selection
-        else:
-            yield from _fields(selection.selections)
+def _node_fields_given_arguments(info: Info) -> frozenset[str]:
+    return frozenset(
+        field.name
+        for connection in info.selected_fields
+        for node in connection_nodes(connection.selections)
+        for field in fields(node.selections)
+        if field.arguments
+    )
+
+
+_BELOW: Kept[dict[str, frozenset[str]]] = {}
+_GIVEN: Kept[frozenset[str]] = {}
 
 
 # For each table, the columns (besides those always read) that each GraphQL field of its

@@ -16,12 +16,10 @@ MAX_LOCATIONS, say) is answered by the loader, as before.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-
-from strawberry.types.nodes import SelectedField, Selection
 
 from graphql_schema.context import Info
 from graphql_schema.ids import parse_id
+from graphql_schema.selected import connection_nodes, fields
 
 FIELD = "availableToSell"
 LOCATION = "Location"
@@ -34,8 +32,8 @@ def asked_locations(info: Info) -> list[uuid.UUID]:
     select, in order, at most MAX_LOCATIONS."""
     found: dict[uuid.UUID, None] = {}
     for connection in info.selected_fields:
-        for node in _nodes(connection.selections):
-            for field in _fields(node.selections):
+        for node in connection_nodes(connection.selections):
+            for field in fields(node.selections):
                 if field.name != FIELD:
                     continue
                 value = field.arguments.get("locationId")
@@ -43,19 +41,3 @@ def asked_locations(info: Info) -> list[uuid.UUID]:
                 if location is not None and len(found) < MAX_LOCATIONS:
                     found[location] = None
     return list(found)
-
-
-def _nodes(selections: Sequence[Selection]) -> Iterator[SelectedField]:
-    for field in _fields(selections):
-        if field.name == "nodes":
-            yield field
-        elif field.name == "edges":
-            yield from (f for f in _fields(field.selections) if f.name == "node")
-
-
-def _fields(selections: Sequence[Selection]) -> Iterator[SelectedField]:
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            yield selection
-        else:
-            yield from _fields(selection.selections)
