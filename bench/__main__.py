@@ -11,7 +11,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["graphql", "consumer", "relay", "realtime", "availability", "counts", "replenishment"]
+BENCHMARKS = [
+    "graphql",
+    "graphql_fields",
+    "consumer",
+    "relay",
+    "realtime",
+    "availability",
+    "counts",
+    "replenishment",
+]
 
 
 def main(argv: list[str]) -> int:
