@@ -188,7 +188,7 @@ async def test_generated_graphql_requests_never_get_a_server_error(
                 problems.append((name, str(document)[:500], repr(exc)))
                 return
             outcome = verdict(answer)
-            if found := leaks(answer.text):
+            if found := leaks(answer.text, body):
                 outcome = f"leaks {found}"
             verdicts[outcome] += 1
             if outcome not in ("refused", "answered"):

@@ -198,7 +198,10 @@ async def test_schemathesis_on_live_v1_finds_no_server_error_and_no_refusal_with
         before = anyio.from_thread.run(snapshot, sessions)
         response = case.call(headers={"Authorization": f"Bearer {token}"}, timeout=30)
         statuses[response.status_code] += 1
-        if found := leaks(response.text):
+        body = response.request.body or b""
+        text = body.decode(errors="replace") if isinstance(body, bytes) else str(body)
+        sent = f"{response.request.url} {text}"  # what the service may echo back
+        if found := leaks(response.text, sent):
             leaked.append(f"{case.method} {case.formatted_path}: {found}")
         if 400 <= response.status_code < 500:
             difference = changed(before, anyio.from_thread.run(snapshot, sessions))
