@@ -122,16 +122,9 @@ async def test_a_page_answers_its_recipes_materials_as_the_material_query_withou
         page = await gql.data(PAGE, merchant_id=merchant)
 
     assert len(statements) == len(without)
-    lines = [line for node in page["inventoryItems"]["nodes"] for line in node["recipe"]]
-    assert len(lines) == 3
-    for line in lines:
-        one = await gql.data(
-            f"query($id: ID!) {{ material(id: $id) {{ {MATERIAL} }} }}",
-            {"id": line["material"]["id"]},
-            merchant_id=merchant,
-        )
-        assert line["material"] == one["material"]
-        assert line["enteredUnit"] == one["material"]["unit"]
+    for line, one in await _lines_and_their_materials(gql, page, MATERIAL, merchant):
+        assert line["material"] == one
+        assert line["enteredUnit"] == one["unit"]
 
 
 async def test_a_material_forgotten_before_the_loader_was_asked_is_read_again(
@@ -148,6 +141,23 @@ async def test_a_material_forgotten_before_the_loader_was_asked_is_read_again(
         beans = await loaders.material.load(cafe.beans)
     assert statements == []
     assert (milk.id, beans.id) == (cafe.milk, cafe.beans)
+
+
+async def _lines_and_their_materials(
+    gql: Gql, page: Any, selection: str, merchant: uuid.UUID
+) -> list[tuple[Any, Any]]:
+    """Each of the page's (three) recipe lines with its material read by id."""
+    lines = [line for node in page["inventoryItems"]["nodes"] for line in node["recipe"]]
+    assert len(lines) == 3
+    found = []
+    for line in lines:
+        one = await gql.data(
+            f"query($id: ID!) {{ material(id: $id) {{ {selection} }} }}",
+            {"id": line["material"]["id"]},
+            merchant_id=merchant,
+        )
+        found.append((line, one["material"]))
+    return found
 
 
 def _material_leaves(schema: strawberry.Schema) -> list[str]:
@@ -172,15 +182,8 @@ async def test_each_material_field_of_a_pages_recipe_lines_answers_as_the_materi
             merchant_id=merchant,
         )
         key = name.split()[0]
-        lines = [line for node in page["inventoryItems"]["nodes"] for line in node["recipe"]]
-        assert len(lines) == 3
-        for line in lines:
-            one = await gql.data(
-                f"query($id: ID!) {{ material(id: $id) {{ {name} }} }}",
-                {"id": line["material"]["id"]},
-                merchant_id=merchant,
-            )
-            assert line["material"][key] == one["material"][key], (name, line, one)
+        for line, one in await _lines_and_their_materials(gql, page, name, merchant):
+            assert line["material"][key] == one[key], (name, line, one)
 
 
 async def test_entered_unit_alone_answers_the_materials_unit(gql: Gql, cafe: Cafe) -> None:
