@@ -14,7 +14,6 @@ from sqlalchemy import (
     Select,
     Text,
     Uuid,
-    and_,
     bindparam,
     literal_column,
     select,
@@ -39,7 +38,7 @@ from app.db.queries.keyset import (
     bound_page,
     keyset_params,
 )
-from app.db.queries.stocks import item_stock_columns, item_stock_row
+from app.db.queries.stocks import item_stock_row, with_item_stocks
 from app.domain.enums import ItemType
 
 
@@ -193,19 +192,9 @@ def _pages_with_stocks(
     pages = _pages_statement(shapes, locations, read).driver.statement
     assert isinstance(pages, Select)
     paged = pages.subquery("paged")
-    statement = (
-        select(*paged.c, *item_stock_columns(ItemType.PRODUCT, stock_columns, "stock__"))
-        .select_from(
-            paged.outerjoin(
-                stock,
-                and_(
-                    stock.c.merchant_id == bindparam("ats_merchant_id", type_=Uuid),
-                    stock.c.inventory_item_id == paged.c.id,
-                ),
-            )
-        )
-        .order_by(paged.c.page_index, paged.c.id, stock.c.id)
-    )
+    statement = with_item_stocks(
+        paged, ItemType.PRODUCT, stock_columns, "ats_merchant_id"
+    ).order_by(paged.c.page_index, paged.c.id, stock.c.id)
     names = [str(column.key) for column in paged.c]
     item_row: Any = namedtuple("row", names)  # type: ignore[misc]
     return RowsStatement(statement), item_row._make, len(names)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Uuid, and_, bindparam, literal_column, select
+from sqlalchemy import ColumnElement, Row, Select, Uuid, bindparam, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -27,7 +27,7 @@ from app.db.queries.keyset import (
     keyset_params,
     keyset_result,
 )
-from app.db.queries.stocks import item_stock_columns, item_stock_row
+from app.db.queries.stocks import item_stock_row, with_item_stocks
 from app.domain.enums import ItemType
 
 # Columns material_from_row does not read, left out of pages: decoding a row's uuids and
@@ -120,21 +120,8 @@ def _page_with_stocks(
     page = _page(include_archived, search, shape, read).driver.statement
     assert isinstance(page, Select)
     paged = page.subquery("page")
-    statement = (
-        select(
-            *paged.c,
-            *item_stock_columns(ItemType.MATERIAL, stock_columns, "stock__"),
-        )
-        .select_from(
-            paged.outerjoin(
-                stock,
-                and_(
-                    stock.c.merchant_id == bindparam("merchant_id", type_=Uuid),
-                    stock.c.material_id == paged.c.id,
-                ),
-            )
-        )
-        .order_by(paged.c.id, stock.c.id)
+    statement = with_item_stocks(paged, ItemType.MATERIAL, stock_columns, "merchant_id").order_by(
+        paged.c.id, stock.c.id
     )
     return RowsStatement(statement)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Select, Uuid, any_, bindparam, literal_column, select
+from sqlalchemy import Row, Select, Uuid, and_, any_, bindparam, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables as t
@@ -130,3 +130,22 @@ def _of_items(
         statement = statement.where(stock.c.location_id == bindparam("location_id", type_=Uuid))
     constants = None if columns is None else {"item_type": item_type}
     return RowsStatement(statement.order_by(stock.c.id), constants)
+
+
+def with_item_stocks(
+    paged: Any, item_type: ItemType, columns: frozenset[str], merchant_parameter: str
+) -> Select[Any]:
+    """A page's rows (`paged`, a subquery of items or materials by `id`) each joined with
+    its item's stocks, reading `columns` of them (`item_stock_columns`, labelled
+    `stock__`): one statement for a page and its items' stocks. Ordered by the caller."""
+    stock = t.stock
+    owner = stock.c.inventory_item_id if item_type is ItemType.PRODUCT else stock.c.material_id
+    return select(*paged.c, *item_stock_columns(item_type, columns, "stock__")).select_from(
+        paged.outerjoin(
+            stock,
+            and_(
+                stock.c.merchant_id == bindparam(merchant_parameter, type_=Uuid),
+                owner == paged.c.id,
+            ),
+        )
+    )
